@@ -1,0 +1,1 @@
+"""Pure parsers: payload (+ url, now) -> typed items. No Scrapy, no network, no clock."""

@@ -1,0 +1,61 @@
+"""Validate each item (drop and count loudly), then store it through tracker.store in small batches."""
+from __future__ import annotations
+
+from dataclasses import asdict, is_dataclass
+
+from scrapy.exceptions import DropItem
+
+from tracker import db as tracker_db
+from tracker import store
+from tracker.errors import TrackerError
+from tracker.validate import validate_item
+
+
+class StorePipeline:
+    """Buffers validated items and upserts them `store.BATCH_SIZE` at a time."""
+
+    def __init__(self, crawler):
+        self.crawler = crawler
+        self.db_path = crawler.settings.get("TRACKER_DB")
+        self.buffer: list[dict] = []
+        self.db = None
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    def open_spider(self, spider=None):
+        if self.db_path:
+            self.db = tracker_db.connect(self.db_path)
+
+    def process_item(self, item, spider=None):
+        spider = spider or self.crawler.spider
+        stats = self.crawler.stats
+        data = asdict(item) if is_dataclass(item) else dict(item)
+        stats.inc_value("tracker/items_seen")
+        try:
+            validate_item(data)
+        except TrackerError as exc:
+            spider.record_error(f"invalid item: {exc}")
+            raise DropItem(str(exc)) from None
+        self.buffer.append(data)
+        if len(self.buffer) >= store.BATCH_SIZE:
+            self._flush(spider)
+        return item
+
+    def _flush(self, spider) -> None:
+        batch, self.buffer = self.buffer, []
+        if not batch or self.db is None:
+            return
+        try:
+            counts = store.upsert_items(self.db, batch)
+        except TrackerError as exc:
+            spider.record_error(str(exc))
+            return
+        for outcome, count in counts.items():
+            self.crawler.stats.inc_value(f"tracker/{outcome}", count)
+
+    def close_spider(self, spider=None):
+        self._flush(spider or self.crawler.spider)
+        if self.db is not None:
+            self.db.close()

@@ -1,0 +1,102 @@
+"""Run one spider in this process and record its run: `python -m scrapers.run SOURCE --db PATH --run-id N`.
+
+tracker.crawl starts this in a subprocess per source, because a Twisted reactor cannot restart and a
+crash must not take other sources down. Success is judged from the crawl's stats, never from Scrapy's
+exit code (which is 0 even when every request failed).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+from scrapy.crawler import CrawlerProcess
+from scrapy.utils.project import get_project_settings
+
+from tracker import db as tracker_db
+from tracker import store
+
+
+def judge(stats: dict[str, Any], errors: list[str], listing_ok: bool, empty_ok: bool) -> tuple[str, str | None]:
+    """(status, message) of a finished crawl from its stats and recorded errors."""
+    reason = stats.get("finish_reason")
+    stored = sum(stats.get(f"tracker/{k}", 0) for k in ("inserted", "updated", "unchanged"))
+    message = "; ".join(errors[:5]) + (f" (and {len(errors) - 5} more)" if len(errors) > 5 else "") or None
+    if reason not in ("finished", None):
+        return "failed", f"crawl ended early: {reason}" + (f"; {message}" if message else "")
+    if not listing_ok:
+        return "failed", message or "the source's listing was never read"
+    if errors:
+        return ("partial" if stored else "failed"), message
+    if stored == 0 and not empty_ok:
+        return "failed", "no items where some were expected"
+    return "ok", None
+
+
+def run(source: str, db_path: str, run_id: int, *, base_url: str | None, snapshot: str | None,
+        record: str | None, settings_overrides: dict[str, Any], full: bool = False) -> str:
+    settings = get_project_settings()
+    settings.set("TRACKER_DB", db_path)
+    if snapshot:
+        settings.set("SNAPSHOT_DIR", snapshot)
+        settings.set("ROBOTSTXT_OBEY", False)
+        settings.set("DOWNLOAD_DELAY", 0)
+        settings.set("AUTOTHROTTLE_ENABLED", False)
+        settings.set("CONCURRENT_REQUESTS_PER_DOMAIN", 8)
+    if record:
+        settings.set("SNAPSHOT_RECORD_DIR", record)
+    for key, value in settings_overrides.items():
+        settings.set(key, value)
+    database = tracker_db.connect(db_path)
+    watermark = None if full else store.last_good_watermark(database, source)
+    process = CrawlerProcess(settings, install_root_handler=True)
+    crawler = process.create_crawler(source)
+    kwargs: dict[str, Any] = {"watermark": watermark}
+    if snapshot:
+        # A snapshot holds what it holds, however old: replay all of it on a first crawl.
+        kwargs["since"] = "1990-01-01T00:00:00"
+    if base_url:
+        kwargs["base_url"] = base_url
+    process.crawl(crawler, **kwargs)
+    process.start()
+    stats = crawler.stats.get_stats()
+    spider = crawler.spider
+    status, message = judge(stats, spider.errors, spider.listing_ok, spider.empty_result_possible)
+    store.finish_run(
+        database, run_id, status,
+        requests=stats.get("downloader/request_count", 0),
+        items_seen=stats.get("tracker/items_seen", 0),
+        inserted=stats.get("tracker/inserted", 0),
+        updated=stats.get("tracker/updated", 0),
+        unchanged=stats.get("tracker/unchanged", 0),
+        errors=stats.get("tracker/errors", 0),
+        error_message=message,
+        watermark=(spider.new_watermark or watermark) if status == "ok" else None,
+    )
+    sys.stdout.write(json.dumps({"event": "done", "source": source, "status": status, "message": message}) + "\n")
+    return status
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("source")
+    parser.add_argument("--db", required=True)
+    parser.add_argument("--run-id", type=int, required=True)
+    parser.add_argument("--base-url")
+    parser.add_argument("--snapshot")
+    parser.add_argument("--record")
+    parser.add_argument("--full", action="store_true", help="ignore the watermark")
+    parser.add_argument("--set", action="append", default=[], help="SETTING=JSON value")
+    args = parser.parse_args(argv)
+    overrides = {}
+    for pair in args.set:
+        key, _, value = pair.partition("=")
+        overrides[key] = json.loads(value)
+    status = run(args.source, args.db, args.run_id, base_url=args.base_url, snapshot=args.snapshot,
+                 record=args.record, settings_overrides=overrides, full=args.full)
+    return 0 if status == "ok" else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,68 @@
+"""What every tracker spider shares: a configurable base URL, error recording, JSON decoding."""
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+import scrapy
+from scrapy.http import Response
+from twisted.python.failure import Failure
+
+from scrapers.parsers.errors import ParseError
+
+MAX_ERRORS_KEPT = 50
+
+
+class TrackerSpider(scrapy.Spider):
+    """Base spider: `base_url` and `watermark` arguments; errors are recorded, never swallowed."""
+
+    default_base_url = ""
+    #: Whether an incremental crawl may legitimately find nothing new.
+    empty_result_possible = True
+
+    def __init__(self, base_url: str | None = None, watermark: str | None = None,
+                 since: str | None = None, **kwargs: Any):
+        super().__init__(**kwargs)
+        self.since = since
+        self.base_url = (base_url or self.default_base_url).rstrip("/")
+        self.watermark = watermark or None
+        self.allowed_domains = [urlsplit(self.base_url).hostname]
+        self.errors: list[str] = []
+        self.new_watermark: str | None = None
+        #: Set once the source answered with a well-formed listing (so an empty result is real).
+        self.listing_ok = False
+
+    def record_error(self, message: str) -> None:
+        """Keep an error for the run record (the first MAX_ERRORS_KEPT) and count it."""
+        self.crawler.stats.inc_value("tracker/errors")
+        if len(self.errors) < MAX_ERRORS_KEPT:
+            self.errors.append(message)
+        self.logger.error(message)
+
+    def request(self, url: str, callback, **kwargs: Any) -> scrapy.Request:
+        """A request whose failures (HTTP errors, timeouts, resets) are recorded against the source."""
+        return scrapy.Request(url, callback=callback, errback=self.on_failure,
+                              meta={"source": self.name, "handle_httpstatus_list": [404, 410]}, **kwargs)
+
+    def on_failure(self, failure: Failure) -> None:
+        request = failure.request
+        response = getattr(failure.value, "response", None)
+        reason = f"HTTP {response.status}" if response is not None else failure.getErrorMessage() or repr(failure.value)
+        self.record_error(f"{self.name}: {request.url}: request failed: {reason}")
+
+    def json_of(self, response: Response, what: str) -> Any:
+        """Decode a JSON body or raise ParseError naming the URL (HTML where JSON was expected, truncated...)."""
+        content_type = response.headers.get(b"Content-Type", b"").decode("latin-1").lower()
+        if "json" not in content_type and not response.body.lstrip().startswith((b"{", b"[")):
+            raise ParseError(f"{self.name}: {what} {response.url}: expected JSON, got {content_type or 'no content type'}")
+        try:
+            return json.loads(response.body)
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise ParseError(f"{self.name}: {what} {response.url}: malformed JSON ({exc})") from None
+
+    def note_watermark(self, value: str | None) -> None:
+        if value and (self.new_watermark is None
+                      or datetime.fromisoformat(value) > datetime.fromisoformat(self.new_watermark)):
+            self.new_watermark = value

@@ -1,0 +1,86 @@
+"""Parliament Bills API: the bill list newest-updated first, stopping at the last good crawl's watermark."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from scrapers.parsers import parliament_bills as parser
+from scrapers.parsers.dates import london_iso
+from scrapers.parsers.errors import ParseError
+
+from .base import TrackerSpider
+
+
+class ParliamentBillsSpider(TrackerSpider):
+    name = "parliament-bills"
+    default_base_url = "https://bills-api.parliament.uk"
+
+    def __init__(self, **kwargs: Any):
+        super().__init__(**kwargs)
+        # A first crawl goes back only to `since` (default: start of the 2024-26 session).
+        self.floor = self.watermark or london_iso(self.since or "2024-07-17T00:00:00")
+
+    async def start(self):
+        yield self.request(parser.list_url(self.base_url, 0), self.parse_list, cb_kwargs={"skip": 0})
+
+    def parse_list(self, response, skip: int):
+        if response.status != 200:
+            self.record_error(f"{self.name}: bill list {response.url}: HTTP {response.status}")
+            return
+        try:
+            summaries, total = parser.parse_bill_list(self.json_of(response, "bill list"), response.url)
+        except ParseError as exc:
+            self.record_error(str(exc))
+            return
+        self.listing_ok = True
+        reached_floor = False
+        for summary in summaries:
+            if datetime.fromisoformat(summary.last_update) <= datetime.fromisoformat(self.floor):
+                reached_floor = True
+                break
+            self.note_watermark(summary.last_update)
+            urls = parser.bill_urls(self.base_url, summary.bill_id)
+            yield self.request(urls["detail"], self.parse_detail, cb_kwargs={"urls": urls})
+        next_skip = skip + len(summaries)
+        if not reached_floor and summaries and next_skip < total:
+            yield self.request(parser.list_url(self.base_url, next_skip), self.parse_list,
+                               cb_kwargs={"skip": next_skip})
+
+    def parse_detail(self, response, urls: dict[str, str]):
+        if response.status != 200:
+            self.record_error(f"{self.name}: bill detail {response.url}: HTTP {response.status}")
+            return
+        try:
+            detail = self.json_of(response, "bill detail")
+        except ParseError as exc:
+            self.record_error(str(exc))
+            return
+        yield self.request(urls["stages"], self.parse_stages, cb_kwargs={"urls": urls, "detail": detail})
+
+    def parse_stages(self, response, urls: dict[str, str], detail: dict):
+        if response.status != 200:
+            self.record_error(f"{self.name}: bill stages {response.url}: HTTP {response.status}")
+            return
+        try:
+            stages = self.json_of(response, "bill stages")
+        except ParseError as exc:
+            self.record_error(str(exc))
+            return
+        yield self.request(urls["publications"], self.parse_publications,
+                           cb_kwargs={"detail": detail, "stages": stages})
+
+    def parse_publications(self, response, detail: dict, stages: dict):
+        publications = None
+        if response.status == 200:
+            try:
+                publications = self.json_of(response, "bill publications")
+            except ParseError as exc:
+                self.record_error(str(exc))
+                return
+        elif response.status not in (404, 410):
+            self.record_error(f"{self.name}: bill publications {response.url}: HTTP {response.status}")
+            return
+        try:
+            yield parser.parse_bill(detail, stages, publications, response.url)
+        except ParseError as exc:
+            self.record_error(str(exc))

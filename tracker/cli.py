@@ -1,0 +1,167 @@
+"""The `seoc-tracker` command: a thin click layer over the tracker package (the only place that prints)."""
+from __future__ import annotations
+
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+
+import click
+
+from . import crawl as crawl_mod
+from . import db as tracker_db
+from . import store
+from .errors import TrackerError
+
+BUNDLED_SNAPSHOT = crawl_mod.PROJECT_ROOT / "snapshot"
+DEMO_DB = Path("data") / "demo.db"
+
+db_option = click.option(
+    "--db", "db_path", type=click.Path(dir_okay=False), default=None,
+    help="Database file (default: $SEOC_TRACKER_DB, else data/tracker.db).",
+)
+
+
+def _fail(exc: Exception) -> None:
+    raise click.ClickException(str(exc)) from exc
+
+
+class _Progress:
+    """Prints one progress line per source, updated in place on a terminal."""
+
+    def __init__(self) -> None:
+        self.tty = sys.stderr.isatty()
+
+    def __call__(self, event: dict) -> None:
+        source = event.get("source", "?")
+        if event.get("event") == "progress":
+            line = f"{source}: {event.get('requests', 0)} requests, {event.get('items', 0)} items"
+            click.echo(("\r" + line) if self.tty else line, err=True, nl=not self.tty)
+        elif event.get("event") == "done":
+            if self.tty:
+                click.echo("", err=True)
+            message = f" - {event['message']}" if event.get("message") else ""
+            colour = {"ok": "green", "partial": "yellow"}.get(event["status"], "red")
+            click.secho(f"{source}: {event['status']}{message}", err=True, fg=colour)
+
+
+@click.group()
+@click.version_option(package_name="seoc-tracker")
+def cli() -> None:
+    """Track UK bills, consultations, calls for evidence, strategies and SIs for the SEOC directorate.
+
+    Example: seoc-tracker demo --no-serve
+    """
+
+
+def _parse_base_urls(values: tuple[str, ...]) -> dict[str, str]:
+    base_urls = {}
+    for value in values:
+        source, sep, url = value.partition("=")
+        if not sep or not url.startswith(("http://", "https://")):
+            raise click.BadParameter(f"expected SOURCE=URL, got {value!r}", param_hint="--base-url")
+        base_urls[source] = url
+    return base_urls
+
+
+def run_crawl(sources, db_path, *, snapshot=None, base_urls=None, record=None, full=False) -> list:
+    """Crawl and print progress; returns the run results."""
+    try:
+        return crawl_mod.crawl(sources, tracker_db.resolve_path(db_path), snapshot=snapshot,
+                               base_urls=base_urls, record=record, full=full, progress=_Progress())
+    except TrackerError as exc:
+        _fail(exc)
+        return []
+
+
+@cli.command()
+@click.argument("sources", nargs=-1)
+@db_option
+@click.option("--snapshot", type=click.Path(file_okay=False, exists=True), default=None,
+              help="Replay recorded responses from this snapshot folder instead of the network.")
+@click.option("--base-url", "base_urls", multiple=True, metavar="SOURCE=URL",
+              help="Point a source at another host (tests, mirrors, proxies). Repeatable.")
+@click.option("--full", is_flag=True, help="Ignore the incremental watermark and crawl everything.")
+def crawl(sources, db_path, snapshot, base_urls, full):
+    """Crawl SOURCES (default: all) and store what changed; exits non-zero if any source failed.
+
+    Example: seoc-tracker crawl parliament-bills --snapshot snapshot/
+    """
+    results = run_crawl(sources, db_path, snapshot=snapshot, base_urls=_parse_base_urls(base_urls), full=full)
+    if any(r.status != "ok" for r in results):
+        sys.exit(1)
+
+
+@cli.command()
+@db_option
+def status(db_path):
+    """Show, per source, the last run, its outcome and how stale the data is.
+
+    Example: seoc-tracker status --db data/tracker.db
+    """
+    try:
+        database = tracker_db.connect(db_path)
+    except TrackerError as exc:
+        _fail(exc)
+    rows = store.source_status(database)
+    known = {row["source"] for row in rows}
+    now = datetime.now(timezone.utc)
+    for row in rows:
+        age = "never succeeded"
+        if row["last_ok"]:
+            hours = (now - datetime.fromisoformat(row["last_ok"])).total_seconds() / 3600
+            age = f"last success {hours:.1f} h ago" if hours < 48 else f"last success {hours / 24:.1f} days ago"
+        message = f" - {row['error_message']}" if row["error_message"] else ""
+        click.echo(f"{row['source']:<20} {row['status']:<8} {row['started']}  {age}; "
+                   f"{row['items_seen']} seen, {row['inserted']} new, {row['updated']} updated{message}")
+    for source in crawl_mod.available_sources():
+        if source not in known:
+            click.echo(f"{source:<20} never run")
+
+
+@cli.group()
+def snapshot():
+    """Record or inspect offline snapshots of the sources.
+
+    Example: seoc-tracker snapshot record /tmp/snap
+    """
+
+
+@snapshot.command("record")
+@click.argument("directory", type=click.Path(file_okay=False))
+@click.argument("sources", nargs=-1)
+@db_option
+def snapshot_record(directory, sources, db_path):
+    """Crawl the live sites and record every response into DIRECTORY (needs the internet).
+
+    Example: seoc-tracker snapshot record /tmp/snap parliament-bills --db /tmp/scratch.db
+    """
+    results = run_crawl(sources, db_path, record=directory, full=True)
+    if any(r.status != "ok" for r in results):
+        sys.exit(1)
+
+
+@cli.command()
+@click.option("--db", "db_path", type=click.Path(dir_okay=False), default=str(DEMO_DB), show_default=True,
+              help="Demo database file (rebuilt from scratch).")
+@click.option("--serve/--no-serve", default=True, help="Serve Datasette when done.")
+@click.option("--port", default=8001, show_default=True)
+def demo(db_path, serve, port):
+    """Build a database from the bundled snapshot of real data, run every step, and serve it.
+
+    Example: seoc-tracker demo --no-serve
+    """
+    path = Path(db_path)
+    for suffix in ("", "-wal", "-shm"):
+        Path(str(path) + suffix).unlink(missing_ok=True)
+    results = run_crawl((), path, snapshot=str(BUNDLED_SNAPSHOT))
+    failed = [r for r in results if r.status != "ok"]
+    database = tracker_db.connect(path)
+    count = database["items"].count
+    click.echo(f"Demo database {path}: {count} items from {len(results)} sources"
+               + (f"; {len(failed)} source(s) not ok" if failed else ""))
+    if failed:
+        sys.exit(1)
+    if serve:
+        click.echo(f"Serving on http://127.0.0.1:{port}/ (Ctrl+C to stop)")
+        from .serve import serve_datasette
+        serve_datasette(path, host="127.0.0.1", port=port, demo=True)

@@ -1,0 +1,103 @@
+"""Run spiders, one subprocess each, record every run, and report progress as they go."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterable
+
+from . import db as tracker_db
+from . import store
+from .errors import CrawlError
+
+SOURCES = ("parliament-bills", "govuk", "legislation", "committees", "law-commission", "sentencing-council")
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_TIMEOUT = 3 * 60 * 60
+
+
+@dataclass
+class RunResult:
+    """How one source's crawl ended."""
+
+    source: str
+    run_id: int
+    status: str
+    message: str | None
+
+
+ProgressFn = Callable[[dict], None]
+
+
+def available_sources() -> list[str]:
+    """Sources whose spider exists in this installation."""
+    spiders = PROJECT_ROOT / "scrapers" / "spiders"
+    return [s for s in SOURCES if (spiders / f"{s.replace('-', '_')}.py").exists()]
+
+
+def crawl(sources: Iterable[str], db_path: str | os.PathLike, *, snapshot: str | None = None,
+          base_urls: dict[str, str] | None = None, record: str | None = None, full: bool = False,
+          settings: dict[str, object] | None = None, progress: ProgressFn | None = None,
+          timeout: float = DEFAULT_TIMEOUT) -> list[RunResult]:
+    """Crawl each source in its own process; one source failing never stops the others."""
+    known = available_sources()
+    sources = list(sources) or known
+    for source in sources:
+        if source not in known:
+            raise CrawlError(f"unknown source {source!r}; known sources: {', '.join(known)}")
+    database = tracker_db.connect(db_path)
+    results = []
+    for source in sources:
+        mode = "snapshot" if snapshot else ("record" if record else "live")
+        run_id = store.start_run(database, source, mode=mode)
+        command = [sys.executable, "-m", "scrapers.run", source, "--db", str(db_path), "--run-id", str(run_id)]
+        if snapshot:
+            command += ["--snapshot", str(snapshot)]
+        if record:
+            command += ["--record", str(record)]
+        if full:
+            command.append("--full")
+        if base_urls and source in base_urls:
+            command += ["--base-url", base_urls[source]]
+        for key, value in (settings or {}).items():
+            command += ["--set", f"{key}={json.dumps(value)}"]
+        results.append(_run_worker(database, source, run_id, command, progress, timeout))
+    return results
+
+
+def _run_worker(database, source: str, run_id: int, command: list[str], progress: ProgressFn | None,
+                timeout: float) -> RunResult:
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(PROJECT_ROOT), os.environ.get("PYTHONPATH")])),
+           "SCRAPY_SETTINGS_MODULE": "scrapers.settings"}
+    process = subprocess.Popen(command, cwd=PROJECT_ROOT, env=env, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)
+    done: dict | None = None
+    try:
+        assert process.stdout is not None
+        for line in process.stdout:
+            try:
+                event = json.loads(line)
+            except ValueError:
+                continue
+            if event.get("event") == "done":
+                done = event
+            elif progress:
+                progress(event)
+        stderr = process.stderr.read() if process.stderr else ""
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        stderr = "timed out"
+    row = database.execute("SELECT status, error_message FROM runs WHERE id = ?", [run_id]).fetchone()
+    if done is None or row[0] == "running":
+        tail = " ".join(stderr.strip().splitlines()[-3:])[:500] if stderr else ""
+        message = f"crawler process exited with code {process.returncode}" + (f": {tail}" if tail else "")
+        store.finish_run(database, run_id, "failed", error_message=message)
+        result = RunResult(source, run_id, "failed", message)
+    else:
+        result = RunResult(source, run_id, row[0], row[1])
+    if progress:
+        progress({"event": "done", "source": source, "status": result.status, "message": result.message})
+    return result

@@ -1,0 +1,154 @@
+"""Open the database, apply recorded migrations, and name the tables."""
+from __future__ import annotations
+
+import os
+import sqlite3
+from pathlib import Path
+
+import sqlite_utils
+from sqlite_utils import Migrations
+
+from .errors import StoreError
+
+DEFAULT_DB = Path("data") / "tracker.db"
+ENV_DB = "SEOC_TRACKER_DB"
+BUSY_TIMEOUT_MS = 15_000
+
+#: Columns of `items` that carry content: a change in any of them is a new version.
+CONTENT_FIELDS = (
+    "source", "kind", "title", "summary", "url", "organisation", "status",
+    "published", "updated", "opens", "closes", "body_text", "details", "stages",
+)
+FTS_COLUMNS = ["title", "summary", "body_text"]
+
+migrations = Migrations("seoc-tracker")
+
+
+@migrations(name="0001_core")
+def _core(db: sqlite_utils.Database) -> None:
+    db.execute(
+        """
+        CREATE TABLE items (
+            id TEXT PRIMARY KEY,
+            source TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            title TEXT NOT NULL,
+            summary TEXT,
+            url TEXT NOT NULL,
+            organisation TEXT,
+            status TEXT,
+            published TEXT,
+            updated TEXT,
+            opens TEXT,
+            closes TEXT,
+            body_text TEXT,
+            details TEXT NOT NULL DEFAULT '{}',
+            stages TEXT NOT NULL DEFAULT '[]',
+            content_hash TEXT NOT NULL,
+            version INTEGER NOT NULL DEFAULT 1,
+            first_seen TEXT NOT NULL,
+            last_seen TEXT NOT NULL,
+            last_changed TEXT NOT NULL
+        )"""
+    )
+    for column in ("source", "kind", "status", "closes", "last_changed", "first_seen", "updated"):
+        db.execute(f"CREATE INDEX idx_items_{column} ON items({column})")
+    db.execute(
+        """
+        CREATE TABLE item_versions (
+            id INTEGER PRIMARY KEY,
+            item_id TEXT NOT NULL REFERENCES items(id),
+            version INTEGER NOT NULL,
+            valid_from TEXT NOT NULL,
+            valid_to TEXT NOT NULL,
+            changed_fields TEXT NOT NULL,
+            data TEXT NOT NULL,
+            UNIQUE (item_id, version)
+        )"""
+    )
+    db.execute("CREATE INDEX idx_item_versions_valid_to ON item_versions(valid_to)")
+    db.execute(
+        """
+        CREATE TABLE bill_stages (
+            bill_stage_id INTEGER PRIMARY KEY,
+            item_id TEXT NOT NULL REFERENCES items(id),
+            stage_type_id INTEGER,
+            stage TEXT NOT NULL,
+            house TEXT,
+            abbreviation TEXT,
+            session_id INTEGER,
+            sort_order INTEGER,
+            first_sitting TEXT,
+            last_sitting TEXT,
+            sitting_dates TEXT NOT NULL DEFAULT '[]'
+        )"""
+    )
+    db.execute("CREATE INDEX idx_bill_stages_item ON bill_stages(item_id, sort_order)")
+    db.execute(
+        """
+        CREATE TABLE runs (
+            id INTEGER PRIMARY KEY,
+            source TEXT NOT NULL,
+            started TEXT NOT NULL,
+            finished TEXT,
+            status TEXT NOT NULL CHECK (status IN ('running', 'ok', 'failed', 'partial')),
+            mode TEXT NOT NULL DEFAULT 'live',
+            requests INTEGER NOT NULL DEFAULT 0,
+            items_seen INTEGER NOT NULL DEFAULT 0,
+            inserted INTEGER NOT NULL DEFAULT 0,
+            updated INTEGER NOT NULL DEFAULT 0,
+            unchanged INTEGER NOT NULL DEFAULT 0,
+            errors INTEGER NOT NULL DEFAULT 0,
+            error_message TEXT,
+            watermark TEXT
+        )"""
+    )
+    db.execute("CREATE INDEX idx_runs_source ON runs(source, started)")
+    db.execute(
+        """
+        CREATE TABLE links (
+            id INTEGER PRIMARY KEY,
+            from_id TEXT NOT NULL,
+            to_id TEXT NOT NULL,
+            relation TEXT NOT NULL,
+            evidence TEXT NOT NULL DEFAULT '',
+            method TEXT NOT NULL DEFAULT 'source',
+            score REAL,
+            review_state TEXT NOT NULL DEFAULT 'suggested'
+                CHECK (review_state IN ('suggested', 'confirmed', 'rejected')),
+            reviewer TEXT,
+            reviewed_at TEXT,
+            review_note TEXT,
+            created TEXT NOT NULL,
+            UNIQUE (from_id, to_id, relation)
+        )"""
+    )
+    db.execute("CREATE INDEX idx_links_to ON links(to_id)")
+    db["items"].enable_fts(FTS_COLUMNS, create_triggers=True, tokenize="porter")
+
+
+def resolve_path(path: str | os.PathLike | None = None) -> Path:
+    """The database path: the argument, else $SEOC_TRACKER_DB, else data/tracker.db."""
+    if path:
+        return Path(path)
+    if os.environ.get(ENV_DB):
+        return Path(os.environ[ENV_DB])
+    return DEFAULT_DB
+
+
+def connect(path: str | os.PathLike | None = None, *, migrate: bool = True) -> sqlite_utils.Database:
+    """Open (creating if needed) the database in WAL mode with a busy timeout, migrated."""
+    db_path = resolve_path(path)
+    try:
+        db_path.parent.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(str(db_path), timeout=BUSY_TIMEOUT_MS / 1000)
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        db = sqlite_utils.Database(conn)
+        if db.journal_mode != "wal":
+            db.enable_wal()
+        db.execute("PRAGMA synchronous = NORMAL")
+        if migrate:
+            migrations.apply(db)
+    except (sqlite3.Error, OSError) as exc:
+        raise StoreError(f"cannot open database {db_path}: {exc}") from exc
+    return db
