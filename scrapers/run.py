@@ -35,7 +35,8 @@ def judge(stats: dict[str, Any], errors: list[str], listing_ok: bool, empty_ok: 
 
 
 def run(source: str, db_path: str, run_id: int, *, base_url: str | None, snapshot: str | None,
-        record: str | None, settings_overrides: dict[str, Any], full: bool = False) -> str:
+        record: str | None, settings_overrides: dict[str, Any], full: bool = False,
+        since: str | None = None) -> str:
     settings = get_project_settings()
     settings.set("TRACKER_DB", db_path)
     if snapshot:
@@ -53,7 +54,9 @@ def run(source: str, db_path: str, run_id: int, *, base_url: str | None, snapsho
     process = CrawlerProcess(settings, install_root_handler=True)
     crawler = process.create_crawler(source)
     kwargs: dict[str, Any] = {"watermark": watermark}
-    if snapshot:
+    if since:
+        kwargs["since"] = since
+    elif snapshot:
         # A snapshot holds what it holds, however old: replay all of it on a first crawl.
         kwargs["since"] = "1990-01-01T00:00:00"
     if base_url:
@@ -86,6 +89,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--base-url")
     parser.add_argument("--snapshot")
     parser.add_argument("--record")
+    parser.add_argument("--since", help="on a first crawl, go back to this date (ISO)")
     parser.add_argument("--full", action="store_true", help="ignore the watermark")
     parser.add_argument("--set", action="append", default=[], help="SETTING=JSON value")
     args = parser.parse_args(argv)
@@ -94,7 +98,8 @@ def main(argv: list[str] | None = None) -> int:
         key, _, value = pair.partition("=")
         overrides[key] = json.loads(value)
     status = run(args.source, args.db, args.run_id, base_url=args.base_url, snapshot=args.snapshot,
-                 record=args.record, settings_overrides=overrides, full=args.full)
+                 record=args.record, settings_overrides=overrides, full=args.full,
+                 since=args.since)
     return 0 if status == "ok" else 1
 
 

@@ -63,11 +63,12 @@ def _parse_base_urls(values: tuple[str, ...]) -> dict[str, str]:
     return base_urls
 
 
-def run_crawl(sources, db_path, *, snapshot=None, base_urls=None, record=None, full=False) -> list:
+def run_crawl(sources, db_path, *, snapshot=None, base_urls=None, record=None, full=False, since=None) -> list:
     """Crawl and print progress; returns the run results."""
     try:
         return crawl_mod.crawl(sources, tracker_db.resolve_path(db_path), snapshot=snapshot,
-                               base_urls=base_urls, record=record, full=full, progress=_Progress())
+                               base_urls=base_urls, record=record, full=full, since=since,
+                               progress=_Progress())
     except TrackerError as exc:
         _fail(exc)
         return []
@@ -81,12 +82,15 @@ def run_crawl(sources, db_path, *, snapshot=None, base_urls=None, record=None, f
 @click.option("--base-url", "base_urls", multiple=True, metavar="SOURCE=URL",
               help="Point a source at another host (tests, mirrors, proxies). Repeatable.")
 @click.option("--full", is_flag=True, help="Ignore the incremental watermark and crawl everything.")
-def crawl(sources, db_path, snapshot, base_urls, full):
+@click.option("--since", default=None, metavar="DATE",
+              help="On a first crawl, how far back to go (ISO date; each source has a default).")
+def crawl(sources, db_path, snapshot, base_urls, full, since):
     """Crawl SOURCES (default: all) and store what changed; exits non-zero if any source failed.
 
     Example: seoc-tracker crawl parliament-bills --snapshot snapshot/
     """
-    results = run_crawl(sources, db_path, snapshot=snapshot, base_urls=_parse_base_urls(base_urls), full=full)
+    results = run_crawl(sources, db_path, snapshot=snapshot, base_urls=_parse_base_urls(base_urls), full=full,
+                        since=since)
     if any(r.status != "ok" for r in results):
         sys.exit(1)
 

@@ -38,7 +38,7 @@ def available_sources() -> list[str]:
 
 
 def crawl(sources: Iterable[str], db_path: str | os.PathLike, *, snapshot: str | None = None,
-          base_urls: dict[str, str] | None = None, record: str | None = None, full: bool = False,
+          base_urls: dict[str, str] | None = None, record: str | None = None, full: bool = False, since: str | None = None,
           settings: dict[str, object] | None = None, progress: ProgressFn | None = None,
           timeout: float = DEFAULT_TIMEOUT) -> list[RunResult]:
     """Crawl each source in its own process; one source failing never stops the others."""
@@ -59,6 +59,8 @@ def crawl(sources: Iterable[str], db_path: str | os.PathLike, *, snapshot: str |
             command += ["--record", str(record)]
         if full:
             command.append("--full")
+        if since:
+            command += ["--since", since]
         if base_urls and source in base_urls:
             command += ["--base-url", base_urls[source]]
         for key, value in (settings or {}).items():

@@ -1,0 +1,60 @@
+"""The CLI: every command documented with an example; crawl, status and errors as a user sees them."""
+from __future__ import annotations
+
+import json
+
+import click
+import pytest
+from click.testing import CliRunner
+
+from tracker.cli import cli
+
+from .conftest import FIXTURES
+
+
+def all_commands(group: click.Group, prefix=()):
+    for name, command in group.commands.items():
+        yield prefix + (name,), command
+        if isinstance(command, click.Group):
+            yield from all_commands(command, prefix + (name,))
+
+
+@pytest.mark.parametrize("path, command", list(all_commands(cli)), ids=lambda v: " ".join(v) if isinstance(v, tuple) else "")
+def test_every_command_has_help_with_example(path, command):
+    result = CliRunner().invoke(cli, [*path, "--help"])
+    assert result.exit_code == 0
+    assert "Example:" in result.output, f"{' '.join(path)} --help has no example"
+
+
+def test_crawl_unknown_source_is_a_clear_error(tmp_path):
+    result = CliRunner().invoke(cli, ["crawl", "no-such-source", "--db", str(tmp_path / "t.db")])
+    assert result.exit_code != 0
+    assert "unknown source 'no-such-source'" in result.output
+
+
+def test_base_url_must_be_source_equals_url(tmp_path):
+    result = CliRunner().invoke(cli, ["crawl", "parliament-bills", "--base-url", "bills", "--db", str(tmp_path / "t.db")])
+    assert result.exit_code == 2
+    assert "expected SOURCE=URL" in result.output
+
+
+def test_crawl_then_status(server, tmp_path, monkeypatch):
+    detail = json.loads((FIXTURES / "parliament-bills" / "bill_2818_detail.json").read_text())
+    server.add("/api/v1/Bills?SortOrder=DateUpdatedDescending&Skip=0&Take=25",
+               json.dumps({"items": [detail], "totalResults": 1, "itemsPerPage": 25}))
+    server.add("/api/v1/Bills/2818", json.dumps(detail))
+    server.add_file("/api/v1/Bills/2818/Stages?Skip=0&Take=100", FIXTURES / "parliament-bills" / "bill_2818_stages.json")
+    monkeypatch.setenv("SEOC_TRACKER_DB", str(tmp_path / "env.db"))
+    runner = CliRunner()
+    result = runner.invoke(cli, ["crawl", "parliament-bills", "--base-url", f"parliament-bills={server.url}",
+                                 "--since", "2000-01-01"])
+    assert result.exit_code == 0, result.output
+    assert "parliament-bills: ok" in result.output
+    assert (tmp_path / "env.db").exists()  # SEOC_TRACKER_DB honoured
+    status = runner.invoke(cli, ["status"])
+    assert status.exit_code == 0
+    assert "parliament-bills" in status.output and " ok " in status.output and "1 new" in status.output
+    server.routes.clear()
+    failed = runner.invoke(cli, ["crawl", "parliament-bills", "--base-url", f"parliament-bills={server.url}", "--full"])
+    assert failed.exit_code == 1
+    assert "parliament-bills: failed" in failed.output and "HTTP 404" in failed.output

@@ -1,0 +1,102 @@
+"""Bills API parsers on recorded real payloads."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from scrapers.items import BillStage, ItemLink, TrackedItem
+from scrapers.parsers import parliament_bills as parser
+from scrapers.parsers.errors import ParseError
+
+from .conftest import FIXTURES
+
+BILLS = FIXTURES / "parliament-bills"
+
+
+def load(name: str):
+    return json.loads((BILLS / name).read_text())
+
+
+def test_bill_2818_whole_item():
+    item = parser.parse_bill(load("bill_2818_detail.json"), load("bill_2818_stages.json"), None, "u")
+    assert item == TrackedItem(
+        id="bill:2818", source="parliament-bills", kind="bill", title="Abolition of Business Rates Bill",
+        url="https://bills.parliament.uk/bills/2818",
+        summary="A Bill to abolish business rates; and for connected purposes.",
+        organisation=None, status="Commons: 2nd reading", published="2021-01-12",
+        updated="2021-05-04T10:42:08+01:00",
+        body_text="A Bill to abolish business rates; and for connected purposes.",
+        details={
+            "long_title": "A Bill to abolish business rates; and for connected purposes.",
+            "former_short_title": None, "bill_type_id": 5, "current_house": "Commons",
+            "originating_house": "Commons", "session_ids": [35], "is_act": False, "withdrawn": None,
+            "defeated": False, "current_stage": {"stage": "2nd reading", "house": "Commons", "bill_stage_id": 12655},
+            "sponsors": [{"name": "Kevin Hollinrake", "party": "Conservative", "house": "Commons",
+                          "organisation": None}],
+            "publications": [],
+        },
+        stages=[BillStage(12654, 6, "1st reading", "Commons", 1, 35, "1R", ["2021-01-12"]),
+                BillStage(12655, 7, "2nd reading", "Commons", 2, 35, "2R", [])],
+        links=[],
+    )
+
+
+def test_publications_and_act_link():
+    publications = parser.parse_publications(load("bill_512_publications.json"), 512)
+    assert len(publications) == 41
+    assert publications[0] == {
+        "id": 2756, "title": "Constitutional Reform and Governance Act 2010 c.25", "type": "Act of Parliament",
+        "date": "2010-04-12",
+        "links": ["http://www.opsi.gov.uk/acts/acts2010/pdf/ukpga_20100025_en.pdf",
+                  "http://www.opsi.gov.uk/acts/acts2010/ukpga_20100025_en_1"],
+    }
+    # The 2010 links point to OPSI, not legislation.gov.uk: no Act link can be made from them.
+    assert parser._act_links(publications) == []
+    modern = [{"type": "Act of Parliament", "links": ["https://www.legislation.gov.uk/ukpga/2023/56/contents/enacted"]}]
+    assert parser._act_links(modern) == [ItemLink("legislation:ukpga/2023/56", "enacted_as",
+                                                  "Act of Parliament publication links to "
+                                                  "https://www.legislation.gov.uk/ukpga/2023/56/contents/enacted")]
+
+
+def test_list_pages_with_quirks():
+    capture = load("bills_list_by_billids_house_combinations_2026-09-13.json")["response"]
+    summaries, total = parser.parse_bill_list(capture, "u")
+    assert total == capture["totalResults"]
+    assert [s.bill_id for s in summaries] == [b["billId"] for b in capture["items"]]
+    # 7-digit fractions and no offset: read as London time.
+    assert summaries[0].last_update == "2026-09-11T17:29:44+01:00"
+    one, _ = parser.parse_bill_list(load("bills_list.json"), "u")
+    assert len(one) == 1
+
+
+def test_status_withdrawn_defeated_and_act():
+    detail = load("bill_2818_detail.json")
+    assert parser._status({**detail, "billWithdrawn": "2021-06-01T00:00:00"}) == "withdrawn"
+    assert parser._status({**detail, "isDefeated": True}) == "defeated"
+    act = {**detail, "isAct": True, "currentStage": {"description": "Royal Assent", "house": "Unassigned"}}
+    assert parser._status(act) == "Royal Assent"
+
+
+@pytest.mark.parametrize("mutate, message", [
+    (lambda d: d.pop("billId"), "required field 'billId'"),
+    (lambda d: d.pop("shortTitle"), "bill 2818: required field 'shortTitle'"),
+    (lambda d: d.update(lastUpdate="yesterday"), "bill 2818: field 'lastUpdate' is not a date"),
+])
+def test_bad_detail_names_bill_and_field(mutate, message):
+    detail = load("bill_2818_detail.json")
+    mutate(detail)
+    with pytest.raises(ParseError, match=message):
+        parser.parse_bill(detail, load("bill_2818_stages.json"), None, "u")
+
+
+def test_bad_list_is_an_error_not_zero_bills():
+    with pytest.raises(ParseError, match="required field 'items'"):
+        parser.parse_bill_list({"results": []}, "https://x/api/v1/Bills")
+    with pytest.raises(ParseError, match="required field 'items'"):
+        parser.parse_bill_list(["not", "a", "page"], "https://x/api/v1/Bills")
+
+
+def test_unknown_fields_are_ignored():
+    detail = {**load("bill_2818_detail.json"), "someNewField": {"x": 1}}
+    assert parser.parse_bill(detail, load("bill_2818_stages.json"), None, "u").id == "bill:2818"

@@ -1,0 +1,121 @@
+"""The Bills spider through real Scrapy downloads against a local server: success, incremental, failures."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tracker import crawl as crawl_mod
+
+from .conftest import FAST, FIXTURES
+
+BILLS = FIXTURES / "parliament-bills"
+LIST = "/api/v1/Bills?SortOrder=DateUpdatedDescending&Skip=0&Take=25"
+DETAIL = "/api/v1/Bills/2818"
+STAGES = "/api/v1/Bills/2818/Stages?Skip=0&Take=100"
+SUMMARY_KEYS = ("billId", "shortTitle", "formerShortTitle", "currentHouse", "originatingHouse", "lastUpdate",
+                "billWithdrawn", "isDefeated", "billTypeId", "introducedSessionId", "includedSessionIds", "isAct",
+                "currentStage")
+
+
+def serve_bill(server, detail: dict | None = None) -> dict:
+    detail = detail or json.loads((BILLS / "bill_2818_detail.json").read_text())
+    page = {"items": [{k: detail[k] for k in SUMMARY_KEYS}], "totalResults": 1, "itemsPerPage": 25}
+    server.add(LIST, json.dumps(page))
+    server.add(DETAIL, json.dumps(detail))
+    server.add_file(STAGES, BILLS / "bill_2818_stages.json")
+    return detail
+
+
+def run(server, db_path, **kwargs):
+    [result] = crawl_mod.crawl(["parliament-bills"], db_path, base_urls={"parliament-bills": server.url},
+                               since="2000-01-01T00:00:00", settings={**FAST, **kwargs.pop("settings", {})}, **kwargs)
+    return result
+
+
+def rows(database):
+    return list(database.query("select * from items order by id")), list(database.query("select * from bill_stages"))
+
+
+def test_crawl_stores_bill_and_stages(server, db_path, database):
+    serve_bill(server)
+    result = run(server, db_path)
+    assert (result.status, result.message) == ("ok", None)
+    item = database["items"].get("bill:2818")
+    assert (item["title"], item["status"]) == ("Abolition of Business Rates Bill", "Commons: 2nd reading")
+    assert [s["stage"] for s in database.query("select stage from bill_stages order by sort_order")] == [
+        "1st reading", "2nd reading"]
+    run_row = database["runs"].get(result.run_id)
+    assert (run_row["inserted"], run_row["items_seen"], run_row["watermark"]) == (1, 1, "2021-05-04T10:42:08+01:00")
+    assert "/robots.txt" in server.requests  # robots.txt obeyed
+
+
+def test_second_crawl_stops_at_watermark_and_writes_nothing(server, db_path, database):
+    serve_bill(server)
+    run(server, db_path)
+    before = len(server.requests)
+    result = run(server, db_path)
+    assert result.status == "ok"
+    assert [p for p in server.requests[before:] if p != "/robots.txt"] == [LIST]
+    assert database["item_versions"].count == 0
+
+
+def test_changed_bill_is_versioned(server, db_path, database):
+    detail = serve_bill(server)
+    run(server, db_path)
+    moved = {**detail, "lastUpdate": "2021-06-01T09:00:00",
+             "currentStage": {**detail["currentStage"], "description": "Committee stage"}}
+    serve_bill(server, moved)
+    assert run(server, db_path).status == "ok"
+    [version] = database.query("select changed_fields from item_versions")
+    assert set(json.loads(version["changed_fields"])) >= {"status", "updated", "details"}
+    assert database["items"].get("bill:2818")["status"] == "Commons: Committee stage"
+
+
+@pytest.mark.parametrize("route, message", [
+    ({"status": 500, "body": "boom"}, "HTTP 500"),
+    ({"delay": 3.0, "body": "{}"}, "timed out|took longer|Timeout"),
+    ({"body": '{"items": [{"billId": 2818, "shortT', "content_type": "application/json"}, "malformed JSON"),
+    ({"body": "<html><body>Maintenance</body></html>", "content_type": "text/html"}, "expected JSON"),
+    ({"body": '{"results": []}'}, "required field 'items'"),
+])
+def test_list_failure_fails_run_and_keeps_rows(server, db_path, database, route, message):
+    serve_bill(server)
+    run(server, db_path)
+    before = rows(database)
+    server.add(LIST, route.pop("body"), **route)
+    result = run(server, db_path, full=True)
+    assert result.status == "failed"
+    assert result.message and __import__("re").search(message, result.message), result.message
+    assert rows(database) == before
+
+
+def test_truncated_body_connection_cut(server, db_path, database):
+    detail = serve_bill(server)
+    body = json.dumps(detail).encode()
+    server.add(DETAIL, body, cut_after=len(body) // 2)
+    result = run(server, db_path)
+    assert result.status == "failed"
+    assert "bills-api" not in result.message and DETAIL in result.message
+    assert database["items"].count == 0
+
+
+def test_detail_failure_of_one_bill_is_partial(server, db_path, database):
+    detail = serve_bill(server)
+    other = {**detail, "billId": 9999, "shortTitle": "Other Bill"}
+    page = {"items": [{k: d[k] for k in ("billId", "shortTitle", "lastUpdate")} for d in (detail, other)],
+            "totalResults": 2, "itemsPerPage": 25}
+    server.add(LIST, json.dumps(page))
+    server.add("/api/v1/Bills/9999", "oops", status=500)
+    result = run(server, db_path)
+    assert result.status == "partial"
+    assert "/api/v1/Bills/9999" in result.message
+    assert database["items"].count == 1
+    assert database["runs"].get(result.run_id)["watermark"] is None  # a partial run never moves the watermark
+
+
+def test_unreachable_source_fails_clearly(db_path, database):
+    [result] = crawl_mod.crawl(["parliament-bills"], db_path, base_urls={"parliament-bills": "http://127.0.0.1:9"},
+                               settings=FAST)
+    assert result.status == "failed"
+    assert "Connection was refused" in result.message or "refused" in result.message.lower()
