@@ -152,3 +152,139 @@ def connect(path: str | os.PathLike | None = None, *, migrate: bool = True) -> s
     except (sqlite3.Error, OSError) as exc:
         raise StoreError(f"cannot open database {db_path}: {exc}") from exc
     return db
+
+
+@migrations(name="0002_priorities")
+def _priorities(db: sqlite_utils.Database) -> None:
+    db.execute(
+        """
+        CREATE TABLE priorities (
+            id TEXT PRIMARY KEY,
+            name TEXT NOT NULL,
+            grouping TEXT NOT NULL,
+            description TEXT NOT NULL,
+            strategies TEXT NOT NULL DEFAULT '[]'
+        )"""
+    )
+    db.execute(
+        """
+        CREATE TABLE classifications (
+            item_id TEXT PRIMARY KEY REFERENCES items(id),
+            relevant INTEGER NOT NULL,
+            score REAL NOT NULL,
+            themes TEXT NOT NULL DEFAULT '[]',
+            evidence TEXT NOT NULL DEFAULT '[]',
+            method TEXT NOT NULL,
+            version TEXT NOT NULL,
+            content_hash TEXT NOT NULL,
+            classified_at TEXT NOT NULL
+        )"""
+    )
+    db.execute("CREATE INDEX idx_classifications_relevant ON classifications(relevant)")
+    db.execute(
+        """
+        CREATE TABLE item_priorities (
+            id INTEGER PRIMARY KEY,
+            item_id TEXT NOT NULL REFERENCES items(id),
+            priority_id TEXT NOT NULL REFERENCES priorities(id),
+            score REAL NOT NULL,
+            evidence TEXT NOT NULL DEFAULT '[]',
+            method TEXT NOT NULL,
+            version TEXT NOT NULL,
+            review_state TEXT NOT NULL DEFAULT 'suggested'
+                CHECK (review_state IN ('suggested', 'confirmed', 'rejected')),
+            reviewer TEXT,
+            reviewed_at TEXT,
+            review_note TEXT,
+            created TEXT NOT NULL,
+            updated TEXT NOT NULL,
+            UNIQUE (item_id, priority_id)
+        )"""
+    )
+    db.execute("CREATE INDEX idx_item_priorities_priority ON item_priorities(priority_id, review_state)")
+
+
+@migrations(name="0003_responses")
+def _responses(db: sqlite_utils.Database) -> None:
+    db.execute(
+        """
+        CREATE TABLE responses (
+            id INTEGER PRIMARY KEY,
+            item_id TEXT NOT NULL REFERENCES items(id),
+            decision TEXT NOT NULL
+                CHECK (decision IN ('respond', 'no response', 'joint response', 'nil return')),
+            status TEXT NOT NULL
+                CHECK (status IN ('planned', 'drafting', 'in clearance', 'submitted')),
+            owner_team TEXT NOT NULL DEFAULT '',
+            internal_deadline TEXT,
+            submitted_on TEXT,
+            position_summary TEXT NOT NULL DEFAULT '',
+            key_asks TEXT NOT NULL DEFAULT '',
+            document_url TEXT NOT NULL DEFAULT '',
+            created_by TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            updated_by TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        )"""
+    )
+    db.execute("CREATE INDEX idx_responses_item ON responses(item_id)")
+    db.execute(
+        """
+        CREATE TABLE triage (
+            item_id TEXT PRIMARY KEY REFERENCES items(id),
+            state TEXT NOT NULL CHECK (state IN ('new', 'watching', 'action', 'no action')),
+            note TEXT NOT NULL DEFAULT '',
+            updated_by TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        )"""
+    )
+    db.execute(
+        """
+        CREATE TABLE audit_log (
+            id INTEGER PRIMARY KEY,
+            actor TEXT NOT NULL,
+            at TEXT NOT NULL,
+            action TEXT NOT NULL,
+            table_name TEXT NOT NULL,
+            row_key TEXT NOT NULL,
+            before TEXT,
+            after TEXT
+        )"""
+    )
+    # The audit log is append-only: no form, plugin or query may change or remove its rows.
+    db.execute("CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log "
+               "BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END")
+    db.execute("CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log "
+               "BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END")
+
+
+@migrations(name="0004_briefings")
+def _briefings(db: sqlite_utils.Database) -> None:
+    db.execute(
+        """
+        CREATE TABLE briefings (
+            week TEXT PRIMARY KEY,
+            generated_at TEXT NOT NULL,
+            as_of TEXT NOT NULL,
+            content_hash TEXT NOT NULL,
+            subject TEXT NOT NULL,
+            html_path TEXT,
+            text_path TEXT,
+            sent_at TEXT,
+            recipients TEXT,
+            message_id TEXT,
+            send_attempts INTEGER NOT NULL DEFAULT 0,
+            last_error TEXT
+        )"""
+    )
+    db.execute(
+        """
+        CREATE TABLE job_runs (
+            id INTEGER PRIMARY KEY,
+            job TEXT NOT NULL,
+            started TEXT NOT NULL,
+            finished TEXT,
+            status TEXT NOT NULL CHECK (status IN ('running', 'ok', 'failed')),
+            message TEXT
+        )"""
+    )
