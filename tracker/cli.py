@@ -9,11 +9,11 @@ import click
 
 from . import crawl as crawl_mod
 from . import db as tracker_db
-from . import store
+from . import store, tagging
 from .errors import TrackerError
 
 BUNDLED_SNAPSHOT = crawl_mod.PROJECT_ROOT / "snapshot"
-DEMO_DB = Path("data") / "demo.db"
+DEMO_DB = Path("data") / "demo" / "tracker.db"
 
 db_option = click.option(
     "--db", "db_path", type=click.Path(dir_okay=False), default=None,
@@ -160,8 +160,9 @@ def demo(db_path, serve, port):
     results = run_crawl((), path, snapshot=str(BUNDLED_SNAPSHOT))
     failed = [r for r in results if r.status != "ok"]
     database = tracker_db.connect(path)
-    count = database["items"].count
-    click.echo(f"Demo database {path}: {count} items from {len(results)} sources"
+    tagged = tagging.classify_stored(database)
+    click.echo(f"Demo database {path}: {database['items'].count} items from {len(results)} sources; "
+               f"{tagged.relevant} of {tagged.classified} relevant to SEOC priorities"
                + (f"; {len(failed)} source(s) not ok" if failed else ""))
     if failed:
         sys.exit(1)

@@ -210,7 +210,7 @@ def _responses(db: sqlite_utils.Database) -> None:
         """
         CREATE TABLE responses (
             id INTEGER PRIMARY KEY,
-            item_id TEXT NOT NULL REFERENCES items(id),
+            item_id TEXT NOT NULL,
             decision TEXT NOT NULL
                 CHECK (decision IN ('respond', 'no response', 'joint response', 'nil return')),
             status TEXT NOT NULL
@@ -227,11 +227,12 @@ def _responses(db: sqlite_utils.Database) -> None:
             updated_at TEXT NOT NULL
         )"""
     )
+    # No foreign key to items on purpose: Datasette would count responses on public item pages.
     db.execute("CREATE INDEX idx_responses_item ON responses(item_id)")
     db.execute(
         """
         CREATE TABLE triage (
-            item_id TEXT PRIMARY KEY REFERENCES items(id),
+            item_id TEXT PRIMARY KEY,
             state TEXT NOT NULL CHECK (state IN ('new', 'watching', 'action', 'no action')),
             note TEXT NOT NULL DEFAULT '',
             updated_by TEXT NOT NULL,
@@ -288,3 +289,11 @@ def _briefings(db: sqlite_utils.Database) -> None:
             message TEXT
         )"""
     )
+
+
+@migrations(name="0005_item_relevance")
+def _item_relevance(db: sqlite_utils.Database) -> None:
+    # Derived from item_priorities (not content: never versioned or hashed), kept for facets and queries.
+    db.execute("ALTER TABLE items ADD COLUMN relevant INTEGER NOT NULL DEFAULT 0")
+    db.execute("ALTER TABLE items ADD COLUMN themes TEXT NOT NULL DEFAULT '[]'")
+    db.execute("CREATE INDEX idx_items_relevant ON items(relevant, kind, closes)")

@@ -1,0 +1,88 @@
+"""Configuration in one TOML file with environment overrides.
+
+Search order: --config PATH, $SEOC_TRACKER_CONFIG, ./seoc-tracker.toml; every key has a default, so no
+file is needed. See seoc-tracker.example.toml for every setting.
+"""
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .errors import ConfigError
+
+ENV_CONFIG = "SEOC_TRACKER_CONFIG"
+DEFAULT_FILE = Path("seoc-tracker.toml")
+ROLES = ("reader", "editor", "admin")
+
+
+@dataclass
+class Config:
+    """Everything configurable, with sane defaults."""
+
+    datasette_url: str = "http://127.0.0.1:8001"
+    public_read: bool = False
+    users: dict[str, str] = field(default_factory=dict)  # name -> role
+    crawl_times: list[str] = field(default_factory=lambda: ["06:30", "13:30"])
+    crawl_days: str = "mon-fri"
+    briefing_day: str = "mon"
+    briefing_time: str = "07:30"
+    reports_dir: str = "reports"
+    sources: dict[str, dict[str, Any]] = field(default_factory=dict)
+    smtp: dict[str, Any] = field(default_factory=dict)
+    path: Path | None = None
+
+
+def _env_bool(value: str) -> bool:
+    return value.strip().lower() in ("1", "true", "yes", "on")
+
+
+def load(path: str | os.PathLike | None = None, environ: dict[str, str] | None = None) -> Config:
+    """Read the config file (if any), then apply environment overrides."""
+    environ = dict(os.environ if environ is None else environ)
+    chosen = Path(path) if path else (Path(environ[ENV_CONFIG]) if environ.get(ENV_CONFIG) else None)
+    if chosen is None and DEFAULT_FILE.exists():
+        chosen = DEFAULT_FILE
+    data: dict[str, Any] = {}
+    if chosen is not None:
+        try:
+            data = tomllib.loads(chosen.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise ConfigError(f"config file {chosen} does not exist") from None
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"config file {chosen} is not valid TOML: {exc}") from None
+    config = Config(path=chosen)
+    datasette = data.get("datasette", {})
+    config.datasette_url = str(datasette.get("base_url", config.datasette_url)).rstrip("/")
+    config.public_read = bool(datasette.get("public_read", config.public_read))
+    for name, entry in (data.get("users") or {}).items():
+        role = entry.get("role") if isinstance(entry, dict) else None
+        if role not in ROLES:
+            raise ConfigError(f"config: users.{name}.role must be one of {', '.join(ROLES)}, got {role!r}")
+        config.users[name] = role
+    schedule = data.get("schedule", {})
+    config.crawl_times = list(schedule.get("crawl_times", config.crawl_times))
+    config.crawl_days = schedule.get("crawl_days", config.crawl_days)
+    config.briefing_day = schedule.get("briefing_day", config.briefing_day)
+    config.briefing_time = schedule.get("briefing_time", config.briefing_time)
+    for value in [*config.crawl_times, config.briefing_time]:
+        if not _valid_time(value):
+            raise ConfigError(f"config: schedule time {value!r} is not HH:MM")
+    config.reports_dir = data.get("briefing", {}).get("reports_dir", config.reports_dir)
+    config.sources = data.get("sources", {})
+    config.smtp = dict(data.get("email", {}))
+    if environ.get("SEOC_DATASETTE_URL"):
+        config.datasette_url = environ["SEOC_DATASETTE_URL"].rstrip("/")
+    if environ.get("SEOC_PUBLIC_READ"):
+        config.public_read = _env_bool(environ["SEOC_PUBLIC_READ"])
+    return config
+
+
+def _valid_time(value: str) -> bool:
+    try:
+        hours, minutes = value.split(":")
+        return 0 <= int(hours) < 24 and 0 <= int(minutes) < 60
+    except (ValueError, AttributeError):
+        return False

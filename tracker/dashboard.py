@@ -1,0 +1,52 @@
+"""At-a-glance figures for the home page: counts, new relevant items per week by theme, bills by stage,
+deadlines in the next eight weeks. Pure reads; the template draws them as bars."""
+from __future__ import annotations
+
+import sqlite3
+from datetime import date, timedelta
+from typing import Any
+
+WEEKS = 8
+
+
+def _all(conn: sqlite3.Connection, sql: str, params: list | None = None) -> list[tuple]:
+    return conn.execute(sql, params or []).fetchall()
+
+
+def _bars(pairs: list[tuple[str, int]]) -> list[dict[str, Any]]:
+    top = max((n for _, n in pairs), default=0) or 1
+    return [{"label": label, "count": n, "percent": round(100 * n / top)} for label, n in pairs]
+
+
+def load(conn: sqlite3.Connection, today: date | None = None) -> dict[str, Any]:
+    """Figures for the dashboard, as of `today` (default: the database's today)."""
+    today = today or date.fromisoformat(_all(conn, "SELECT date('now')")[0][0])
+    counts = dict(_all(conn, """
+        SELECT 'items', count(*) FROM items UNION ALL
+        SELECT 'relevant', count(*) FROM items WHERE relevant = 1 UNION ALL
+        SELECT 'open', count(*) FROM items WHERE relevant = 1 AND status = 'open' UNION ALL
+        SELECT 'new_week', count(*) FROM items WHERE relevant = 1 AND first_seen >= ?""",
+        [(today - timedelta(days=7)).isoformat()]))
+    start = today - timedelta(days=7 * WEEKS)
+    by_theme = _all(conn, """
+        SELECT t.value AS theme, count(*) FROM items i, json_each(i.themes) t
+        WHERE i.first_seen >= ? GROUP BY theme ORDER BY count(*) DESC""", [start.isoformat()])
+    per_week = []
+    for offset in range(WEEKS - 1, -1, -1):
+        week_start = today - timedelta(days=today.weekday(), weeks=offset)
+        n = _all(conn, "SELECT count(*) FROM items WHERE relevant = 1 AND first_seen >= ? AND first_seen < ?",
+                 [week_start.isoformat(), (week_start + timedelta(days=7)).isoformat()])[0][0]
+        per_week.append((f"w/c {week_start:%d %b}", n))
+    stages = _all(conn, """
+        SELECT coalesce(status, 'unknown'), count(*) FROM items WHERE kind = 'bill'
+        GROUP BY status ORDER BY count(*) DESC LIMIT 12""")
+    deadlines = []
+    for offset in range(WEEKS):
+        week_start = today + timedelta(weeks=offset)
+        n = _all(conn, """
+            SELECT count(*) FROM items WHERE relevant = 1 AND closes IS NOT NULL
+              AND date(closes) >= ? AND date(closes) < ? AND coalesce(status, '') != 'withdrawn'""",
+                 [week_start.isoformat(), (week_start + timedelta(days=7)).isoformat()])[0][0]
+        deadlines.append((f"{week_start:%d %b}", n))
+    return {"counts": counts, "new_per_week": _bars(per_week), "themes": _bars(by_theme),
+            "bills_by_stage": _bars(stages), "deadlines": _bars(deadlines)}

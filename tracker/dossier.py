@@ -1,0 +1,94 @@
+"""Gather one reform's dossier: the item, its linked items across sources on a timeline, tags, responses,
+and version history. Pure reads over a sqlite3 connection."""
+from __future__ import annotations
+
+import json
+import sqlite3
+from typing import Any
+
+TIMELINE_LIMIT = 200
+
+
+def _rows(conn: sqlite3.Connection, sql: str, params: list) -> list[dict[str, Any]]:
+    cursor = conn.execute(sql, params)
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, row)) for row in cursor.fetchall()]
+
+
+def load(conn: sqlite3.Connection, item_id: str, include_responses: bool) -> dict[str, Any] | None:
+    """Everything the dossier page shows, or None if the item does not exist."""
+    found = _rows(conn, "SELECT * FROM items WHERE id = ?", [item_id])
+    if not found:
+        return None
+    item = found[0]
+    item["details"] = json.loads(item.get("details") or "{}")
+    links = _links(conn, item_id)
+    versions = _rows(conn, "SELECT version, valid_from, valid_to, changed_fields, data FROM item_versions "
+                           "WHERE item_id = ? ORDER BY version DESC", [item_id])
+    for version in versions:
+        version["changed_fields"] = json.loads(version["changed_fields"])
+        old = json.loads(version.pop("data"))
+        version["old_values"] = {f: _short(old.get(f)) for f in version["changed_fields"]}
+    tags = _rows(conn, """
+        SELECT ip.id, ip.priority_id, p.name AS priority_name, ip.score, ip.evidence, ip.review_state,
+               ip.reviewer, ip.reviewed_at, ip.review_note
+        FROM item_priorities ip LEFT JOIN priorities p ON p.id = ip.priority_id
+        WHERE ip.item_id = ? ORDER BY ip.review_state = 'rejected', ip.score DESC""", [item_id])
+    for tag in tags:
+        tag["evidence"] = json.loads(tag["evidence"] or "[]")
+    stages = _rows(conn, "SELECT stage, house, first_sitting, last_sitting, sort_order FROM bill_stages "
+                         "WHERE item_id = ? ORDER BY sort_order", [item_id])
+    responses = []
+    if include_responses:
+        responses = _rows(conn, "SELECT * FROM responses WHERE item_id = ? ORDER BY updated_at DESC", [item_id])
+    triage = _rows(conn, "SELECT state, note, updated_by, updated_at FROM triage WHERE item_id = ?", [item_id])
+    return {"item": item, "links": links, "versions": versions, "tags": tags, "stages": stages,
+            "responses": responses, "triage": triage[0] if triage else None,
+            "timeline": timeline(item, links, versions, stages)}
+
+
+def _links(conn: sqlite3.Connection, item_id: str) -> list[dict[str, Any]]:
+    return _rows(conn, """
+        SELECT l.id, l.relation, l.evidence, l.method, l.review_state, l.reviewer,
+               CASE WHEN l.from_id = ? THEN 'out' ELSE 'in' END AS direction,
+               other.id AS other_id, other.title AS other_title, other.kind AS other_kind,
+               other.status AS other_status, other.published AS other_published, other.source AS other_source,
+               CASE WHEN l.from_id = ? THEN l.to_id ELSE l.from_id END AS other_ref
+        FROM links l
+        LEFT JOIN items other ON other.id = CASE WHEN l.from_id = ? THEN l.to_id ELSE l.from_id END
+        WHERE l.from_id = ? OR l.to_id = ?
+        ORDER BY l.review_state = 'rejected', other.published""", [item_id] * 5)
+
+
+def _short(value: Any, limit: int = 300) -> str:
+    text = "" if value is None else str(value)
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+def timeline(item: dict, links: list[dict], versions: list[dict], stages: list[dict]) -> list[dict[str, Any]]:
+    """Dated events across the reform: this item's dates, stage sittings, status changes and linked items."""
+    events: list[dict[str, Any]] = []
+
+    def add(when: str | None, label: str, ref: str | None = None) -> None:
+        if when:
+            events.append({"date": when[:10], "label": label, "ref": ref})
+
+    add(item.get("published"), f"{item['kind'].replace('_', ' ').capitalize()} published: {item['title']}")
+    add(item.get("opens"), "Opens for responses")
+    add(item.get("closes"), "Closes for responses")
+    for stage in stages:
+        add(stage.get("first_sitting"), f"{stage['house']}: {stage['stage']}")
+    for version in versions:
+        if "status" in version["changed_fields"]:
+            add(version["valid_to"], f"Status changed from {version['old_values'].get('status') or 'none'}")
+        if "closes" in version["changed_fields"]:
+            add(version["valid_to"], f"Closing date moved from {version['old_values'].get('closes') or 'none'}")
+    for link in links:
+        if link["review_state"] == "rejected":
+            continue
+        relation = link["relation"].replace("_", " ")
+        title = link["other_title"] or link["other_ref"]
+        label = f"{relation}: {title}" if link["direction"] == "out" else f"{title} ({relation} this)"
+        add(link["other_published"], label, link["other_id"])
+    events.sort(key=lambda e: e["date"])
+    return events[:TIMELINE_LIMIT]

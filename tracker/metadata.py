@@ -1,0 +1,263 @@
+"""Build datasette_metadata.json: descriptive metadata, table config, permissions and saved queries.
+
+Descriptive metadata and configuration are kept in separate functions so the file can be split
+mechanically into metadata.json and datasette.yaml when we move to Datasette 1.0.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+DB = "tracker"
+EDITORS = {"roles": ["editor", "admin"]}
+ADMINS = {"roles": ["admin"]}
+OGL = ("Open Government Licence v3.0", "https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/")
+OPL = ("Open Parliament Licence v3.0",
+       "https://www.parliament.uk/site-information/copyright-parliament/open-parliament-licence/")
+METADATA_FILE = Path(__file__).resolve().parent.parent / "datasette_metadata.json"
+
+RELEVANT_OPEN = """
+  i.relevant = 1
+  and i.kind in ('consultation', 'call_for_evidence', 'committee_inquiry', 'sentencing_consultation',
+                 'law_commission_consultation')
+  and i.closes is not null
+  and date(i.closes) >= date('now')
+  and date(i.closes) <= date('now', '+28 days')
+  and coalesce(i.status, '') not in ('withdrawn', 'outcome')"""
+
+QUERIES_SQL: dict[str, dict[str, Any]] = {
+    "closing_soon": {
+        "title": "Closing in the next 28 days, with our response status",
+        "description": "Relevant consultations and calls for evidence closing within 28 days; "
+                       "those with no response logged first.",
+        "allow": EDITORS,
+        "sql": f"""select i.id, i.title, i.kind, i.organisation, date(i.closes) as closes,
+  cast(julianday(date(i.closes)) - julianday(date('now')) as integer) as days_left,
+  i.themes,
+  coalesce(r.status, 'no response logged') as response_status, r.decision, r.owner_team, r.internal_deadline, i.url
+from items i
+left join responses r on r.id = (select id from responses where item_id = i.id order by updated_at desc limit 1)
+where {RELEVANT_OPEN}
+order by r.id is not null, i.closes""",
+    },
+    "deadlines": {
+        "title": "Deadlines in the next 28 days",
+        "description": "Relevant consultations and calls for evidence closing within 28 days.",
+        "sql": f"""select i.id, i.title, i.kind, i.organisation, date(i.closes) as closes,
+  cast(julianday(date(i.closes)) - julianday(date('now')) as integer) as days_left, i.themes, i.url
+from items i where {RELEVANT_OPEN}
+order by i.closes""",
+    },
+    "open_without_response": {
+        "title": "Relevant open consultations with no response logged",
+        "allow": EDITORS,
+        "sql": """select i.id, i.title, i.kind, i.organisation, date(i.closes) as closes, i.themes, i.url
+from items i
+where i.relevant = 1 and i.status = 'open'
+  and not exists (select 1 from responses r where r.item_id = i.id)
+order by i.closes is null, i.closes""",
+    },
+    "changed_last_7_days": {
+        "title": "What changed in the last 7 days",
+        "description": "Items first seen or changed in the last seven days, with the fields that changed.",
+        "sql": """select i.id, i.title, i.source, i.kind, i.status, i.relevant,
+  case when i.first_seen >= datetime('now', '-7 days') then 'new' else 'changed' end as change,
+  (select changed_fields from item_versions v where v.item_id = i.id order by v.version desc limit 1)
+    as changed_fields,
+  i.last_changed
+from items i
+where i.last_changed >= strftime('%Y-%m-%dT%H:%M:%S', 'now', '-7 days')
+order by i.last_changed desc""",
+    },
+    "bills_by_stage": {
+        "title": "Bills by stage",
+        "sql": """select i.id, i.title, i.status as stage, json_extract(i.details, '$.current_house') as house,
+  i.relevant, i.themes, i.updated, i.url
+from items i where i.kind = 'bill'
+order by i.relevant desc, i.status, i.updated desc""",
+    },
+    "items_by_theme": {
+        "title": "Items by priority theme",
+        "description": "Items tagged with a theme (suggested or confirmed), strongest first.",
+        "params": ["theme"],
+        "sql": """select i.id, i.title, i.source, i.kind, i.status, ip.score, ip.review_state, i.url
+from item_priorities ip join items i on i.id = ip.item_id
+where ip.priority_id = :theme and ip.review_state != 'rejected'
+order by ip.score desc""",
+    },
+    "commencement_pending": {
+        "title": "Commencement of Acts of interest",
+        "description": "Relevant Acts with the commencement orders linked to them, and those with none yet.",
+        "sql": """select a.id as act, a.title as act_title, a.published as enacted,
+  count(l.from_id) as commencement_orders,
+  max(c.published) as latest_order_made,
+  group_concat(c.title, ' | ') as orders
+from items a
+left join links l on l.to_id = a.id and l.relation = 'commences' and l.review_state != 'rejected'
+left join items c on c.id = l.from_id
+where a.kind = 'act' and (a.relevant = 1 or exists (
+  select 1 from links l2 join items b on b.id = l2.from_id
+  where l2.to_id = a.id and l2.relation = 'enacted_as' and b.relevant = 1))
+group by a.id
+order by commencement_orders, a.published desc""",
+    },
+    "responses_overdue": {
+        "title": "Government responses overdue",
+        "description": "Consultations closed more than 12 weeks ago with no outcome published.",
+        "sql": """select i.id, i.title, i.organisation, date(i.closes) as closed,
+  cast(julianday(date('now')) - julianday(date(i.closes)) as integer) as days_since_close, i.relevant, i.url
+from items i
+where i.kind in ('consultation', 'call_for_evidence') and i.status = 'closed'
+  and date(i.closes) < date('now', '-84 days')
+order by i.relevant desc, i.closes""",
+    },
+    "source_health": {
+        "title": "Source health",
+        "description": "The last run of each source; stale when the last successful run is over 3 days old.",
+        "sql": """select r.source, r.status as last_status, r.started as last_run, r.error_message,
+  (select max(finished) from runs ok where ok.source = r.source and ok.status = 'ok') as last_ok,
+  case when (select max(finished) from runs ok where ok.source = r.source and ok.status = 'ok') is null
+         or (select max(finished) from runs ok where ok.source = r.source and ok.status = 'ok')
+            < strftime('%Y-%m-%dT%H:%M:%S', 'now', '-3 days')
+       then 'stale' else 'fresh' end as freshness
+from runs r where r.id = (select max(id) from runs r2 where r2.source = r.source)
+order by r.source""",
+    },
+    "new_relevant_items": {
+        "title": "SEOC tracker: new relevant items",
+        "description": "Atom feed of relevant items, newest first (add .atom to the URL).",
+        "sql": """select 'tag:seoc-tracker,2026:' || i.id as atom_id, i.title as atom_title,
+  i.first_seen as atom_updated, i.url as atom_link,
+  i.kind || ' - ' || coalesce(i.organisation, i.source) || ': ' || coalesce(i.summary, '') as atom_content,
+  i.id, i.themes
+from items i where i.relevant = 1
+order by i.first_seen desc limit 200""",
+    },
+    "deadline_calendar": {
+        "title": "SEOC tracker: deadlines",
+        "description": "iCalendar feed of closing dates and commencement dates (add .ics to the URL).",
+        "sql": """select 'closes-' || i.id || '@seoc-tracker' as event_uid,
+  'Closes: ' || i.title as event_name,
+  substr(i.closes, 1, 19) as event_dtstart, 'PT1H' as event_duration, 'Europe/London' as event_tzid,
+  i.url as event_description
+from items i
+where i.closes is not null and i.relevant = 1 and coalesce(i.status, '') != 'withdrawn'
+  and date(i.closes) >= date('now', '-30 days')
+union all
+select 'commences-' || i.id || '-' || json_extract(c.value, '$.date') || '-' || c.key || '@seoc-tracker',
+  'In force: ' || json_extract(c.value, '$.provision') || ' (' || i.title || ')',
+  json_extract(c.value, '$.date') || 'T00:00:00', 'P1D', 'Europe/London', i.url
+from items i, json_each(i.details, '$.commences') c
+where i.kind = 'commencement_order' and json_extract(c.value, '$.date') is not null
+order by event_dtstart""",
+    },
+}
+
+
+def descriptive() -> dict[str, Any]:
+    """Titles, descriptions, licences, sources and column descriptions."""
+    return {
+        "title": "SEOC reform tracker",
+        "description": "Bills, consultations, calls for evidence, strategies and statutory instruments that touch "
+                       "the serious economic and organised crime directorate's priorities, with our responses.",
+        "license": f"{OGL[0]} (GOV.UK, legislation.gov.uk, Law Commission, Sentencing Council); {OPL[0]} (Parliament)",
+        "license_url": OGL[1],
+        "source": "UK Parliament, GOV.UK, legislation.gov.uk, Law Commission, Sentencing Council",
+        "source_url": "https://github.com/seoc-tracker/seoc-tracker",
+        "tables": {
+            "items": {
+                "description": "One row per tracked bill, consultation, call for evidence, strategy, Act or SI, "
+                               "from every source; full history in item_versions.",
+                "columns": {
+                    "id": "Stable id, prefixed by source (bill:, govuk:, legislation:, committees:, lawcom:, sentencing:)",
+                    "kind": "What it is: bill, act, statutory_instrument, commencement_order, consultation, ...",
+                    "status": "Where it stands: open / closed / outcome / withdrawn, a bill's stage, made / enacted",
+                    "opens": "Consultation or call for evidence opening date",
+                    "closes": "Closing date (Europe/London)",
+                    "relevant": "1 if linked to at least one SEOC priority that a reviewer has not rejected",
+                    "themes": "The SEOC priorities linked to this item (suggested or confirmed)",
+                    "first_seen": "When the tracker first stored it (UTC)",
+                    "last_changed": "When its content last changed (UTC)",
+                    "content_hash": "Hash of the content fields, for change detection",
+                },
+            },
+            "item_versions": {"description": "Every previous version of an item, with the fields that changed.",
+                              "columns": {"changed_fields": "Fields that differ from the next version",
+                                          "data": "The item's content fields as they were"}},
+            "bill_stages": {"description": "Stage history of each bill.", "license": OPL[0], "license_url": OPL[1],
+                            "source": "UK Parliament Bills API", "source_url": "https://bills-api.parliament.uk"},
+            "runs": {"description": "One row per source per crawl, with its outcome and counts."},
+            "links": {"description": "Relations between items (commences, enacted_as, outcome_of, consults_on, "
+                                     "mentions), from the sources or suggested, with their review state."},
+            "priorities": {"description": "The directorate's priorities: themes and cross-cutting issues, "
+                                          "with the strategies they come from (tracker/priorities.toml)."},
+            "item_priorities": {"description": "Which priorities each item touches, with score, evidence and "
+                                               "review state; re-classification never overrides a reviewer."},
+            "classifications": {"description": "The classifier's latest decision for each item, with evidence."},
+            "responses": {"description": "The directorate's consultation response register (editors only)."},
+            "audit_log": {"description": "Every write by staff: who, when, what, before and after. Append-only."},
+            "triage": {"description": "Editors' triage state per item."},
+            "briefings": {"description": "Weekly briefings generated and sent."},
+        },
+    }
+
+
+def configuration(public_read: bool = False) -> dict[str, Any]:
+    """Permissions, table config, hidden tables and saved queries."""
+    tables: dict[str, Any] = {
+        "items": {"sort_desc": "last_changed", "facets": ["source", "kind", "status", {"array": "themes"},
+                                                           "organisation"],
+                  "label_column": "title", "size": 50},
+        "item_versions": {"sort_desc": "valid_to"},
+        "bill_stages": {"sort": "sort_order", "facets": ["house", "stage"]},
+        "runs": {"sort_desc": "started", "facets": ["source", "status"]},
+        "links": {"facets": ["relation", "review_state", "method"]},
+        "item_priorities": {"sort_desc": "score", "facets": ["priority_id", "review_state"]},
+        "classifications": {"facets": ["relevant", "version"]},
+        "priorities": {"label_column": "name", "facets": ["grouping"]},
+        "responses": {"allow": EDITORS, "sort_desc": "updated_at", "facets": ["decision", "status", "owner_team"]},
+        "audit_log": {"allow": EDITORS, "sort_desc": "at", "facets": ["table_name", "action", "actor"]},
+        "triage": {"facets": ["state"]},
+        "briefings": {"sort_desc": "week"},
+    }
+    for hidden in ("items_fts", "items_fts_data", "items_fts_idx", "items_fts_docsize", "items_fts_config",
+                   "_sqlite_migrations", "job_runs"):
+        tables[hidden] = {"hidden": True}
+    queries = {name: {**query, "sql": query["sql"].strip()} for name, query in QUERIES_SQL.items()}
+    return {
+        "allow": True if public_read else {"id": "*"},
+        "databases": {DB: {"allow_sql": EDITORS, "tables": tables, "queries": queries}},
+    }
+
+
+def build(public_read: bool = False) -> dict[str, Any]:
+    """The whole metadata document."""
+    document = descriptive()
+    config = configuration(public_read)
+    document["allow"] = config["allow"]
+    document["databases"] = {DB: {"title": "Tracked reforms", **config["databases"][DB],
+                                  "tables": _merge_tables(descriptive()["tables"], config["databases"][DB]["tables"])}}
+    document.pop("tables")
+    return document
+
+
+def _merge_tables(described: dict[str, Any], configured: dict[str, Any]) -> dict[str, Any]:
+    merged = {name: dict(value) for name, value in configured.items()}
+    for name, value in described.items():
+        merged.setdefault(name, {}).update(value)
+    return merged
+
+
+def render_file() -> str:
+    """The text of datasette_metadata.json as committed (internal instance: no anonymous reading)."""
+    return json.dumps(build(public_read=False), indent=2, ensure_ascii=False) + "\n"
+
+
+def for_database(metadata: dict[str, Any], db_name: str, public_read: bool) -> dict[str, Any]:
+    """The committed metadata adapted to the served database's name and the anonymous-read setting."""
+    document = json.loads(json.dumps(metadata))
+    document["allow"] = True if public_read else {"id": "*"}
+    if db_name != DB and DB in document.get("databases", {}):
+        document["databases"][db_name] = document["databases"].pop(DB)
+    return document

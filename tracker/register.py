@@ -1,0 +1,185 @@
+"""Staff writes: the response register, tag and link reviews, triage; each appends to the audit log.
+
+Pure validation plus functions over a sqlite3 connection, so Datasette forms, the CLI and tests share them.
+"""
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+from typing import Any, Mapping
+
+from .errors import ValidationError
+
+DECISIONS = ("respond", "no response", "joint response", "nil return")
+STATUSES = ("planned", "drafting", "in clearance", "submitted")
+TRIAGE_STATES = ("new", "watching", "action", "no action")
+REVIEW_STATES = ("confirmed", "rejected", "suggested")
+LIMITS = {"owner_team": 200, "position_summary": 5_000, "key_asks": 5_000, "document_url": 2_000, "note": 2_000}
+
+
+class FormError(ValidationError):
+    """A form was filled wrongly: `errors` maps field -> message."""
+
+    def __init__(self, errors: dict[str, str]):
+        self.errors = errors
+        super().__init__("; ".join(f"{field}: {message}" for field, message in errors.items()))
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def _date(value: str, field: str, errors: dict[str, str]) -> str | None:
+    value = (value or "").strip()
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value).isoformat()
+    except ValueError:
+        errors[field] = f"{value[:40]!r} is not a date (use YYYY-MM-DD)"
+        return None
+
+
+@dataclass
+class ResponseInput:
+    """A validated response register entry."""
+
+    item_id: str
+    decision: str
+    status: str
+    owner_team: str
+    internal_deadline: str | None
+    submitted_on: str | None
+    position_summary: str
+    key_asks: str
+    document_url: str
+
+
+def validate_response(form: Mapping[str, Any]) -> ResponseInput:
+    """Check a submitted response form; raise FormError naming every bad field."""
+    errors: dict[str, str] = {}
+    text = {key: str(form.get(key) or "").strip() for key in
+            ("item_id", "decision", "status", "owner_team", "position_summary", "key_asks", "document_url")}
+    if not text["item_id"]:
+        errors["item_id"] = "choose the item this response is about"
+    if text["decision"] not in DECISIONS:
+        errors["decision"] = f"must be one of: {', '.join(DECISIONS)}"
+    if text["status"] not in STATUSES:
+        errors["status"] = f"must be one of: {', '.join(STATUSES)}"
+    for key, limit in LIMITS.items():
+        if key in text and len(text[key]) > limit:
+            errors[key] = f"is {len(text[key])} characters; the limit is {limit}"
+    if text["document_url"] and not text["document_url"].startswith(("https://", "http://")):
+        errors["document_url"] = "must be an http(s) link"
+    deadline = _date(str(form.get("internal_deadline") or ""), "internal_deadline", errors)
+    submitted = _date(str(form.get("submitted_on") or ""), "submitted_on", errors)
+    if text["status"] == "submitted" and not submitted and "submitted_on" not in errors:
+        errors["submitted_on"] = "give the date the response was submitted"
+    if errors:
+        raise FormError(errors)
+    return ResponseInput(text["item_id"], text["decision"], text["status"], text["owner_team"], deadline,
+                         submitted, text["position_summary"], text["key_asks"], text["document_url"])
+
+
+def _audit(conn: sqlite3.Connection, actor: str, action: str, table: str, key: str,
+           before: Any, after: Any, now: str) -> None:
+    conn.execute(
+        "INSERT INTO audit_log (actor, at, action, table_name, row_key, before, after) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [actor, now, action, table, key, json.dumps(before) if before is not None else None,
+         json.dumps(after) if after is not None else None],
+    )
+
+
+def _row(conn: sqlite3.Connection, sql: str, params: list) -> dict | None:
+    cursor = conn.execute(sql, params)
+    row = cursor.fetchone()
+    return dict(zip([d[0] for d in cursor.description], row)) if row else None
+
+
+def _require_item(conn: sqlite3.Connection, item_id: str) -> None:
+    if _row(conn, "SELECT id FROM items WHERE id = ?", [item_id]) is None:
+        raise FormError({"item_id": f"no tracked item has id {item_id[:100]!r}"})
+
+
+def save_response(conn: sqlite3.Connection, actor: str, entry: ResponseInput, response_id: int | None = None,
+                  now: str | None = None) -> int:
+    """Insert (or update `response_id`) a response and audit it, in one transaction."""
+    now = now or _now()
+    with conn:
+        _require_item(conn, entry.item_id)
+        values = {k: v for k, v in entry.__dict__.items()}
+        if response_id is None:
+            cursor = conn.execute(
+                "INSERT INTO responses (item_id, decision, status, owner_team, internal_deadline, submitted_on, "
+                "position_summary, key_asks, document_url, created_by, created_at, updated_by, updated_at) "
+                "VALUES (:item_id, :decision, :status, :owner_team, :internal_deadline, :submitted_on, "
+                ":position_summary, :key_asks, :document_url, :actor, :now, :actor, :now)",
+                {**values, "actor": actor, "now": now},
+            )
+            new_id = cursor.lastrowid
+            _audit(conn, actor, "insert", "responses", str(new_id), None, values, now)
+            return new_id
+        before = _row(conn, "SELECT * FROM responses WHERE id = ?", [response_id])
+        if before is None:
+            raise FormError({"response_id": f"no response has id {response_id}"})
+        conn.execute(
+            "UPDATE responses SET item_id = :item_id, decision = :decision, status = :status, "
+            "owner_team = :owner_team, internal_deadline = :internal_deadline, submitted_on = :submitted_on, "
+            "position_summary = :position_summary, key_asks = :key_asks, document_url = :document_url, "
+            "updated_by = :actor, updated_at = :now WHERE id = :id",
+            {**values, "actor": actor, "now": now, "id": response_id},
+        )
+        _audit(conn, actor, "update", "responses", str(response_id), before, values, now)
+        return response_id
+
+
+def review(conn: sqlite3.Connection, actor: str, table: str, row_id: int, state: str, note: str = "",
+           now: str | None = None) -> None:
+    """Confirm or reject a suggested tag (item_priorities) or link (links), and audit it."""
+    if table not in ("item_priorities", "links"):
+        raise FormError({"table": "can review only tags and links"})
+    if state not in REVIEW_STATES:
+        raise FormError({"state": f"must be one of: {', '.join(REVIEW_STATES)}"})
+    if len(note) > LIMITS["note"]:
+        raise FormError({"note": f"is {len(note)} characters; the limit is {LIMITS['note']}"})
+    now = now or _now()
+    with conn:
+        before = _row(conn, f"SELECT * FROM {table} WHERE id = ?", [row_id])
+        if before is None:
+            raise FormError({"id": f"no {table} row has id {row_id}"})
+        conn.execute(f"UPDATE {table} SET review_state = ?, reviewer = ?, reviewed_at = ?, review_note = ? "
+                     "WHERE id = ?", [state, actor, now, note, row_id])
+        after = {"review_state": state, "reviewer": actor, "reviewed_at": now, "review_note": note}
+        _audit(conn, actor, "review", table, str(row_id),
+               {k: before[k] for k in after}, after, now)
+        if table == "item_priorities":
+            refresh_relevance(conn, before["item_id"])
+
+
+def set_triage(conn: sqlite3.Connection, actor: str, item_id: str, state: str, note: str = "",
+               now: str | None = None) -> None:
+    """Set an item's triage state, and audit it."""
+    if state not in TRIAGE_STATES:
+        raise FormError({"state": f"must be one of: {', '.join(TRIAGE_STATES)}"})
+    if len(note) > LIMITS["note"]:
+        raise FormError({"note": f"is {len(note)} characters; the limit is {LIMITS['note']}"})
+    now = now or _now()
+    with conn:
+        _require_item(conn, item_id)
+        before = _row(conn, "SELECT state, note FROM triage WHERE item_id = ?", [item_id])
+        conn.execute("INSERT INTO triage (item_id, state, note, updated_by, updated_at) VALUES (?, ?, ?, ?, ?) "
+                     "ON CONFLICT (item_id) DO UPDATE SET state = excluded.state, note = excluded.note, "
+                     "updated_by = excluded.updated_by, updated_at = excluded.updated_at",
+                     [item_id, state, note, actor, now])
+        _audit(conn, actor, "triage", "triage", item_id, before, {"state": state, "note": note}, now)
+
+
+def refresh_relevance(conn: sqlite3.Connection, item_id: str) -> None:
+    """Recompute items.relevant and items.themes from the item's non-rejected tags."""
+    themes = [row[0] for row in conn.execute(
+        "SELECT priority_id FROM item_priorities WHERE item_id = ? AND review_state != 'rejected' "
+        "ORDER BY review_state = 'confirmed' DESC, score DESC", [item_id])]
+    conn.execute("UPDATE items SET relevant = ?, themes = ? WHERE id = ?",
+                 [1 if themes else 0, json.dumps(themes), item_id])
