@@ -134,20 +134,24 @@ order by r.source""",
 from items i where i.relevant = 1
 order by i.first_seen desc limit 200""",
     },
+    # Calendar clients may render HTML in event text: angle brackets from scraped titles are neutralised.
     "deadline_calendar": {
         "title": "SEOC tracker: deadlines",
         "description": "iCalendar feed of closing dates and commencement dates (add .ics to the URL).",
         "sql": """select 'closes-' || i.id || '@seoc-tracker' as event_uid,
-  'Closes: ' || i.title as event_name,
-  substr(i.closes, 1, 19) as event_dtstart, 'PT1H' as event_duration, 'Europe/London' as event_tzid,
+  'Closes: ' || replace(replace(i.title, '<', '‹'), '>', '›') as event_name,
+  substr(i.closes, 1, 19) as event_dtstart, substr(i.closes, 1, 19) as event_dtend,
+  'Europe/London' as event_tzid,
   i.url as event_description
 from items i
 where i.closes is not null and i.relevant = 1 and coalesce(i.status, '') != 'withdrawn'
   and date(i.closes) >= date('now', '-30 days')
 union all
 select 'commences-' || i.id || '-' || json_extract(c.value, '$.date') || '-' || c.key || '@seoc-tracker',
-  'In force: ' || json_extract(c.value, '$.provision') || ' (' || i.title || ')',
-  json_extract(c.value, '$.date') || 'T00:00:00', 'P1D', 'Europe/London', i.url
+  'In force: ' || replace(replace(json_extract(c.value, '$.provision') || ' (' || i.title || ')', '<', '‹'),
+                          '>', '›'),
+  json_extract(c.value, '$.date') || 'T00:00:00', json_extract(c.value, '$.date') || 'T23:59:00',
+  'Europe/London', i.url
 from items i, json_each(i.details, '$.commences') c
 where i.kind = 'commencement_order' and json_extract(c.value, '$.date') is not null
 order by event_dtstart""",

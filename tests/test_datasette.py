@@ -1,0 +1,287 @@
+"""Datasette publishing: permissions by role on every route, forms, CSRF, escaping, feeds, saved queries."""
+from __future__ import annotations
+
+import json
+import re
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from scrapers.items import ItemLink, TrackedItem
+from tracker import config as config_mod
+from tracker import metadata, register, store, tagging
+from tracker.serve import build_datasette, hash_env_name, hash_password
+
+HOSTILE = "<script>alert('x')</script> \"quoted\" Fraud & money laundering consultation"
+USERS = {"rita": "reader", "ed": "editor", "ada": "admin"}
+ROLES = {"anonymous": None, "reader": "rita", "editor": "ed", "admin": "ada"}
+
+
+def _soon(days: int) -> str:
+    return (datetime.now(timezone.utc) + timedelta(days=days)).replace(microsecond=0).isoformat()
+
+
+@pytest.fixture
+def tracker_db(tmp_path):
+    path = tmp_path / "tracker.db"
+    database = store.tracker_db.connect(path) if hasattr(store, "tracker_db") else None
+    from tracker import db as tracker_db
+    database = tracker_db.connect(path)
+    store.upsert_items(database, [
+        TrackedItem(id="govuk:hostile", source="govuk", kind="consultation", title=HOSTILE,
+                    url="javascript:alert(1)" if False else "https://www.gov.uk/government/consultations/hostile",
+                    summary="Consultation on fraud, money laundering and failure to prevent fraud offences <b>bold</b>",
+                    status="open", closes=_soon(10), organisation="Home Office"),
+        TrackedItem(id="govuk:quiet", source="govuk", kind="consultation", title="Proceeds of crime confiscation reform",
+                    url="https://www.gov.uk/government/consultations/confiscation", status="open", closes=_soon(20),
+                    summary="Reforming confiscation orders under the Proceeds of Crime Act 2002"),
+        TrackedItem(id="legislation:ukpga/2023/56", source="legislation", kind="act",
+                    title="Economic Crime and Corporate Transparency Act 2023",
+                    url="https://www.legislation.gov.uk/ukpga/2023/56",
+                    summary="An Act to make provision about economic crime, money laundering and fraud",
+                    published="2023-10-26"),
+        TrackedItem(id="legislation:uksi/2023/1206", source="legislation", kind="commencement_order",
+                    title="The Economic Crime and Corporate Transparency Act 2023 (Commencement No. 1) Regulations 2023",
+                    url="https://www.legislation.gov.uk/uksi/2023/1206", published="2023-11-07",
+                    details={"commences": [{"provision": "section 196", "date": "2023-12-26"}]},
+                    links=[ItemLink("legislation:ukpga/2023/56", "commences", "title")]),
+    ])
+    tagging.classify_stored(database)
+    # A tag a reviewer rejected must stay rejected; make sure the hostile item is relevant for the pages.
+    database.execute("INSERT OR IGNORE INTO item_priorities (item_id, priority_id, score, evidence, method, version, "
+                     "review_state, created, updated) VALUES ('govuk:hostile', 'fraud', 0.9, '[]', 'm', 'v', "
+                     "'confirmed', 'now', 'now')")
+    register.refresh_relevance(database.conn, "govuk:hostile")
+    database.conn.commit()
+    register.save_response(database.conn, "ed", register.validate_response(
+        {"item_id": "govuk:quiet", "decision": "respond", "status": "drafting", "owner_team": "SEOC policy",
+         "position_summary": "SECRET-POSITION we support reform"}))
+    database.close()
+    return path
+
+
+@pytest.fixture
+def ds(tracker_db):
+    return build_datasette(tracker_db, config=config_mod.Config(), users=USERS, secret="test-secret")
+
+
+def cookies_for(ds, role: str) -> dict:
+    user = ROLES[role]
+    if user is None:
+        return {}
+    return {"ds_actor": ds.sign({"a": {"id": user, "roles": [USERS[user]]}}, "actor")}
+
+
+async def get(ds, path, role):
+    return await ds.client.get(path, cookies=cookies_for(ds, role))
+
+
+REGISTER_ROUTES = [
+    "/tracker/responses", "/tracker/responses.json", "/tracker/responses.csv", "/tracker/responses/1",
+    "/tracker/audit_log", "/tracker/audit_log.json",
+    "/tracker.json?sql=select+position_summary+from+responses",
+    "/tracker/closing_soon", "/tracker/closing_soon.json", "/tracker/closing_soon.csv",
+    "/tracker/open_without_response.json",
+]
+
+
+@pytest.mark.parametrize("role", ["anonymous", "reader", "editor", "admin"])
+@pytest.mark.parametrize("path", REGISTER_ROUTES)
+async def test_response_register_only_for_editors(ds, role, path):
+    response = await get(ds, path, role)
+    if role in ("editor", "admin"):
+        assert response.status_code == 200, path
+    else:
+        assert response.status_code == 403, (role, path)
+        assert "SECRET-POSITION" not in response.text
+
+
+@pytest.mark.parametrize("role", ["anonymous", "reader", "editor"])
+@pytest.mark.parametrize("path", ["/", "/tracker", "/tracker/items", "/tracker/items.json", "/tracker/deadlines",
+                                  "/-/dossier/govuk:quiet", "/tracker/new_relevant_items.atom",
+                                  "/tracker/deadline_calendar.ics"])
+async def test_public_data_needs_login_by_default(ds, role, path):
+    response = await get(ds, path, role)
+    assert response.status_code == (403 if role == "anonymous" else 200), (role, path)
+    assert "SECRET-POSITION" not in response.text or role == "editor"
+
+
+async def test_readers_never_see_responses_anywhere(ds):
+    for path in ["/-/dossier/govuk:quiet", "/tracker/items/govuk~3Aquiet", "/tracker/deadlines.json",
+                 "/tracker/new_relevant_items.atom", "/tracker/deadline_calendar.ics", "/"]:
+        response = await get(ds, path, "reader")
+        assert response.status_code == 200
+        assert "SECRET-POSITION" not in response.text, path
+    editor = await get(ds, "/-/dossier/govuk:quiet", "editor")
+    assert "SECRET-POSITION" in editor.text
+
+
+async def test_anonymous_read_is_a_setting(tracker_db):
+    public = build_datasette(tracker_db, config=config_mod.Config(public_read=True), users=USERS, secret="s")
+    assert (await public.client.get("/tracker/items.json")).status_code == 200
+    assert (await public.client.get("/tracker/responses.json")).status_code == 403
+    assert (await public.client.get("/tracker.json?sql=select+1")).status_code == 403
+
+
+async def test_database_download_is_off(ds):
+    assert (await get(ds, "/tracker.db", "admin")).status_code in (403, 404)
+
+
+@pytest.mark.parametrize("query", sorted(metadata.QUERIES_SQL))
+async def test_every_saved_query_runs(ds, query):
+    suffix = "?theme=fraud" if query == "items_by_theme" else ""
+    response = await get(ds, f"/tracker/{query}.json{suffix}{'&' if suffix else '?'}_shape=array", "editor")
+    assert response.status_code == 200, response.text[:300]
+    assert isinstance(response.json(), list)
+
+
+async def test_closing_soon_lists_unanswered_first(ds):
+    rows = (await get(ds, "/tracker/closing_soon.json?_shape=array", "editor")).json()
+    assert [r["id"] for r in rows] == ["govuk:hostile", "govuk:quiet"]
+    assert [r["response_status"] for r in rows] == ["no response logged", "drafting"]
+    assert rows[0]["days_left"] in (9, 10)
+
+
+async def test_hostile_title_escaped_on_pages_and_feeds(ds):
+    for path in ["/", "/tracker/items", "/tracker/items/govuk~3Ahostile", "/-/dossier/govuk:hostile",
+                 "/tracker/deadlines", "/tracker/closing_soon", "/tracker/new_relevant_items.atom",
+                 "/tracker/deadline_calendar.ics"]:
+        response = await get(ds, path, "editor")
+        assert response.status_code == 200, path
+        assert "<script>alert(" not in response.text, path
+    dossier = await get(ds, "/-/dossier/govuk:hostile", "editor")
+    assert "&lt;script&gt;alert(" in dossier.text
+
+
+async def _csrf(ds, role):
+    cookies = cookies_for(ds, role)
+    page = await ds.client.get("/-/dossier/govuk:hostile", cookies=cookies)
+    token = re.search(r'name="csrftoken" value="([^"]+)"', page.text).group(1)
+    return {**cookies, "ds_csrftoken": page.cookies.get("ds_csrftoken") or ds.sign({}, "csrftoken")}, token
+
+
+def _rows(tracker_db, sql):
+    from tracker import db as tracker_db_mod
+    database = tracker_db_mod.connect(tracker_db)
+    try:
+        return list(database.query(sql))
+    finally:
+        database.close()
+
+
+async def test_editor_logs_a_response_with_audit(ds, tracker_db):
+    cookies, token = await _csrf(ds, "editor")
+    response = await ds.client.post("/-/responses/save", cookies=cookies, data={
+        "csrftoken": token, "item_id": "govuk:hostile", "decision": "joint response", "status": "planned",
+        "owner_team": "Fraud policy", "internal_deadline": "2026-12-20", "position_summary": "Support"})
+    assert response.status_code == 302, response.text[:500]
+    saved = _rows(tracker_db, "select * from responses where item_id = 'govuk:hostile'")
+    assert [(r["decision"], r["created_by"], r["internal_deadline"]) for r in saved] == [
+        ("joint response", "ed", "2026-12-20")]
+    audit = _rows(tracker_db, "select actor, action, table_name, before, after from audit_log order by id")
+    assert audit[-1]["actor"] == "ed" and audit[-1]["action"] == "insert" and audit[-1]["before"] is None
+    assert json.loads(audit[-1]["after"])["owner_team"] == "Fraud policy"
+
+
+@pytest.mark.parametrize("change, field", [
+    ({"item_id": "govuk:nope"}, "no tracked item"),
+    ({"internal_deadline": "31/12/2026"}, "is not a date"),
+    ({"decision": "ignore it"}, "must be one of"),
+    ({"position_summary": "x" * 6000}, "the limit is 5000"),
+    ({"document_url": "javascript:alert(1)"}, "must be an http"),
+])
+async def test_invalid_form_refused_and_nothing_written(ds, tracker_db, change, field):
+    before = _rows(tracker_db, "select count(*) as n from responses")[0]["n"]
+    cookies, token = await _csrf(ds, "editor")
+    form = {"csrftoken": token, "item_id": "govuk:hostile", "decision": "respond", "status": "planned", **change}
+    response = await ds.client.post("/-/responses/save", cookies=cookies, data=form)
+    assert response.status_code == 400
+    assert field in response.text
+    assert _rows(tracker_db, "select count(*) as n from responses")[0]["n"] == before
+
+
+async def test_post_without_csrf_token_refused(ds, tracker_db):
+    response = await ds.client.post("/-/responses/save", cookies={**cookies_for(ds, "editor"), "ds_csrftoken": "x"},
+                                    data={"item_id": "govuk:hostile", "decision": "respond", "status": "planned"})
+    assert response.status_code == 403
+    assert _rows(tracker_db, "select count(*) as n from responses where item_id = 'govuk:hostile'")[0]["n"] == 0
+
+
+@pytest.mark.parametrize("role", ["anonymous", "reader"])
+async def test_readers_cannot_write(ds, tracker_db, role):
+    cookies, token = await _csrf(ds, "editor")
+    cookies = {k: v for k, v in cookies.items() if k != "ds_actor"} | cookies_for(ds, role)
+    for path, data in [("/-/responses/save", {"item_id": "govuk:hostile", "decision": "respond", "status": "planned"}),
+                       ("/-/triage", {"item_id": "govuk:hostile", "state": "action"}),
+                       ("/-/review", {"what": "tag", "id": "1", "state": "rejected", "item_id": "govuk:hostile"})]:
+        response = await ds.client.post(path, cookies=cookies, data={"csrftoken": token, **data})
+        assert response.status_code == 403, (role, path)
+    assert _rows(tracker_db, "select count(*) as n from audit_log")[0]["n"] == 1
+
+
+async def test_review_and_triage_are_audited_and_survive_reclassification(ds, tracker_db):
+    cookies, token = await _csrf(ds, "editor")
+    tag = _rows(tracker_db, "select id, priority_id from item_priorities where item_id = 'govuk:quiet'")[0]
+    response = await ds.client.post("/-/review", cookies=cookies, data={
+        "csrftoken": token, "what": "tag", "id": str(tag["id"]), "state": "rejected", "note": "not ours",
+        "item_id": "govuk:quiet"})
+    assert response.status_code == 302
+    await ds.client.post("/-/triage", cookies=cookies, data={"csrftoken": token, "item_id": "govuk:quiet",
+                                                             "state": "watching"})
+    from tracker import db as tracker_db_mod
+    database = tracker_db_mod.connect(tracker_db)
+    tagging.classify_stored(database, everything=True)
+    database.close()
+    state = _rows(tracker_db, f"select review_state, reviewer from item_priorities where id = {tag['id']}")[0]
+    assert state == {"review_state": "rejected", "reviewer": "ed"}
+    actions = [r["action"] for r in _rows(tracker_db, "select action from audit_log order by id")]
+    assert actions[-2:] == ["review", "triage"]
+
+
+async def test_audit_log_cannot_be_edited(tracker_db):
+    with pytest.raises(Exception, match="append-only"):
+        _rows(tracker_db, "delete from audit_log returning id")
+
+
+async def test_feed_token_lets_calendar_clients_read_feeds_only(ds):
+    token = ds.sign("outlook", "feed")
+    ics = await ds.client.get(f"/tracker/deadline_calendar.ics?_feed_token={token}")
+    assert ics.status_code == 200 and "BEGIN:VCALENDAR" in ics.text
+    assert "Closes: Proceeds of crime confiscation reform" in ics.text
+    assert "In force: section 196" in ics.text
+    assert (await ds.client.get(f"/tracker/items.json?_feed_token={token}")).status_code == 403
+    assert (await ds.client.get(f"/tracker/closing_soon.ics?_feed_token={token}")).status_code == 403
+    assert (await ds.client.get("/tracker/deadline_calendar.ics?_feed_token=forged")).status_code == 403
+
+
+async def test_robots_blocked(ds):
+    response = await ds.client.get("/robots.txt")
+    assert response.text == "User-agent: *\nDisallow: /\n"
+    assert (await get(ds, "/tracker/items", "reader")).headers["x-robots-tag"] == "noindex, nofollow"
+
+
+async def test_dossier_shows_linked_reform_timeline(ds):
+    page = await get(ds, "/-/dossier/legislation:ukpga/2023/56", "reader")
+    assert page.status_code == 200
+    assert "The Economic Crime and Corporate Transparency Act 2023 (Commencement No. 1) Regulations 2023" in page.text
+    assert "commences this" in page.text
+    assert (await get(ds, "/-/dossier/nothing:here", "reader")).status_code == 404
+
+
+async def test_real_login_flow(tracker_db, monkeypatch):
+    monkeypatch.setenv(hash_env_name("ed"), hash_password("correct horse"))
+    ds = build_datasette(tracker_db, config=config_mod.Config(), users={"ed": "editor"}, secret="s")
+    page = await ds.client.get("/-/login")
+    token = re.search(r'name="csrftoken" value="([^"]+)"', page.text).group(1)
+    cookies = {"ds_csrftoken": page.cookies["ds_csrftoken"]}
+    bad = await ds.client.post("/-/login", cookies=cookies, data={"username": "ed", "password": "wrong", "csrftoken": token})
+    assert "ds_actor" not in bad.cookies
+    good = await ds.client.post("/-/login", cookies=cookies, data={"username": "ed", "password": "correct horse",
+                                                                   "csrftoken": token})
+    assert good.status_code == 302
+    actor_cookie = good.cookies["ds_actor"]
+    assert (await ds.client.get("/tracker/responses.json", cookies={"ds_actor": actor_cookie})).status_code == 200
+
+
+def test_committed_metadata_is_generated():
+    assert metadata.METADATA_FILE.read_text(encoding="utf-8") == metadata.render_file()
