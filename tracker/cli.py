@@ -170,3 +170,125 @@ def demo(db_path, serve, port):
         click.echo(f"Serving on http://127.0.0.1:{port}/ (Ctrl+C to stop)")
         from .serve import serve_datasette
         serve_datasette(path, host="127.0.0.1", port=port, demo=True)
+
+
+config_option = click.option("--config", "config_path", type=click.Path(dir_okay=False), default=None,
+                             help="Config file (default: $SEOC_TRACKER_CONFIG, else ./seoc-tracker.toml).")
+
+
+def _config(config_path):
+    from . import config as config_mod
+    try:
+        return config_mod.load(config_path)
+    except TrackerError as exc:
+        _fail(exc)
+
+
+@cli.command()
+@db_option
+@config_option
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
+@click.option("--port", default=8001, show_default=True, help="Port to listen on.")
+def serve(db_path, config_path, host, port):
+    """Serve the tracker in Datasette with its metadata, plugin, logins and settings.
+
+    Set DATASETTE_SECRET to keep staff logged in across restarts, and SEOC_PASSWORD_HASH_<USER> for each
+    user in the config file's [users] table (see `seoc-tracker user add`).
+
+    Example: seoc-tracker serve --db data/tracker.db --port 8001
+    """
+    from .serve import serve_datasette
+    try:
+        serve_datasette(tracker_db.resolve_path(db_path), host=host, port=port, config=_config(config_path))
+    except TrackerError as exc:
+        _fail(exc)
+
+
+@cli.group()
+def user():
+    """Manage Datasette logins.
+
+    Example: seoc-tracker user add alice --role editor
+    """
+
+
+@user.command("add")
+@click.argument("name")
+@click.option("--role", type=click.Choice(["reader", "editor", "admin"]), default="reader", show_default=True)
+@click.password_option(help="The password (prompted for if not given).")
+def user_add(name, role, password):
+    """Print the configuration that adds a login NAME with a role (nothing is stored by this command).
+
+    Example: seoc-tracker user add alice --role editor
+    """
+    from .serve import hash_env_name, hash_password
+    if not name.replace("-", "").replace("_", "").isalnum():
+        raise click.BadParameter("use letters, digits, - and _ only", param_hint="NAME")
+    click.echo("# 1. Add to the config file (seoc-tracker.toml):")
+    click.echo(f'[users.{name}]\nrole = "{role}"\n')
+    click.echo("# 2. Set in the environment of `seoc-tracker serve` (for example in its systemd unit):")
+    click.echo(f"{hash_env_name(name)}='{hash_password(password)}'")
+
+
+@cli.command("feed-token")
+@click.argument("name")
+@db_option
+def feed_token(name, db_path):
+    """Print a token that lets a calendar or feed reader (which cannot log in) read the .ics and .atom feeds.
+
+    Example: seoc-tracker feed-token outlook-calendar
+    """
+    from itsdangerous import URLSafeSerializer
+
+    from .serve import persistent_secret
+    secret = persistent_secret(tracker_db.resolve_path(db_path))
+    token = URLSafeSerializer(secret, "feed").dumps(name)
+    click.echo(token)
+    click.echo(f"Append ?_feed_token={token} to a .ics or .atom URL. It reads feeds as a reader; "
+               "change DATASETTE_SECRET to revoke every token.", err=True)
+
+
+@cli.command()
+@db_option
+@click.option("--all", "everything", is_flag=True, help="Re-classify every item, not only new or changed ones.")
+@click.option("--jsonl", "jsonl", type=click.File("r"), default=None,
+              help="Classify JSON lines from FILE (- for stdin) and print results; touches no database.")
+def classify(db_path, everything, jsonl):
+    """Link items to the directorate's priorities (with evidence), or classify JSON lines.
+
+    Example: seoc-tracker classify --jsonl items.jsonl
+    """
+    import json as json_mod
+
+    from .classify import classify_jsonl
+    if jsonl is not None:
+        for result in classify_jsonl(jsonl):
+            click.echo(json_mod.dumps(result, ensure_ascii=False))
+        return
+    try:
+        database = tracker_db.connect(db_path)
+        result = tagging.classify_stored(database, everything=everything,
+                                         progress=lambda n: click.echo(f"classified {n} items", err=True))
+    except TrackerError as exc:
+        _fail(exc)
+    click.echo(f"classified {result.classified} items: {result.relevant} relevant, {result.tags_written} tags")
+
+
+@cli.command()
+@click.argument("labelled", type=click.File("r"))
+@click.option("--part", type=click.Choice(["all", "tune", "heldout"]), default="all", show_default=True,
+              help="Evaluate on the whole file or on one part of the project's deterministic split.")
+def evaluate(labelled, part):
+    """Print precision, recall and F1 for relevance and themes, beside a keyword baseline.
+
+    Example: seoc-tracker evaluate seoc_dev.jsonl --part heldout
+    """
+    from . import evaluate as evaluate_mod
+    try:
+        rows = evaluate_mod.read_labelled(labelled)
+    except TrackerError as exc:
+        _fail(exc)
+    if part != "all":
+        tune, heldout = evaluate_mod.split_dev(rows)
+        rows = tune if part == "tune" else heldout
+    click.echo(evaluate_mod.format_report(evaluate_mod.evaluate(rows)))

@@ -1,0 +1,55 @@
+"""End to end in a real headless Chromium: an editor logs in, logs a response, and finds it on the dossier."""
+from __future__ import annotations
+
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import Select, WebDriverWait
+
+from scrapers.items import TrackedItem
+from tracker import config as config_mod
+from tracker import db as tracker_db
+from tracker import store, tagging
+from tracker.serve import build_datasette, hash_env_name, hash_password
+
+from .browser import ServerThread, chrome_driver, require_chromium
+
+
+def test_editor_logs_response_and_sees_it_on_dossier(tmp_path, monkeypatch):
+    require_chromium()
+    path = tmp_path / "tracker.db"
+    database = tracker_db.connect(path)
+    store.upsert_item(database, TrackedItem(
+        id="govuk:ransomware", source="govuk", kind="consultation",
+        title="Ransomware: proposals to increase incident reporting and reduce payments to criminals",
+        url="https://www.gov.uk/government/consultations/ransomware-proposals-to-increase-incident-reporting-and-reduce-payments-to-criminals",
+        summary="Home Office consultation on ransomware payments and cyber crime reporting",
+        status="open", closes="2026-12-20T17:00:00+00:00", organisation="Home Office"))
+    tagging.classify_stored(database)
+    database.close()
+    monkeypatch.setenv(hash_env_name("demo-editor"), hash_password("demo-editor-password"))
+    datasette = build_datasette(path, config=config_mod.Config(), users={"demo-editor": "editor"}, secret="e2e")
+    driver = chrome_driver(tmp_path)
+    try:
+        with ServerThread(datasette.app()) as base:
+            driver.get(f"{base}/-/login")
+            driver.find_element(By.NAME, "username").send_keys("demo-editor")
+            driver.find_element(By.NAME, "password").send_keys("demo-editor-password")
+            driver.find_element(By.CSS_SELECTOR, "form input[type=submit]").click()
+            WebDriverWait(driver, 10).until(lambda d: "/-/login" not in d.current_url)
+            driver.get(f"{base}/-/dossier/govuk:ransomware")
+            assert "Ransomware" in driver.find_element(By.TAG_NAME, "h1").text
+            form = driver.find_element(By.ID, "log-response")
+            Select(form.find_element(By.NAME, "decision")).select_by_visible_text("respond")
+            Select(form.find_element(By.NAME, "status")).select_by_visible_text("drafting")
+            form.find_element(By.NAME, "owner_team").send_keys("Cyber and fraud policy")
+            form.find_element(By.NAME, "position_summary").send_keys("Support a payment ban for public bodies")
+            form.find_element(By.CSS_SELECTOR, "input[type=submit]").click()
+            WebDriverWait(driver, 10).until(lambda d: "message=" in d.current_url)
+            body = driver.find_element(By.TAG_NAME, "body").text
+            assert "Response saved" in body
+            assert "Cyber and fraud policy" in body and "Support a payment ban for public bodies" in body
+            driver.save_screenshot(str(tmp_path / "dossier.png"))
+            assert (tmp_path / "dossier.png").stat().st_size > 10_000
+    finally:
+        driver.quit()
+    database = tracker_db.connect(path)
+    assert [r["created_by"] for r in database.query("select created_by from responses")] == ["demo-editor"]
