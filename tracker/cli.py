@@ -164,6 +164,10 @@ def demo(db_path, serve, port):
     click.echo(f"Demo database {path}: {database['items'].count} items from {len(results)} sources; "
                f"{tagged.relevant} of {tagged.classified} relevant to SEOC priorities"
                + (f"; {len(failed)} source(s) not ok" if failed else ""))
+    from . import config as config_mod
+    from . import jobs
+    outcome = jobs.brief(path, config_mod.Config(), as_of=datetime.now(timezone.utc))
+    click.echo(f"Briefing: {outcome.subject}\n  {outcome.paths[0]}\n  {outcome.paths[1]}")
     if failed:
         sys.exit(1)
     if serve:
@@ -292,3 +296,80 @@ def evaluate(labelled, part):
         tune, heldout = evaluate_mod.split_dev(rows)
         rows = tune if part == "tune" else heldout
     click.echo(evaluate_mod.format_report(evaluate_mod.evaluate(rows)))
+
+
+def _parse_as_of(value):
+    if value is None:
+        return None
+    from .weeks import parse_instant
+    try:
+        return parse_instant(value)
+    except TrackerError as exc:
+        raise click.BadParameter(str(exc), param_hint="--as-of") from None
+
+
+@cli.command()
+@db_option
+@config_option
+@click.option("--week", default=None, metavar="YYYY-Www", help="ISO week (default: the latest due, Monday 07:30).")
+@click.option("--as-of", "as_of", default=None, metavar="DATETIME",
+              help="Show what the stored versions held at this time (reproduce a past briefing).")
+@click.option("--send", is_flag=True, help="Email it (once per week; see --force).")
+@click.option("--to", "recipients", multiple=True, metavar="ADDR", help="Send to these addresses instead.")
+@click.option("--force", is_flag=True, help="Send again even if this week's briefing was already sent.")
+def brief(db_path, config_path, week, as_of, send, recipients, force):
+    """Write this week's briefing to reports/<week>.html and .txt, and optionally email it.
+
+    Example: seoc-tracker brief --week 2026-W48 --send
+    """
+    from . import jobs
+    config = _config(config_path)
+    if week is None and as_of is None:
+        from .weeks import latest_briefing_week
+        week = latest_briefing_week(datetime.now(timezone.utc))
+    try:
+        outcome = jobs.brief(tracker_db.resolve_path(db_path), config, week=week, as_of=_parse_as_of(as_of),
+                             send=send or bool(recipients), recipients=list(recipients) or None, force=force)
+    except TrackerError as exc:
+        _fail(exc)
+    click.echo(f"{outcome.subject}\n  {outcome.paths[0]}\n  {outcome.paths[1]}\n  {outcome.message}")
+
+
+@cli.command()
+@db_option
+@config_option
+def schedule(db_path, config_path):
+    """Run the schedule: crawls on weekdays, the Monday briefing, catch-up after downtime (Ctrl+C or SIGTERM stops).
+
+    Example: seoc-tracker schedule --db data/tracker.db --config seoc-tracker.toml
+    """
+    import logging
+
+    from .scheduler import run_forever
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    config = _config(config_path)
+    run_forever(tracker_db.resolve_path(db_path), config)
+    click.echo("schedule stopped", err=True)
+
+
+@cli.command("run")
+@db_option
+@config_option
+def run_once(db_path, config_path):
+    """One full live cycle now: crawl every source, classify, write the briefing, send it if configured.
+
+    Example: seoc-tracker run --db data/tracker.db
+    """
+    from . import jobs
+    config = _config(config_path)
+    path = tracker_db.resolve_path(db_path)
+    try:
+        results = jobs.crawl_and_classify(path, config, progress=_Progress())
+        outcome = jobs.briefing_job(path, config)
+    except TrackerError as exc:
+        _fail(exc)
+    click.echo(f"{outcome.subject}\n  {outcome.paths[0]}\n  {outcome.message}")
+    failed = [r.source for r in results if r.status != "ok"]
+    if failed:
+        click.secho(f"sources not ok: {', '.join(failed)} (the briefing says so)", fg="red", err=True)
+        sys.exit(1)

@@ -1,0 +1,164 @@
+"""The scheduled work, callable by hand or by the scheduler: crawl + classify, and brief + send.
+
+Every job records itself in `job_runs`; a crawl holds a lock file so two crawls never overlap, even
+across processes (`seoc-tracker run` while `seoc-tracker schedule` is running).
+"""
+from __future__ import annotations
+
+import fcntl
+import logging
+import os
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Iterator
+
+from . import crawl as crawl_mod
+from . import db as tracker_db
+from . import tagging
+from .config import Config
+from .errors import CrawlError, TrackerError
+
+log = logging.getLogger("seoc_tracker.jobs")
+
+
+@contextmanager
+def exclusive(lock_path: Path) -> Iterator[None]:
+    """Hold an exclusive lock file, or raise CrawlError at once if another process holds it."""
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    with open(lock_path, "w") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise CrawlError(f"another job holds {lock_path.name}; skipped") from None
+        handle.write(str(os.getpid()))
+        handle.flush()
+        yield
+
+
+@contextmanager
+def recorded(db_path: Path, job: str) -> Iterator[None]:
+    """Record a job's start and end (ok / failed with message) in job_runs, and log both."""
+    database = tracker_db.connect(db_path)
+    started = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    with database.atomic():
+        job_id = database["job_runs"].insert({"job": job, "started": started, "status": "running"}).last_pk
+    log.info("job %s started", job)
+    try:
+        yield
+    except Exception as exc:
+        database["job_runs"].update(job_id, {"status": "failed", "message": str(exc)[:1000],
+                                             "finished": datetime.now(timezone.utc).isoformat(timespec="seconds")})
+        log.error("job %s failed: %s", job, exc)
+        raise
+    else:
+        database["job_runs"].update(job_id, {"status": "ok",
+                                             "finished": datetime.now(timezone.utc).isoformat(timespec="seconds")})
+        log.info("job %s finished", job)
+    finally:
+        database.close()
+
+
+def crawl_and_classify(db_path: Path, config: Config, *, progress=None) -> list[crawl_mod.RunResult]:
+    """Crawl every source (one failing never stops the others), then classify what changed."""
+    with recorded(db_path, "crawl"), exclusive(db_path.parent / ".crawl.lock"):
+        results = crawl_mod.crawl((), db_path, progress=progress)
+        database = tracker_db.connect(db_path)
+        try:
+            tagging.classify_stored(database)
+        finally:
+            database.close()
+        failed = [r for r in results if r.status != "ok"]
+        for result in failed:
+            log.warning("source %s: %s %s", result.source, result.status, result.message or "")
+        return results
+
+
+@dataclass
+class BriefingOutcome:
+    """What the briefing job did."""
+
+    week: str
+    paths: tuple[str, str]
+    subject: str
+    sent: bool
+    message: str
+
+
+def smtp_settings(config: Config, environ: dict[str, str] | None = None):
+    """SMTP settings from the config file's [email] table, overridden by the environment; None if unset.
+
+    The password is read from the environment only, never from the file.
+    """
+    from .mailer import ENV, SmtpSettings
+    environ = dict(os.environ if environ is None else environ)
+    merged: dict[str, str] = {}
+    file_keys = {"host": "host", "port": "port", "starttls": "starttls", "user": "user", "from": "sender",
+                 "to": "recipients", "timeout": "timeout"}
+    for key, name in file_keys.items():
+        value = config.smtp.get(key)
+        if value is not None:
+            merged[ENV[name]] = ",".join(value) if isinstance(value, list) else str(value).lower() \
+                if isinstance(value, bool) else str(value)
+    merged.update({k: v for k, v in environ.items() if k in ENV.values()})
+    if not merged.get(ENV["host"]):
+        return None
+    return SmtpSettings.from_env(merged)
+
+
+def brief(db_path: Path, config: Config, *, week: str | None = None, as_of: datetime | None = None,
+          send: bool = False, recipients: list[str] | None = None, force: bool = False) -> BriefingOutcome:
+    """Build and write a week's briefing; send it if asked (idempotent per week unless forced)."""
+    from dataclasses import replace
+
+    from .briefing import build_briefing
+    from .mailer import send_briefing
+    from .render import write_briefing
+
+    database = tracker_db.connect(db_path)
+    try:
+        briefing = build_briefing(database, week=week, as_of=as_of, datasette_url=config.datasette_url)
+        paths = write_briefing(database, briefing, config.reports_dir)
+        outcome = BriefingOutcome(briefing.week, (str(paths[0]), str(paths[1])), briefing.subject, False,
+                                  "written; not sent")
+        if send:
+            settings = smtp_settings(config)
+            if settings is None:
+                raise TrackerError("cannot send: no SMTP host configured (SEOC_SMTP_HOST or [email] host)")
+            if recipients:
+                settings = replace(settings, recipients=tuple(recipients)).validated()
+            result = send_briefing(database, briefing.week, settings, force=force)
+            outcome.sent, outcome.message = result.sent, result.message
+        return outcome
+    finally:
+        database.close()
+
+
+def briefing_job(db_path: Path, config: Config, now: datetime | None = None) -> BriefingOutcome | None:
+    """The Monday job and its catch-up: build the latest due week's briefing and send it once if configured."""
+    from .weeks import latest_briefing_week
+
+    now = now or datetime.now(timezone.utc)
+    week = latest_briefing_week(now)
+    # The lock keeps the Monday job, its retry and a catch-up from ever sending the same week twice.
+    with recorded(db_path, "briefing"), exclusive(db_path.parent / ".briefing.lock"):
+        send = smtp_settings(config) is not None
+        return brief(db_path, config, week=week, send=send)
+
+
+def briefing_due(db_path: Path, config: Config, now: datetime) -> str | None:
+    """The week whose briefing should have gone out by `now` but has not (decided from our own tables)."""
+    from .weeks import latest_briefing_week
+
+    week = latest_briefing_week(now)
+    database = tracker_db.connect(db_path)
+    try:
+        row = next(iter(database.query("SELECT sent_at FROM briefings WHERE week = ?", [week])), None)
+    finally:
+        database.close()
+    if row is None:
+        return week
+    if smtp_settings(config) is not None and not row["sent_at"]:
+        return week
+    return None

@@ -1,0 +1,103 @@
+"""The long-running schedule (APScheduler 3, Europe/London): crawls on weekdays, the Monday briefing,
+retries of an unsent briefing, and a catch-up at start decided from our own tables.
+
+Jobs are built apart from starting the scheduler, so tests can inspect triggers under a frozen clock.
+Weekday names, never numbers: APScheduler 3 counts 0 = Monday.
+"""
+from __future__ import annotations
+
+import logging
+import signal
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Callable
+from zoneinfo import ZoneInfo
+
+from apscheduler.schedulers.base import BaseScheduler
+from apscheduler.schedulers.blocking import BlockingScheduler
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+
+from . import jobs
+from .config import Config
+from .errors import TrackerError
+
+LONDON = ZoneInfo("Europe/London")
+log = logging.getLogger("seoc_tracker.schedule")
+RETRY_MINUTES = 30
+
+
+def crawl_triggers(config: Config) -> list[CronTrigger]:
+    """One cron trigger per configured crawl time on the configured days."""
+    triggers = []
+    for value in config.crawl_times:
+        hour, minute = value.split(":")
+        triggers.append(CronTrigger(day_of_week=config.crawl_days, hour=int(hour), minute=int(minute),
+                                    timezone=LONDON))
+    return triggers
+
+
+def briefing_trigger(config: Config) -> CronTrigger:
+    """The weekly briefing trigger (default Monday 07:30 Europe/London)."""
+    hour, minute = config.briefing_time.split(":")
+    return CronTrigger(day_of_week=config.briefing_day, hour=int(hour), minute=int(minute), timezone=LONDON)
+
+
+def _safely(name: str, fn: Callable[[], object]) -> Callable[[], None]:
+    def run() -> None:
+        try:
+            fn()
+        except TrackerError as exc:
+            log.error("%s: %s", name, exc)
+        except Exception:  # a job must never take the scheduler down
+            log.exception("%s failed unexpectedly", name)
+    run.__name__ = name
+    return run
+
+
+def build_scheduler(db_path: Path, config: Config, scheduler: BaseScheduler | None = None) -> BaseScheduler:
+    """A scheduler with every job added (not started)."""
+    scheduler = scheduler or BlockingScheduler(timezone=LONDON)
+    scheduler.configure(job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 3600},
+                        timezone=LONDON)
+    crawl = _safely("crawl", lambda: jobs.crawl_and_classify(db_path, config))
+    for n, trigger in enumerate(crawl_triggers(config)):
+        scheduler.add_job(crawl, trigger, id=f"crawl-{n}", name=f"crawl at {config.crawl_times[n]}")
+    brief = _safely("briefing", lambda: jobs.briefing_job(db_path, config))
+    scheduler.add_job(brief, briefing_trigger(config), id="briefing", name="weekly briefing")
+
+    def retry_unsent() -> None:
+        now = datetime.now(timezone.utc)
+        if jobs.briefing_due(db_path, config, now) is not None:
+            jobs.briefing_job(db_path, config, now)
+
+    scheduler.add_job(_safely("briefing-retry", retry_unsent), IntervalTrigger(minutes=RETRY_MINUTES),
+                      id="briefing-retry", name="send a briefing that is due and unsent")
+    return scheduler
+
+
+def catch_up(db_path: Path, config: Config, now: datetime | None = None) -> str | None:
+    """At start: if a briefing was due while we were down (or its send failed), run it once now."""
+    now = now or datetime.now(timezone.utc)
+    week = jobs.briefing_due(db_path, config, now)
+    if week is None:
+        return None
+    log.info("catching up the briefing for %s", week)
+    _safely("briefing-catch-up", lambda: jobs.briefing_job(db_path, config, now))()
+    return week
+
+
+def run_forever(db_path: Path, config: Config) -> None:
+    """Catch up, then run the schedule until SIGTERM or SIGINT, stopping between jobs."""
+    scheduler = build_scheduler(db_path, config)
+    catch_up(db_path, config)
+
+    def stop(signum, frame):
+        log.info("signal %s: stopping after the running job", signum)
+        scheduler.shutdown(wait=True)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    for job in scheduler.get_jobs():
+        log.info("scheduled %s", job.name)
+    scheduler.start()
