@@ -373,3 +373,7 @@ def run_once(db_path, config_path):
     if failed:
         click.secho(f"sources not ok: {', '.join(failed)} (the briefing says so)", fg="red", err=True)
         sys.exit(1)
+
+
+if __name__ == "__main__":
+    cli()

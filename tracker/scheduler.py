@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import logging
 import signal
+import threading
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable
 from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.base import BaseScheduler
+from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
@@ -87,17 +89,27 @@ def catch_up(db_path: Path, config: Config, now: datetime | None = None) -> str 
     return week
 
 
-def run_forever(db_path: Path, config: Config) -> None:
-    """Catch up, then run the schedule until SIGTERM or SIGINT, stopping between jobs."""
-    scheduler = build_scheduler(db_path, config)
-    catch_up(db_path, config)
+def run_forever(db_path: Path, config: Config, stop_event: threading.Event | None = None) -> None:
+    """Catch up, then run the schedule until SIGTERM or SIGINT, stopping between jobs.
+
+    Jobs run in the background scheduler's threads while the main thread waits for a signal; on one,
+    shutdown(wait=True) lets a running job finish and starts no other.
+    """
+    stop_event = stop_event or threading.Event()
+    scheduler = build_scheduler(db_path, config, BackgroundScheduler(timezone=LONDON))
 
     def stop(signum, frame):
         log.info("signal %s: stopping after the running job", signum)
-        scheduler.shutdown(wait=True)
+        stop_event.set()
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
+    scheduler.start(paused=True)
     for job in scheduler.get_jobs():
-        log.info("scheduled %s", job.name)
-    scheduler.start()
+        log.info("scheduled %s (next %s)", job.name, job.next_run_time)
+    catch_up(db_path, config)
+    scheduler.resume()
+    while not stop_event.wait(1.0):
+        pass
+    scheduler.shutdown(wait=True)
+    log.info("schedule stopped")
