@@ -36,7 +36,7 @@ def judge(stats: dict[str, Any], errors: list[str], listing_ok: bool, empty_ok: 
 
 def run(source: str, db_path: str, run_id: int, *, base_url: str | None, snapshot: str | None,
         record: str | None, settings_overrides: dict[str, Any], full: bool = False,
-        since: str | None = None) -> str:
+        since: str | None = None, spider_args: dict[str, str] | None = None) -> str:
     settings = get_project_settings()
     settings.set("TRACKER_DB", db_path)
     if snapshot:
@@ -61,6 +61,7 @@ def run(source: str, db_path: str, run_id: int, *, base_url: str | None, snapsho
         kwargs["since"] = "1990-01-01T00:00:00"
     if base_url:
         kwargs["base_url"] = base_url
+    kwargs.update(spider_args or {})
     process.crawl(crawler, **kwargs)
     process.start()
     stats = crawler.stats.get_stats()
@@ -91,6 +92,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--record")
     parser.add_argument("--since", help="on a first crawl, go back to this date (ISO)")
     parser.add_argument("--full", action="store_true", help="ignore the watermark")
+    parser.add_argument("--arg", action="append", default=[], help="spider argument KEY=VALUE")
     parser.add_argument("--set", action="append", default=[], help="SETTING=JSON value")
     args = parser.parse_args(argv)
     overrides = {}
@@ -99,7 +101,7 @@ def main(argv: list[str] | None = None) -> int:
         overrides[key] = json.loads(value)
     status = run(args.source, args.db, args.run_id, base_url=args.base_url, snapshot=args.snapshot,
                  record=args.record, settings_overrides=overrides, full=args.full,
-                 since=args.since)
+                 since=args.since, spider_args=dict(pair.partition("=")[::2] for pair in args.arg))
     return 0 if status == "ok" else 1
 
 

@@ -40,6 +40,7 @@ def available_sources() -> list[str]:
 def crawl(sources: Iterable[str], db_path: str | os.PathLike, *, snapshot: str | None = None,
           base_urls: dict[str, str] | None = None, record: str | None = None, full: bool = False, since: str | None = None,
           settings: dict[str, object] | None = None, progress: ProgressFn | None = None,
+          source_options: dict[str, dict] | None = None,
           timeout: float = DEFAULT_TIMEOUT) -> list[RunResult]:
     """Crawl each source in its own process; one source failing never stops the others."""
     known = available_sources()
@@ -63,6 +64,10 @@ def crawl(sources: Iterable[str], db_path: str | os.PathLike, *, snapshot: str |
             command += ["--since", since]
         if base_urls and source in base_urls:
             command += ["--base-url", base_urls[source]]
+        for key, value in ((source_options or {}).get(source) or {}).items():
+            # Lists from the config file reach spiders as comma-separated arguments.
+            text = ",".join(map(str, value)) if isinstance(value, list) else str(value)
+            command += ["--arg", f"{key}={text}"]
         for key, value in (settings or {}).items():
             command += ["--set", f"{key}={json.dumps(value)}"]
         results.append(_run_worker(database, source, run_id, command, progress, timeout))

@@ -63,7 +63,7 @@ def recorded(db_path: Path, job: str) -> Iterator[None]:
 def crawl_and_classify(db_path: Path, config: Config, *, progress=None) -> list[crawl_mod.RunResult]:
     """Crawl every source (one failing never stops the others), then classify what changed."""
     with recorded(db_path, "crawl"), exclusive(db_path.parent / ".crawl.lock"):
-        results = crawl_mod.crawl((), db_path, progress=progress)
+        results = crawl_mod.crawl((), db_path, progress=progress, source_options=config.sources)
         database = tracker_db.connect(db_path)
         try:
             tagging.classify_stored(database)
