@@ -10,6 +10,7 @@ import argparse
 import json
 import sys
 from typing import Any
+from urllib.parse import urlsplit
 
 from scrapy.crawler import CrawlerProcess
 from scrapy.utils.project import get_project_settings
@@ -40,15 +41,14 @@ def run(source: str, db_path: str, run_id: int, *, base_url: str | None, snapsho
     settings = get_project_settings()
     settings.set("TRACKER_DB", db_path)
     if snapshot:
-        settings.set("SNAPSHOT_DIR", snapshot)
-        settings.set("ROBOTSTXT_OBEY", False)
-        settings.set("DOWNLOAD_DELAY", 0)
-        settings.set("AUTOTHROTTLE_ENABLED", False)
-        settings.set("CONCURRENT_REQUESTS_PER_DOMAIN", 8)
+        # Replay touches no network: no politeness needed, whatever a spider's custom_settings say.
+        for key, value in {"SNAPSHOT_DIR": snapshot, "ROBOTSTXT_OBEY": False, "DOWNLOAD_DELAY": 0,
+                           "AUTOTHROTTLE_ENABLED": False, "CONCURRENT_REQUESTS_PER_DOMAIN": 8}.items():
+            settings.set(key, value, priority="cmdline")
     if record:
         settings.set("SNAPSHOT_RECORD_DIR", record)
     for key, value in settings_overrides.items():
-        settings.set(key, value)
+        settings.set(key, value, priority="cmdline")
     database = tracker_db.connect(db_path)
     watermark = None if full else store.last_good_watermark(database, source)
     process = CrawlerProcess(settings, install_root_handler=True)
@@ -62,6 +62,10 @@ def run(source: str, db_path: str, run_id: int, *, base_url: str | None, snapsho
     if base_url:
         kwargs["base_url"] = base_url
     kwargs.update(spider_args or {})
+    if source == "govuk" and not snapshot:
+        paths = [urlsplit(url).path for url in store.due_rechecks(database, source)]
+        if paths:
+            kwargs["recheck"] = ",".join(paths)
     process.crawl(crawler, **kwargs)
     process.start()
     stats = crawler.stats.get_stats()

@@ -9,7 +9,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from tracker.priorities import FIELDS, PhraseSet, Priority, Ruleset, load_ruleset, normalise_quotes
+from tracker.priorities import FIELDS, PhraseSet, Priority, Ruleset, load_ruleset, normalise_quotes, prefilter
 
 CLASSIFIER_VERSION = "phrase-rules/1.0"
 METHOD = "weighted phrase rules with context exclusions"
@@ -18,7 +18,9 @@ _SCRIPT_RE = re.compile(r"<(script|style)\b.*?</\1\s*>", re.I | re.S)
 _TAG_RE = re.compile(r"<[^>]{0,2000}>")
 _WS_RE = re.compile(r"\s+")
 _MOJIBAKE_MARKERS = ("Ã", "â€", "Â")
-_MOJIBAKE_FIXES = {"â€™": "'", "â€˜": "'", "â€œ": '"', "â€\x9d": '"', "â€“": "-", "â€”": "-", "Â ": " "}
+_MOJIBAKE_FIXES = {
+    "â€™": "'", "â€˜": "'", "â€œ": '"', "â€\x9d": '"', "â€“": "\u2013", "â€”": "\u2014", "Â ": " ",
+}
 
 
 @dataclass(frozen=True)
@@ -136,27 +138,48 @@ class _Scan:
             hit.best, hit.field, hit.text = fweight, fname, text
 
 
-def _scan(pset: PhraseSet, fields: dict[str, str], weights: dict[str, float],
+def _positions(ruleset: Ruleset, plist: tuple[Priority, ...], fields: dict[str, str]) -> dict[str, list[int]]:
+    """Per field, the positions where any phrase could start: one scan instead of one per priority."""
+    sets = (ruleset.global_exclusions, ruleset.context) + tuple(x for p in plist for x in (p.phrases, p.exclusions))
+    pre = prefilter(sets)
+    return {f: [m.start() for m in pre.finditer(t)] for f, t in fields.items() if t}
+
+
+def _scan(pset: PhraseSet, fields: dict[str, str], weights: dict[str, float], positions: dict[str, list[int]],
           masks: dict[str, list[tuple[int, int]]] | None = None) -> tuple[_Scan, dict[str, list[tuple[int, int]]]]:
-    """Find rule hits in every field, skipping matches inside masked spans; also return the hit spans."""
+    """Find rule hits (like finditer, non-overlapping) in every field, skipping matches inside masked spans."""
     scan = _Scan()
     spans: dict[str, list[tuple[int, int]]] = {}
     if pset.pattern is None:
         return scan, spans
-    for fname, text in fields.items():
-        if not text or weights.get(fname, 0.0) <= 0:
+    match = pset.pattern.match
+    for fname, starts in positions.items():
+        fweight = weights.get(fname, 0.0)
+        if fweight <= 0:
             continue
+        text = fields[fname]
         masked = masks.get(fname, []) if masks else []
-        for m in pset.pattern.finditer(text):
+        last_end = 0
+        firsts = pset.first_chars
+        for pos in starts:
+            if pos < last_end or (firsts is not None and text[pos] not in firsts):
+                continue
+            m = match(text, pos)
+            if m is None:
+                continue
             start, end = m.span()
+            last_end = end
             if masked and any(s < end and start < e for s, e in masked):
                 continue
-            scan.add(int(m.lastgroup[1:]), fname, weights[fname], m.group())
+            scan.add(int(m.lastgroup[1:]), fname, fweight, m.group())
             spans.setdefault(fname, []).append((start, end))
     return scan, spans
 
 
-def _merge(a: dict[str, list[tuple[int, int]]], b: dict[str, list[tuple[int, int]]]) -> dict[str, list[tuple[int, int]]]:
+Spans = dict[str, list[tuple[int, int]]]
+
+
+def _merge(a: Spans, b: Spans) -> Spans:
     return {f: a.get(f, []) + b.get(f, []) for f in set(a) | set(b)}
 
 
@@ -167,15 +190,16 @@ def classify(item: Mapping[str, Any], priorities: list[Priority] | Ruleset | Non
     st = ruleset.settings
     weights = dict(st.field_weights)
     fields = item_fields(item, st.body_chars)
+    pos = _positions(ruleset, plist, fields)
 
-    global_scan, global_spans = _scan(ruleset.global_exclusions, fields, weights)
+    global_scan, global_spans = _scan(ruleset.global_exclusions, fields, weights, pos)
     # penalise only where the exclusion names the subject; elsewhere it just masks its own words
     penal = {f: weights.get(f, 0.0) for f in st.global_exclusion_fields}
-    penal_scan, _ = _scan(ruleset.global_exclusions, {f: fields[f] for f in penal}, penal)
+    penal_scan, _ = _scan(ruleset.global_exclusions, fields, penal, pos)
     global_ev = [Evidence(ruleset.global_exclusions.rules[i].phrase, h.field,
                           -ruleset.global_exclusions.rules[i].weight * h.best, None, h.text, "global_exclusion")
                  for i, h in penal_scan.hits.items()]
-    context_scan, _ = _scan(ruleset.context, fields, weights, global_spans)
+    context_scan, _ = _scan(ruleset.context, fields, weights, pos, global_spans)
     context_ev = [Evidence(ruleset.context.rules[i].phrase, h.field, ruleset.context.rules[i].weight * h.best,
                            None, h.text, "context") for i, h in context_scan.hits.items()]
     context_total = sum(e.weight for e in context_ev)
@@ -183,8 +207,8 @@ def classify(item: Mapping[str, Any], priorities: list[Priority] | Ruleset | Non
 
     scored: list[tuple[float, Priority, list[Evidence]]] = []
     for pr in plist:
-        excl_scan, excl_spans = _scan(pr.exclusions, fields, weights)
-        hit_scan, _ = _scan(pr.phrases, fields, weights, _merge(global_spans, excl_spans))
+        excl_scan, excl_spans = _scan(pr.exclusions, fields, weights, pos)
+        hit_scan, _ = _scan(pr.phrases, fields, weights, pos, _merge(global_spans, excl_spans))
         if not hit_scan.hits:
             continue
         ev = []
@@ -216,7 +240,8 @@ def _squash(net: float, threshold: float) -> float:
     return net / (net + threshold) if net > 0 else 0.0
 
 
-def classify_jsonl(lines: Iterable[str], priorities: list[Priority] | Ruleset | None = None) -> Iterator[dict[str, Any]]:
+def classify_jsonl(lines: Iterable[str],
+                   priorities: list[Priority] | Ruleset | None = None) -> Iterator[dict[str, Any]]:
     """Classify JSON Lines items, yielding a result per line or {line, error} for a bad line, and carrying on."""
     rules = priorities if priorities is not None else load_ruleset()
     for n, line in enumerate(lines, start=1):

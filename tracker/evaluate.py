@@ -8,8 +8,13 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from tracker.classify import classify, classify_jsonl, clean_text  # noqa: F401  (classify_jsonl re-exported)
+from tracker.classify import classify, classify_jsonl, clean_text
 from tracker.errors import TrackerError
+
+__all__ = [
+    "BASELINE_WORDS", "PRF", "LabelledDataError", "Report", "Scores", "baseline_predict", "classifier_predict",
+    "classify_jsonl", "evaluate", "format_report", "read_labelled", "score", "split_dev",
+]
 
 SPLIT_SALT = "seoc-split-v1:"
 TUNE_PERCENT = 60

@@ -37,22 +37,71 @@ class PhraseSet:
 
     rules: tuple[PhraseRule, ...] = ()
     pattern: re.Pattern[str] | None = field(default=None, compare=False, repr=False)
+    #: characters a match can start with (None: any, because of a raw regex)
+    first_chars: frozenset[str] | None = field(default=frozenset(), compare=False, repr=False)
 
     @classmethod
     def build(cls, rules: list[PhraseRule], where: str) -> PhraseSet:
-        """Compile rules into one alternation, longest phrase first so it wins at a position."""
+        """Compile rules into one regex: a trie of the phrases, so a position fails fast."""
         if not rules:
             return cls()
-        order = sorted(range(len(rules)), key=lambda i: -len(rules[i].phrase))
-        parts = []
-        for i in order:
+        firsts: set[str] | None = set()
+        for rule in rules:
+            phrase = normalise_quotes(rule.phrase.strip().lower())
+            if phrase.startswith("re:") or phrase[0] in "*'":
+                firsts = None
+                break
+            firsts.add(phrase[0])
+        pattern = re.compile(_trie_regex(rules, where, named=True))
+        return cls(tuple(rules), pattern, frozenset(firsts) if firsts is not None else None)
+
+
+def _trie_regex(rules: list[PhraseRule] | tuple[PhraseRule, ...], where: str, named: bool) -> str:
+    """One alternation for all rules; if named, a match's lastgroup `g<i>` is rule i."""
+    word_trie: dict = {}
+    other_trie: dict = {}
+    raw: list[str] = []
+    for i, rule in enumerate(rules):
+        leaf = f"(?P<g{i}>)" if named else ""
+        if rule.phrase.startswith("re:"):
+            body = phrase_regex(rule.phrase)
             try:
-                body = phrase_regex(rules[i].phrase)
                 re.compile(body)
             except re.error as exc:
-                raise PriorityError(f"{where}: phrase {rules[i].phrase!r} is not a valid pattern: {exc}") from exc
-            parts.append(f"(?P<g{i}>{body})")
-        return cls(tuple(rules), re.compile("|".join(parts)))
+                raise PriorityError(f"{where}: phrase {rule.phrase!r} is not a valid pattern: {exc}") from exc
+            raw.append(f"(?:{body}){leaf}")
+            continue
+        node = word_trie if re.match(r"\w", rule.phrase.strip()) else other_trie
+        for atom in phrase_atoms(rule.phrase):
+            node = node.setdefault(atom, {})
+        if None in node:
+            if named:
+                raise PriorityError(f"{where}: phrase {rule.phrase!r} repeats {rules[node[None][0]].phrase!r}")
+            continue
+        node[None] = (i, leaf)
+    parts = []
+    if word_trie:
+        parts.append(r"\b" + _emit(word_trie))
+    if other_trie:
+        parts.append(r"(?<!\w)" + _emit(other_trie))
+    return "|".join(parts + raw)
+
+
+def _emit(node: dict) -> str:
+    """Regex for a trie node: longer continuations first, then the end of a phrase at a word boundary."""
+    alts = [atom + _emit(child) for atom, child in node.items() if atom is not None]
+    if None in node:
+        alts.append(r"(?!\w)" + node[None][1])
+    return alts[0] if len(alts) == 1 else "(?:" + "|".join(alts) + ")"
+
+
+@functools.lru_cache(maxsize=16)
+def prefilter(sets: tuple[PhraseSet, ...]) -> re.Pattern[str]:
+    """A zero-width regex matching every position where a phrase of any of the sets could start."""
+    rules = [r for ps in sets for r in ps.rules]
+    if not rules:
+        return re.compile(r"(?!)")
+    return re.compile(f"(?=(?:{_trie_regex(rules, 'prefilter', named=False)}))")
 
 
 @dataclass(frozen=True)
@@ -95,10 +144,8 @@ class Ruleset:
     global_exclusions: PhraseSet
 
 
-def phrase_regex(phrase: str) -> str:
-    """Translate the staff phrase syntax into a regex over lowercased, normalised text."""
-    if phrase.startswith("re:"):
-        return f"(?i:{phrase[3:]})"
+def phrase_atoms(phrase: str) -> list[str]:
+    """Translate the staff phrase syntax into regex atoms over lowercased, normalised text."""
     out: list[str] = []
     pending_sep = False
     for ch in normalise_quotes(phrase.strip().lower()):
@@ -114,7 +161,14 @@ def phrase_regex(phrase: str) -> str:
             out.append("'?")
         else:
             out.append(re.escape(ch))
-    return r"(?<!\w)" + "".join(out) + r"(?!\w)"
+    return out
+
+
+def phrase_regex(phrase: str) -> str:
+    """A standalone regex for one phrase (`re:` phrases are raw, case-insensitive)."""
+    if phrase.startswith("re:"):
+        return f"(?i:{phrase[3:]})"
+    return r"(?<!\w)" + "".join(phrase_atoms(phrase)) + r"(?!\w)"
 
 
 def normalise_quotes(text: str) -> str:
@@ -170,7 +224,8 @@ def parse_ruleset(data: bytes | str, source: str = "<priorities>") -> Ruleset:
         version=str(doc.get("version", "")),
         settings=_parse_settings(doc.get("settings", {}), f"{source}: [settings]"),
         priorities=tuple(priorities),
-        context=PhraseSet.build(_parse_rules(doc.get("context", {}), f"{source}: [context]", 0.0), f"{source}: [context]"),
+        context=PhraseSet.build(_parse_rules(doc.get("context", {}), f"{source}: [context]", 0.0),
+                                f"{source}: [context]"),
         global_exclusions=PhraseSet.build(
             _parse_rules(doc.get("global_exclusions", {}), f"{source}: [global_exclusions]", 0.0),
             f"{source}: [global_exclusions]",

@@ -184,3 +184,13 @@ def source_status(db: sqlite_utils.Database) -> list[dict[str, Any]]:
         ORDER BY r.source
         """
     ))
+
+
+def due_rechecks(db: sqlite_utils.Database, source: str, now: str | None = None) -> list[str]:
+    """URLs of a source's items whose status depends on a date that has passed (open past closing,
+    upcoming past opening): their listings do not change when that happens, so they are fetched again."""
+    now = now or utc_now()
+    return [row[0] for row in db.execute(
+        "SELECT url FROM items WHERE source = ? AND ((status = 'open' AND closes IS NOT NULL AND closes <= ?) "
+        "OR (status = 'upcoming' AND opens IS NOT NULL AND opens <= ?)) ORDER BY closes LIMIT 500",
+        [source, now, now]).fetchall()]

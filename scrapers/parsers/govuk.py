@@ -155,24 +155,29 @@ def search_total(payload: dict) -> int:
 
 def parse_search(payload: dict, url: str) -> list[SearchHit]:
     """Parse one Search API page into hits, in the order served."""
+    return [parse_search_hit(result, i, url) for i, result in enumerate(search_results(payload, url))]
+
+
+def search_results(payload: dict, url: str) -> list:
+    """The raw `results` list of a Search API page (so a caller can parse hit by hit)."""
     results = payload.get("results") if isinstance(payload, dict) else None
     if not isinstance(results, list):
         raise ParseError(f"{SOURCE}: search {url}: field 'results' missing or not a list")
-    hits = []
-    for i, result in enumerate(results):
-        link = result.get("link") if isinstance(result, dict) else None
-        if not isinstance(link, str) or not link.startswith("/"):
-            raise ParseError(f"{SOURCE}: search {url}: results[{i}]: field 'link' missing or not a path")
-        hits.append(
-            SearchHit(
-                content_id=result.get("content_id"),
-                link=link,
-                public_timestamp=_date(result.get("public_timestamp"), "public_timestamp", link),
-                document_type=result.get("content_store_document_type"),
-                title=_text(result.get("title")),
-            )
-        )
-    return hits
+    return results
+
+
+def parse_search_hit(result: Any, index: int, url: str) -> SearchHit:
+    """Parse the result at `index` of a Search API page."""
+    link = result.get("link") if isinstance(result, dict) else None
+    if not isinstance(link, str) or not link.startswith("/"):
+        raise ParseError(f"{SOURCE}: search {url}: results[{index}]: field 'link' missing or not a path")
+    return SearchHit(
+        content_id=result.get("content_id"),
+        link=link,
+        public_timestamp=_date(result.get("public_timestamp"), "public_timestamp", link),
+        document_type=result.get("content_store_document_type"),
+        title=_text(result.get("title")),
+    )
 
 
 def parse_content(payload: dict, url: str) -> TrackedItem:
