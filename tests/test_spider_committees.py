@@ -1,0 +1,186 @@
+"""The Committees spider through real Scrapy downloads against a local server, and snapshot replay.
+
+`check_listing_failure` is the failure check every tracker spider's tests run (parametrised over
+LISTING_FAILURES in test_spider_committees, test_spider_lawcom and test_spider_sentencing: one file per
+spider keeps each file fast).
+
+Payloads are the snapshot slice's bodies (real CommitteeBusinessSummary / Committee objects, see
+snapshot/committees/SOURCES.md), served in list pages assembled per test.
+"""
+from __future__ import annotations
+
+import json
+import re
+from typing import Callable
+
+import pytest
+
+from tracker import crawl as crawl_mod
+
+from .conftest import FAST, PROJECT
+
+SLICE = PROJECT / "snapshot" / "committees"
+OPEN_CALLS = "/api/CommitteeBusiness?CurrentlyAcceptingEvidence=true&Skip={skip}&Take=50"
+OPEN_NEWEST = "/api/CommitteeBusiness?Status=Open&SortOrder=DateOpenedNewest&Skip=0&Take=50"
+DETAIL = "/api/CommitteeBusiness/{id}"
+COMMITTEES = "/api/Committees?CommitteeBusinessId={id}"
+ROW_KEYS = "id, source, kind, title, url, organisation, status, opens, closes, version"
+
+
+def business(business_id: int) -> dict:
+    return json.loads((SLICE / f"business_{business_id}.json").read_text())
+
+
+def page(*details: dict, total: int | None = None) -> str:
+    return json.dumps({"items": list(details), "totalResults": len(details) if total is None else total,
+                       "itemsPerPage": 50, "links": []})
+
+
+def serve_committees(server, detail_9437: dict | None = None) -> str:
+    """Open calls in two pages (8247, then 9437), newest open business (9437 again); returns the list path."""
+    detail_9437 = detail_9437 or business(9437)
+    server.add(OPEN_CALLS.format(skip=0), page(business(8247), total=2))
+    server.add(OPEN_CALLS.format(skip=1), page(detail_9437, total=2))
+    server.add(OPEN_NEWEST, page(detail_9437))
+    server.add(DETAIL.format(id=8247), json.dumps(business(8247)))
+    server.add(DETAIL.format(id=9437), json.dumps(detail_9437))
+    for business_id in (8247, 9437):
+        server.add_file(COMMITTEES.format(id=business_id), SLICE / f"committees_for_{business_id}.json")
+    return OPEN_CALLS.format(skip=0)
+
+
+def run(server, db_path, **kwargs):
+    [result] = crawl_mod.crawl(["committees"], db_path, base_urls={"committees": server.url},
+                               settings={**FAST, **kwargs.pop("settings", {})}, **kwargs)
+    return result
+
+
+def key_rows(database) -> list[dict]:
+    return list(database.query(f"select {ROW_KEYS} from items order by id"))
+
+
+EXPECTED = [
+    {"id": "committees:8247", "source": "committees", "kind": "committee_inquiry",
+     "title": "Support for women working in construction in Parliament",
+     "url": "https://committees.parliament.uk/work/8247/", "organisation": "Administration Committee",
+     "status": "closed", "opens": "2024-02-15T00:00:00+00:00", "closes": None, "version": 1},
+    {"id": "committees:9437", "source": "committees", "kind": "committee_inquiry",
+     "title": "General Election Planning", "url": "https://committees.parliament.uk/work/9437/",
+     "organisation": "Administration Committee", "status": "evidence closed",
+     "opens": "2025-11-11T00:00:00+00:00", "closes": None, "version": 1},
+]
+
+
+def test_crawl_pages_open_calls_and_stores_each_business_once(server, db_path, database):
+    serve_committees(server)
+    result = run(server, db_path)
+    assert (result.status, result.message) == ("ok", None)
+    assert key_rows(database) == EXPECTED
+    assert sorted(server.requested("/api/CommitteeBusiness?")) == sorted(
+        [OPEN_CALLS.format(skip=0), OPEN_CALLS.format(skip=1), OPEN_NEWEST])
+    assert server.requested(DETAIL.format(id=9437)) == [DETAIL.format(id=9437)]  # listed twice, fetched once
+    run_row = database["runs"].get(result.run_id)
+    assert (run_row["inserted"], run_row["items_seen"], run_row["watermark"]) == (2, 2, None)
+
+
+def test_second_identical_crawl_writes_no_version(server, db_path, database):
+    serve_committees(server)
+    run(server, db_path)
+    result = run(server, db_path)
+    assert result.status == "ok"
+    assert database["runs"].get(result.run_id)["unchanged"] == 2
+    assert database["item_versions"].count == 0
+    assert key_rows(database) == EXPECTED
+
+
+def test_changed_business_is_versioned(server, db_path, database):
+    serve_committees(server)
+    run(server, db_path)
+    serve_committees(server, {**business(9437), "closeDate": "2026-10-01T00:00:00"})
+    assert run(server, db_path).status == "ok"
+    [version] = database.query("select item_id, changed_fields from item_versions")
+    assert version["item_id"] == "committees:9437"
+    assert set(json.loads(version["changed_fields"])) == {"status", "details"}
+    assert database["items"].get("committees:9437")["status"] == "closed"
+
+
+def test_empty_open_calls_list_is_real_when_open_business_listed(server, db_path, database):
+    serve_committees(server)
+    server.add(OPEN_CALLS.format(skip=0), page())
+    result = run(server, db_path)
+    assert (result.status, result.message) == ("ok", None)
+    assert [r["id"] for r in key_rows(database)] == ["committees:9437"]
+
+
+def test_nothing_listed_anywhere_fails(server, db_path, database):
+    server.add(OPEN_CALLS.format(skip=0), page())
+    server.add(OPEN_NEWEST, page())
+    result = run(server, db_path)
+    assert (result.status, result.message) == ("failed", "no items where some were expected")
+
+
+def test_list_without_items_array_fails_naming_the_url(server, db_path, database):
+    server.add(OPEN_CALLS.format(skip=0), '{"results": []}')
+    server.add(OPEN_NEWEST, '{"results": []}')
+    result = run(server, db_path)
+    assert result.status == "failed"
+    assert f"{server.url}{OPEN_NEWEST} has no items array" in result.message
+
+
+def test_committees_call_failing_is_partial(server, db_path, database):
+    serve_committees(server)
+    server.add(COMMITTEES.format(id=8247), "oops", status=500)
+    result = run(server, db_path)
+    assert result.status == "partial"
+    assert COMMITTEES.format(id=8247) in result.message and "HTTP 500" in result.message
+    assert [r["id"] for r in key_rows(database)] == ["committees:9437"]
+
+
+def test_snapshot_replay_is_ok(db_path, database):
+    [result] = crawl_mod.crawl(["committees"], db_path, snapshot=str(PROJECT / "snapshot"))
+    assert (result.status, result.message) == ("ok", None)
+    assert key_rows(database) == [EXPECTED[1]]
+
+
+# --- shared by the three spiders' tests: survive an HTTP error, a timeout and an unexpected page -----------
+
+LISTING_FAILURES = ("http-500", "timeout", "unexpected-page")
+
+
+def stored(database) -> tuple[list[dict], int]:
+    """Every items column but last_seen (a partial run still touches the items it saw), and the version count."""
+    rows = [{k: v for k, v in row.items() if k != "last_seen"}
+            for row in database.query("select * from items order by id")]
+    return rows, database["item_versions"].count
+
+
+def check_listing_failure(server, db_path, database, source: str, serve: Callable, failure: str,
+                          unexpected: tuple[str, str, str]) -> None:
+    """Crawl ok, break the listing `serve` returned, crawl again: failed or partial, URL named, rows kept."""
+    listing = serve(server)
+    [first] = crawl_mod.crawl([source], db_path, base_urls={source: server.url}, settings=FAST)
+    assert first.status == "ok", first
+    before = stored(database)
+    assert before[0]
+    if failure == "http-500":
+        server.add(listing, "boom", status=500, content_type="text/plain")
+        pattern = "HTTP 500"
+    elif failure == "timeout":
+        server.add(listing, server.routes[listing].body, delay=FAST["DOWNLOAD_TIMEOUT"] + 1.0)
+        pattern = "timed out|took longer|Timeout"
+    else:
+        body, content_type, pattern = unexpected
+        server.add(listing, body, content_type=content_type)
+    [result] = crawl_mod.crawl([source], db_path, base_urls={source: server.url}, settings=FAST, full=True)
+    assert result.status in ("failed", "partial"), result
+    assert server.url + listing in result.message
+    assert re.search(pattern, result.message), result.message
+    assert stored(database) == before
+    assert database["runs"].get(result.run_id)["watermark"] is None
+
+
+@pytest.mark.parametrize("failure", LISTING_FAILURES)
+def test_survives_open_calls_list_failure(server, db_path, database, failure):
+    # The open-business list still serves, so the run is partial: the broken list is named, rows are kept.
+    check_listing_failure(server, db_path, database, "committees", serve_committees, failure,
+                          unexpected=("<html><body>Maintenance</body></html>", "text/html", "expected JSON"))
