@@ -82,7 +82,9 @@ def run(source: str, db_path: str, run_id: int, *, base_url: str | None, snapsho
         error_message=message,
         watermark=(spider.new_watermark or watermark) if status == "ok" else None,
     )
-    sys.stdout.write(json.dumps({"event": "done", "source": source, "status": status, "message": message}) + "\n")
+    counts = {key: stats.get(f"tracker/{key}", 0) for key in ("items_seen", "inserted", "updated", "unchanged")}
+    sys.stdout.write(json.dumps({"event": "done", "source": source, "status": status, "message": message,
+                                 "requests": stats.get("downloader/request_count", 0), **counts}) + "\n")
     return status
 
 

@@ -131,3 +131,13 @@ def test_unwritable_database_is_a_clear_error(tmp_path):
     blocker.write_text("not a folder")
     with pytest.raises(StoreError, match="cannot open database"):
         tracker_db.connect(blocker / "tracker.db")
+
+
+def test_interrupted_runs_are_closed_as_failed(database):
+    killed = store.start_run(database, "govuk")
+    other = store.start_run(database, "parliament-bills")
+    assert store.close_interrupted_runs(database, "govuk") == 1
+    row = database["runs"].get(killed)
+    assert (row["status"], row["error_message"]) == ("failed", "interrupted: the crawl process ended without "
+                                                               "recording a result")
+    assert database["runs"].get(other)["status"] == "running"

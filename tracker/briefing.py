@@ -30,6 +30,8 @@ CONSULTATION_KINDS = ("consultation", "call_for_evidence", "committee_inquiry",
 #: Kinds whose government response shows as status 'outcome' (GOV.UK consultations and calls for evidence).
 GOVERNMENT_RESPONSE_KINDS = ("consultation", "call_for_evidence")
 CLOSED_STATUSES = ("closed", "evidence closed")
+#: Statuses after which nothing is left to respond to (overdue checks still read 'closed').
+FINISHED_STATUSES = ("withdrawn", "outcome", "reported")
 WINDOW = timedelta(days=7)
 CLOSING_HORIZON = timedelta(days=28)
 RESPONSE_EXPECTED_AFTER = timedelta(days=84)
@@ -41,6 +43,7 @@ MAX_EVIDENCE = 8
 OTHER_THEME = "Other relevant items"
 
 _CONTROL_RE = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+_TILDE_SAFE = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-")
 _WS_RE = re.compile(r"\s+")
 _SENTENCE_END_RE = re.compile(r"(?<=[.!?])\s+(?=[\"'(\u2018\u201cA-Z0-9])")
 
@@ -214,7 +217,7 @@ def datasette_links(base: str, item_id: str) -> tuple[str, str]:
     """(row page, dossier page) of an item: row pks are tilde-encoded as Datasette 0.65 expects."""
     if not base:
         return "", ""
-    tilde = "".join(chr(b) if chr(b).isalnum() and b < 128 or chr(b) in "_-" else f"~{b:02X}"
+    tilde = "".join(chr(b) if chr(b) in _TILDE_SAFE else "+" if b == 32 else f"~{b:02X}"
                     for b in item_id.encode("utf-8"))
     return f"{base}/tracker/items/{tilde}", f"{base}/-/dossier/{quote(item_id, safe='')}"
 
@@ -229,7 +232,11 @@ def _json(value: Any, default: Any) -> Any:
 
 
 def _at_or_before(value: str | None, as_of: datetime) -> bool:
-    moment = parse_instant(value)
+    """Whether a stored timestamp is at or before as_of (missing or unreadable: no)."""
+    try:
+        moment = parse_instant(value)
+    except TrackerError:
+        return False
     return moment is not None and moment <= as_of
 
 
@@ -305,9 +312,13 @@ def _response_before(db: sqlite_utils.Database, row: dict[str, Any], as_of: date
 
 
 def _response(row: dict[str, Any]) -> Response:
+    def when(value: Any) -> str:
+        day = _date(value)
+        return day_label(day) if day else clean(value, 40)
+
     return Response(decision=clean(row.get("decision")), status=clean(row.get("status")),
-                    owner=clean(row.get("owner_team")), internal_deadline=clean(row.get("internal_deadline")),
-                    submitted_on=clean(row.get("submitted_on")), document_url=clean(row.get("document_url")))
+                    owner=clean(row.get("owner_team")), internal_deadline=when(row.get("internal_deadline")),
+                    submitted_on=when(row.get("submitted_on")), document_url=clean(row.get("document_url")))
 
 
 def _source_health(db: sqlite_utils.Database, as_of: datetime) -> tuple[int, list[SourceProblem]]:
@@ -370,12 +381,12 @@ def _first_seen(db: sqlite_utils.Database, ids: Iterable[str]) -> dict[str, date
             if row["id"] in wanted}
 
 
-def _moves(reader: _Reader, version: dict[str, Any], relevant_kind: str) -> list[Move]:
+def _moves(reader: _Reader, version: dict[str, Any], kind_now: str) -> list[Move]:
     """What one stored version change means for the briefing."""
     old = _json(version["data"], {})
     new = reader.state(version["item_id"], version["valid_to"]) or {}
     changed = set(_json(version["changed_fields"], []))
-    kind = new.get("kind") or relevant_kind
+    kind = new.get("kind") or kind_now
     ref = reader.ref(version["item_id"], new)
     on = day_label(parse_instant(version["valid_to"]))
     moves = []
@@ -398,6 +409,119 @@ def _moves(reader: _Reader, version: dict[str, Any], relevant_kind: str) -> list
     return moves
 
 
+@dataclass
+class _Week:
+    """What every section reads: the window, relevant items as of as_of, responses, theme names."""
+
+    db: sqlite_utils.Database
+    as_of: datetime
+    start: datetime
+    reader: _Reader
+    relevance: dict[str, list[tuple[str, list[str]]]]
+    names: dict[str, str]
+    responses: dict[str, list[dict[str, Any]]]
+    first_seen: dict[str, datetime]
+    states: dict[str, dict[str, Any]]
+
+    def themes(self, item_id: str) -> tuple[str, ...]:
+        return tuple(self.names.get(t, t.replace("_", " ").capitalize()) for t, _ in self.relevance[item_id])
+
+    def in_window(self, when: datetime | None) -> bool:
+        return when is not None and self.start <= when < self.as_of
+
+    def near_window(self) -> list[str]:
+        """SQL bounds a day wider than the window: stored strings narrow the search, datetimes decide."""
+        return [utc_iso(self.start - timedelta(days=1)), utc_iso(self.as_of + timedelta(days=1))]
+
+
+def _action_needed(w: _Week) -> tuple[list[Deadline], list[Overdue]]:
+    closing, overdue = [], []
+    for item_id, state in w.states.items():
+        closes = parse_instant(state.get("closes"), end_of_day=True)
+        status = state.get("status")
+        if closes is None or state.get("kind") not in CONSULTATION_KINDS or status in FINISHED_STATUSES:
+            continue
+        if w.as_of < closes <= w.as_of + CLOSING_HORIZON and status not in CLOSED_STATUSES:
+            latest = w.responses.get(item_id, [None])[0]
+            closing.append(Deadline(w.reader.ref(item_id, state), day_label(closes),
+                                    (local_date(closes) - local_date(w.as_of)).days, w.themes(item_id),
+                                    _response(latest) if latest else None))
+        elif state["kind"] in GOVERNMENT_RESPONSE_KINDS and closes <= w.as_of - RESPONSE_EXPECTED_AFTER:
+            overdue.append((closes, Overdue(w.reader.ref(item_id, state), day_label(closes),
+                                            (local_date(w.as_of) - local_date(closes)).days,
+                                            day_label(closes + RESPONSE_EXPECTED_AFTER), w.themes(item_id))))
+    closing.sort(key=lambda d: (d.response is not None, d.days_left, d.item.title, d.item.id))
+    overdue.sort(key=lambda pair: (-pair[0].timestamp(), pair[1].item.title, pair[1].item.id))
+    return closing, [o for _, o in overdue]
+
+
+def _new_this_week(w: _Week) -> tuple[ThemeGroup, ...]:
+    groups: dict[str, list[tuple[datetime, NewItem]]] = {}
+    for item_id, seen in w.first_seen.items():
+        state = w.states.get(item_id)
+        if state is None or not w.in_window(seen) or state.get("kind") == "commencement_order":
+            continue  # commencement orders are reported under 'Moved', with their Act
+        themes = w.themes(item_id)
+        evidence = list(dict.fromkeys(p for _, phrases in w.relevance[item_id] for p in phrases))[:MAX_EVIDENCE]
+        new_item = NewItem(w.reader.ref(item_id, state), day_label(seen),
+                           first_sentence(state.get("summary") or state.get("body_text")), themes,
+                           tuple(evidence), tuple(_response(r) for r in w.responses.get(item_id, [])))
+        groups.setdefault(themes[0] if themes else OTHER_THEME, []).append((seen, new_item))
+    order = {name: i for i, name in enumerate(w.names.values())}
+    return tuple(
+        ThemeGroup(theme, tuple(n for _, n in sorted(groups[theme], key=lambda p: (p[0], p[1].item.title,
+                                                                                  p[1].item.id))))
+        for theme in sorted(groups, key=lambda t: (t == OTHER_THEME, order.get(t, len(order)), t)))
+
+
+def _moved_this_week(w: _Week) -> tuple[Move, ...]:
+    moved: list[tuple[datetime, Move]] = []
+    for version in w.db.query("SELECT * FROM item_versions WHERE valid_to >= ? AND valid_to < ? ORDER BY id",
+                              w.near_window()):
+        when = parse_instant(version["valid_to"])
+        if version["item_id"] in w.states and w.in_window(when):
+            moved += [(when, m) for m in _moves(w.reader, version, w.states[version["item_id"]].get("kind", ""))]
+    for row in w.db.query("SELECT id, first_seen FROM items WHERE kind = 'commencement_order' "
+                          "AND first_seen >= ? AND first_seen < ?", w.near_window()):
+        seen = parse_instant(row["first_seen"])
+        state = w.reader.state(row["id"])
+        if state is None or not w.in_window(seen):
+            continue
+        acts = [link["to_id"] for link in w.db.query(
+            "SELECT to_id, created, review_state, reviewed_at FROM links WHERE from_id = ? "
+            "AND relation = 'commences' ORDER BY to_id", [row["id"]])
+            if _at_or_before(link["created"], w.as_of)
+            and not (link["review_state"] == "rejected" and _at_or_before(link["reviewed_at"], w.as_of))]
+        relevant_acts = [a for a in acts if a in w.states]
+        if not relevant_acts and row["id"] not in w.relevance:
+            continue
+        act_id = (relevant_acts or acts or [None])[0]
+        act = w.reader.ref(act_id) if act_id else None
+        moved.append((seen, Move(w.reader.ref(row["id"], state), "Commencement order", "",
+                                 act.title if act else "", day_label(seen), act)))
+    moved.sort(key=lambda pair: (pair[0], pair[1].item.title, pair[1].change))
+    return tuple(m for _, m in moved)
+
+
+def _response_deadlines(w: _Week) -> tuple[list[ResponseEntry], list[ResponseEntry]]:
+    """(submitted in the window, due within 14 days), by London calendar date."""
+    start_day, as_of_day = local_date(w.start), local_date(w.as_of)
+    submitted, due = [], []
+    for item_id in sorted(w.responses):
+        for row in w.responses[item_id]:
+            day = _date(row.get("submitted_on"))
+            if day and start_day <= day < as_of_day:
+                submitted.append(ResponseEntry(w.reader.ref(item_id), _response(row), (as_of_day - day).days))
+        latest = w.responses[item_id][0]
+        deadline = _date(latest.get("internal_deadline"))
+        if deadline and as_of_day <= deadline <= as_of_day + RESPONSES_DUE_HORIZON \
+                and latest.get("status") != "submitted" and latest.get("decision") != "no response":
+            due.append(ResponseEntry(w.reader.ref(item_id), _response(latest), (deadline - as_of_day).days))
+    submitted.sort(key=lambda e: (e.days, e.item.title))
+    due.sort(key=lambda e: (e.days, e.item.title))
+    return submitted, due
+
+
 def build_briefing(db: sqlite_utils.Database, week: str | None = None, as_of: datetime | None = None,
                    datasette_url: str = "", *, now: datetime | None = None) -> Briefing:
     """The briefing of ISO `week`, read as of `as_of` (default: Monday of the week, 07:30 Europe/London).
@@ -413,99 +537,20 @@ def build_briefing(db: sqlite_utils.Database, week: str | None = None, as_of: da
     base = (datasette_url or "").strip().rstrip("/")
     if base and not base.startswith(("https://", "http://")):
         raise BriefingError(f"datasette_url {datasette_url!r} is not an http(s) URL")
-    as_of_iso, start = utc_iso(as_of), as_of - WINDOW
-    reader = _Reader(db, as_of_iso, base)
+    reader = _Reader(db, utc_iso(as_of), base)
     relevance = _relevance(db, as_of)
-    names = _theme_names(db)
-    responses = _responses(db, as_of)
     first_seen = {i: s for i, s in _first_seen(db, relevance).items() if s and s <= as_of}
-    states = {i: s for i in sorted(first_seen) if (s := reader.state(i)) is not None}
-
-    def theme_names(item_id: str) -> tuple[str, ...]:
-        return tuple(names.get(t, t.replace("_", " ").capitalize()) for t, _ in relevance[item_id])
-
-    closing, overdue = [], []
-    for item_id, state in states.items():
-        closes = parse_instant(state.get("closes"), end_of_day=True)
-        status = state.get("status")
-        if closes is None or state.get("kind") not in CONSULTATION_KINDS or status in ("withdrawn", "outcome"):
-            continue
-        if as_of < closes <= as_of + CLOSING_HORIZON:
-            latest = responses.get(item_id, [None])[0]
-            closing.append(Deadline(reader.ref(item_id, state), day_label(closes),
-                                    (local_date(closes) - local_date(as_of)).days, theme_names(item_id),
-                                    _response(latest) if latest else None))
-        elif state["kind"] in GOVERNMENT_RESPONSE_KINDS and closes <= as_of - RESPONSE_EXPECTED_AFTER:
-            overdue.append((closes, Overdue(reader.ref(item_id, state), day_label(closes),
-                                            (local_date(as_of) - local_date(closes)).days,
-                                            day_label(closes + RESPONSE_EXPECTED_AFTER), theme_names(item_id))))
-    closing.sort(key=lambda d: (d.response is not None, d.days_left, d.item.title, d.item.id))
-    overdue.sort(key=lambda pair: (-pair[0].timestamp(), pair[1].item.title, pair[1].item.id))
-
-    groups: dict[str, list[tuple[datetime, NewItem]]] = {}
-    for item_id, seen in first_seen.items():
-        state = states.get(item_id)
-        if state is None or not start <= seen < as_of or state.get("kind") == "commencement_order":
-            continue
-        themes = theme_names(item_id)
-        evidence = list(dict.fromkeys(p for _, phrases in relevance[item_id] for p in phrases))[:MAX_EVIDENCE]
-        new_item = NewItem(reader.ref(item_id, state), day_label(seen),
-                           first_sentence(state.get("summary") or state.get("body_text")), themes,
-                           tuple(evidence), tuple(_response(r) for r in responses.get(item_id, [])))
-        groups.setdefault(themes[0] if themes else OTHER_THEME, []).append((seen, new_item))
-    order = {name: i for i, name in enumerate(names.values())}
-    new = tuple(ThemeGroup(theme, tuple(n for _, n in sorted(groups[theme], key=lambda p: (p[0], p[1].item.title,
-                                                                                          p[1].item.id))))
-                for theme in sorted(groups, key=lambda t: (t == OTHER_THEME, order.get(t, len(order)), t)))
-
-    moved: list[tuple[datetime, Move]] = []
-    margin = timedelta(days=1)
-    for version in db.query("SELECT * FROM item_versions WHERE valid_to >= ? AND valid_to < ? ORDER BY id",
-                            [utc_iso(start - margin), utc_iso(as_of + margin)]):
-        when = parse_instant(version["valid_to"])
-        if version["item_id"] in states and start <= when < as_of:
-            moved += [(when, m) for m in _moves(reader, version, states[version["item_id"]].get("kind", ""))]
-    for row in db.query("SELECT id, first_seen FROM items WHERE kind = 'commencement_order' "
-                        "AND first_seen >= ? AND first_seen < ?", [utc_iso(start - margin), utc_iso(as_of + margin)]):
-        seen = parse_instant(row["first_seen"])
-        state = reader.state(row["id"])
-        if state is None or not start <= seen < as_of:
-            continue
-        acts = [link["to_id"] for link in db.query(
-            "SELECT to_id, created, review_state, reviewed_at FROM links WHERE from_id = ? "
-            "AND relation = 'commences' ORDER BY to_id", [row["id"]])
-            if _at_or_before(link["created"], as_of)
-            and not (link["review_state"] == "rejected" and _at_or_before(link["reviewed_at"], as_of))]
-        relevant_acts = [a for a in acts if a in states]
-        if not relevant_acts and row["id"] not in relevance:
-            continue
-        act_id = (relevant_acts or acts or [None])[0]
-        act = reader.ref(act_id) if act_id else None
-        moved.append((seen, Move(reader.ref(row["id"], state), "Commencement order", "",
-                                 act.title if act else "", day_label(seen), act)))
-    moved.sort(key=lambda pair: (pair[0], pair[1].item.title, pair[1].change))
-
-    start_day, as_of_day = local_date(start), local_date(as_of)
-    submitted, due = [], []
-    for item_id in sorted(responses):
-        for row in responses[item_id]:
-            day = _date(row.get("submitted_on"))
-            if day and start_day <= day < as_of_day:
-                submitted.append(ResponseEntry(reader.ref(item_id), _response(row), (as_of_day - day).days))
-        latest = responses[item_id][0]
-        deadline = _date(latest.get("internal_deadline"))
-        if deadline and as_of_day <= deadline <= as_of_day + RESPONSES_DUE_HORIZON \
-                and latest.get("status") != "submitted" and latest.get("decision") != "no response":
-            due.append(ResponseEntry(reader.ref(item_id), _response(latest), (deadline - as_of_day).days))
-    submitted.sort(key=lambda e: (e.days, e.item.title))
-    due.sort(key=lambda e: (e.days, e.item.title))
-
+    w = _Week(db=db, as_of=as_of, start=as_of - WINDOW, reader=reader, relevance=relevance,
+              names=_theme_names(db), responses=_responses(db, as_of), first_seen=first_seen,
+              states={i: s for i in sorted(first_seen) if (s := reader.state(i)) is not None})
+    closing, overdue = _action_needed(w)
+    submitted, due = _response_deadlines(w)
     sources_checked, health = _source_health(db, as_of)
     return Briefing(
-        week=week, week_commencing=day_label(week_monday(week)), as_of=as_of_iso, window_start=utc_iso(start),
-        datasette_url=base, sources_checked=sources_checked, health=tuple(health), closing=tuple(closing),
-        overdue=tuple(o for _, o in overdue[:MAX_OVERDUE]), overdue_more=max(0, len(overdue) - MAX_OVERDUE),
-        new=new, moved=tuple(m for _, m in moved), submitted=tuple(submitted), due=tuple(due),
+        week=week, week_commencing=day_label(week_monday(week)), as_of=utc_iso(as_of),
+        window_start=utc_iso(w.start), datasette_url=base, sources_checked=sources_checked, health=tuple(health),
+        closing=tuple(closing), overdue=tuple(overdue[:MAX_OVERDUE]), overdue_more=max(0, len(overdue) - MAX_OVERDUE),
+        new=_new_this_week(w), moved=_moved_this_week(w), submitted=tuple(submitted), due=tuple(due),
     )
 
 

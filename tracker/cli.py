@@ -40,6 +40,10 @@ class _Progress:
             if self.tty:
                 click.echo("", err=True)
             message = f" - {event['message']}" if event.get("message") else ""
+            if "requests" in event:
+                message = (f" ({event['requests']} requests; {event.get('items_seen', 0)} items: "
+                           f"{event.get('inserted', 0)} new, {event.get('updated', 0)} updated, "
+                           f"{event.get('unchanged', 0)} unchanged)") + message
             colour = {"ok": "green", "partial": "yellow"}.get(event["status"], "red")
             click.secho(f"{source}: {event['status']}{message}", err=True, fg=colour)
 

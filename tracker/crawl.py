@@ -52,6 +52,7 @@ def crawl(sources: Iterable[str], db_path: str | os.PathLike, *, snapshot: str |
     results = []
     for source in sources:
         mode = "snapshot" if snapshot else ("record" if record else "live")
+        store.close_interrupted_runs(database, source)
         run_id = store.start_run(database, source, mode=mode)
         command = [sys.executable, "-m", "scrapers.run", source, "--db", str(db_path), "--run-id", str(run_id)]
         if snapshot:
@@ -106,5 +107,6 @@ def _run_worker(database, source: str, run_id: int, command: list[str], progress
     else:
         result = RunResult(source, run_id, row[0], row[1])
     if progress:
-        progress({"event": "done", "source": source, "status": result.status, "message": result.message})
+        progress({**(done or {}), "event": "done", "source": source, "status": result.status,
+                  "message": result.message})
     return result

@@ -155,6 +155,15 @@ def start_run(db: sqlite_utils.Database, source: str, mode: str = "live", now: s
                                   "mode": mode}).last_pk
 
 
+def close_interrupted_runs(db: sqlite_utils.Database, source: str, now: str | None = None) -> int:
+    """Mark a source's runs still 'running' as failed: their process died without recording a result."""
+    with db.atomic():
+        cursor = db.execute(
+            "UPDATE runs SET status = 'failed', finished = ?, error_message = 'interrupted: the crawl process "
+            "ended without recording a result' WHERE source = ? AND status = 'running'", [now or utc_now(), source])
+    return cursor.rowcount
+
+
 def finish_run(db: sqlite_utils.Database, run_id: int, status: str, now: str | None = None,
                **fields: Any) -> None:
     """Record how a crawl ended: status ok / partial / failed, counts and the error message."""

@@ -1,0 +1,132 @@
+"""Render a Briefing to an email-safe HTML page (inline CSS) and a plain-text part; write the reports."""
+from __future__ import annotations
+
+import re
+import sqlite3
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, NamedTuple
+from urllib.parse import urlsplit
+
+import css_inline
+import sqlite_utils
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+from .briefing import Briefing, BriefingError
+from .weeks import parse_instant, time_label, utc_iso
+
+TEMPLATES = Path(__file__).parent / "templates"
+SOURCE_NAMES = {
+    "parliament-bills": "UK Parliament (Bills)",
+    "govuk": "GOV.UK",
+    "legislation": "legislation.gov.uk",
+    "committees": "UK Parliament (committees)",
+    "law-commission": "Law Commission",
+    "sentencing-council": "Sentencing Council",
+}
+_UNSAFE_URL_RE = re.compile(r"[\s\x00-\x1f\x7f<>\"'`\\]")
+
+
+class BriefingPaths(NamedTuple):
+    """Where a briefing's reports were written."""
+
+    html: Path
+    text: Path
+
+
+def http_url(value: Any) -> str:
+    """The URL if it is an absolute http(s) URL safe to put in an href, else '' (never javascript: etc.)."""
+    text = str(value or "").strip()
+    if not text or _UNSAFE_URL_RE.search(text):
+        return ""
+    try:
+        parts = urlsplit(text)
+    except ValueError:
+        return ""
+    return text if parts.scheme.lower() in ("http", "https") and parts.netloc else ""
+
+
+def source_name(value: str) -> str:
+    """A source key as readers know it."""
+    return SOURCE_NAMES.get(value, value)
+
+
+def kind_name(value: str) -> str:
+    """'call_for_evidence' -> 'call for evidence'."""
+    return (value or "").replace("_", " ")
+
+
+def days_left(days: int) -> str:
+    """'closes today', '1 day left', '12 days left'."""
+    if days <= 0:
+        return "closes today"
+    return f"{days} day{'' if days == 1 else 's'} left"
+
+
+def plural(count: int, word: str) -> str:
+    """'1 item', '3 items'."""
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+def _environment() -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(str(TEMPLATES)),
+        autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=False),
+        undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
+    )
+    env.filters.update(http_url=http_url, source_name=source_name, kind_name=kind_name, days_left=days_left)
+    env.globals.update(plural=plural)
+    return env
+
+
+_ENV = _environment()
+_INLINER = css_inline.CSSInliner(load_remote_stylesheets=False, keep_style_tags=False, keep_link_tags=False)
+
+
+def render(briefing: Briefing) -> tuple[str, str]:
+    """(html, text) of a briefing: the HTML with CSS inlined for Outlook and Gmail, the text readable as is."""
+    as_of = parse_instant(briefing.as_of)
+    start = parse_instant(briefing.window_start)
+    context = {"b": briefing, "subject": briefing.subject, "as_of_label": time_label(as_of),
+               "window_label": f"{time_label(start)} to {time_label(as_of)}"}
+    html = _INLINER.inline(_ENV.get_template("briefing.html").render(context))
+    text = _ENV.get_template("briefing.txt").render(context)
+    return html, re.sub(r"\n{3,}", "\n\n", text)
+
+
+def write_briefing(db: sqlite_utils.Database, briefing: Briefing, reports_dir: str | Path, *,
+                   now: datetime | None = None, replace_sent: bool = False) -> BriefingPaths:
+    """Write reports/<week>.html and .txt and record the `briefings` row; `sent_at` is never touched.
+
+    A briefing already sent is only overwritten with different content when `replace_sent` is set,
+    so the reports keep showing what was sent.
+    """
+    existing = next(iter(db.query("SELECT * FROM briefings WHERE week = ?", [briefing.week])), None)
+    if existing and existing["sent_at"] and existing["content_hash"] != briefing.content_hash and not replace_sent:
+        raise BriefingError(
+            f"briefing {briefing.week} was sent at {existing['sent_at']} with content hash "
+            f"{existing['content_hash'][:12]}; the new content differs ({briefing.content_hash[:12]}). "
+            "Keep the sent reports, or replace them explicitly")
+    html, text = render(briefing)
+    folder = Path(reports_dir)
+    paths = BriefingPaths(folder / f"{briefing.week}.html", folder / f"{briefing.week}.txt")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        for path, body in zip(paths, (html, text)):
+            temporary = path.with_name(path.name + ".tmp")
+            temporary.write_text(body, encoding="utf-8")
+            temporary.replace(path)
+    except OSError as exc:
+        raise BriefingError(f"cannot write briefing {briefing.week} to {folder}: {exc}") from exc
+    row = {"generated_at": utc_iso(now or datetime.now(timezone.utc)), "as_of": briefing.as_of,
+           "content_hash": briefing.content_hash, "subject": briefing.subject,
+           "html_path": str(paths.html), "text_path": str(paths.text)}
+    try:
+        with db.atomic():
+            if existing:
+                db["briefings"].update(briefing.week, row)
+            else:
+                db["briefings"].insert({"week": briefing.week, **row})
+    except sqlite3.Error as exc:
+        raise BriefingError(f"cannot record briefing {briefing.week}: {exc}") from exc
+    return paths
