@@ -45,7 +45,8 @@ OTHER_THEME = "Other relevant items"
 _CONTROL_RE = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 _TILDE_SAFE = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-")
 _WS_RE = re.compile(r"\s+")
-_SENTENCE_END_RE = re.compile(r"(?<=[.!?])\s+(?=[\"'(\u2018\u201cA-Z0-9])")
+_SENTENCE_END_RE = re.compile(r"(?<=[.!?])(?<!\bNo\.)(?<!\bno\.)(?<!\be\.g\.)(?<!\bi\.e\.)(?<!\bSt\.)"
+                              r"(?<!\bMr\.)(?<!\bDr\.)(?<!\bc\.)(?<!\bs\.)\s+(?=[\"'(\u2018\u201cA-Z0-9])")
 
 
 class BriefingError(TrackerError):
@@ -325,16 +326,17 @@ def _source_health(db: sqlite_utils.Database, as_of: datetime) -> tuple[int, lis
     """(sources seen, problems): last completed run failed/partial, or no ok run in the last 3 days."""
     runs: dict[str, list[dict[str, Any]]] = {}
     for row in db.query("SELECT * FROM runs ORDER BY id"):
-        if _at_or_before(row["started"], as_of) and _at_or_before(row["finished"], as_of) \
-                and row["status"] != "running":
+        if _at_or_before(row["started"], as_of):
             runs.setdefault(row["source"], []).append(row)
     problems = []
     for source in sorted(runs):
-        done = sorted(runs[source], key=lambda r: (parse_instant(r["finished"]), r["id"]))
-        last = done[-1]
+        # A run still going at as_of (or never finished) tells nothing yet; judge by completed runs.
+        done = sorted((r for r in runs[source] if r["status"] != "running" and _at_or_before(r["finished"], as_of)),
+                      key=lambda r: (parse_instant(r["finished"]), r["id"]))
+        last = done[-1] if done else None
         ok = [r for r in done if r["status"] == "ok"]
         found = []
-        if last["status"] in ("failed", "partial"):
+        if last is not None and last["status"] in ("failed", "partial"):
             found.append(f"last run {last['status']}")
         last_ok = parse_instant(ok[-1]["finished"]) if ok else None
         if last_ok is None:
@@ -343,9 +345,10 @@ def _source_health(db: sqlite_utils.Database, as_of: datetime) -> tuple[int, lis
             found.append(f"stale: no successful run since {day_label(last_ok)}")
         if found:
             problems.append(SourceProblem(
-                source=clean(source), problems=tuple(found), last_run=day_label(parse_instant(last["finished"])),
+                source=clean(source), problems=tuple(found),
+                last_run=day_label(parse_instant(last["finished"])) if last else "",
                 last_ok=day_label(last_ok) if last_ok else "",
-                message=clean(last["error_message"], 300) if last["status"] != "ok" else ""))
+                message=clean(last["error_message"], 300) if last and last["status"] != "ok" else ""))
     return len(runs), problems
 
 

@@ -9,7 +9,7 @@ import click
 
 from . import crawl as crawl_mod
 from . import db as tracker_db
-from . import store, tagging
+from . import linking, store, tagging
 from .errors import TrackerError
 
 BUNDLED_SNAPSHOT = crawl_mod.PROJECT_ROOT / "snapshot"
@@ -165,6 +165,7 @@ def demo(db_path, serve, port):
     failed = [r for r in results if r.status != "ok"]
     database = tracker_db.connect(path)
     tagged = tagging.classify_stored(database)
+    linking.suggest_links(database)
     click.echo(f"Demo database {path}: {database['items'].count} items from {len(results)} sources; "
                f"{tagged.relevant} of {tagged.classified} relevant to SEOC priorities"
                + (f"; {len(failed)} source(s) not ok" if failed else ""))
@@ -277,9 +278,11 @@ def classify(db_path, everything, jsonl):
         database = tracker_db.connect(db_path)
         result = tagging.classify_stored(database, everything=everything,
                                          progress=lambda n: click.echo(f"classified {n} items", err=True))
+        links = linking.suggest_links(database, everything=everything)
     except TrackerError as exc:
         _fail(exc)
-    click.echo(f"classified {result.classified} items: {result.relevant} relevant, {result.tags_written} tags")
+    click.echo(f"classified {result.classified} items: {result.relevant} relevant, {result.tags_written} tags; "
+               f"{links.suggested} reform links suggested")
 
 
 @cli.command()

@@ -297,3 +297,10 @@ def _item_relevance(db: sqlite_utils.Database) -> None:
     db.execute("ALTER TABLE items ADD COLUMN relevant INTEGER NOT NULL DEFAULT 0")
     db.execute("ALTER TABLE items ADD COLUMN themes TEXT NOT NULL DEFAULT '[]'")
     db.execute("CREATE INDEX idx_items_relevant ON items(relevant, kind, closes)")
+
+
+@migrations(name="0006_link_scans")
+def _link_scans(db: sqlite_utils.Database) -> None:
+    # Which content of each item the reform-link suggester has already read, so reruns read only changes.
+    db.execute("CREATE TABLE link_scans (item_id TEXT PRIMARY KEY, content_hash TEXT NOT NULL, "
+               "scanned_at TEXT NOT NULL)")

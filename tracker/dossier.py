@@ -35,7 +35,13 @@ def load(conn: sqlite3.Connection, item_id: str, include_responses: bool) -> dic
         FROM item_priorities ip LEFT JOIN priorities p ON p.id = ip.priority_id
         WHERE ip.item_id = ? ORDER BY ip.review_state = 'rejected', ip.score DESC""", [item_id])
     for tag in tags:
-        tag["evidence"] = json.loads(tag["evidence"] or "[]")
+        seen, unique = set(), []
+        for entry in json.loads(tag["evidence"] or "[]"):
+            key = (entry.get("phrase"), entry.get("field"))
+            if key not in seen:
+                seen.add(key)
+                unique.append(entry)
+        tag["evidence"] = unique
     stages = _rows(conn, "SELECT stage, house, first_sitting, last_sitting, sort_order FROM bill_stages "
                          "WHERE item_id = ? ORDER BY sort_order", [item_id])
     responses = []
@@ -77,7 +83,9 @@ def timeline(item: dict, links: list[dict], versions: list[dict], stages: list[d
     add(item.get("opens"), "Opens for responses")
     add(item.get("closes"), "Closes for responses")
     for stage in stages:
-        add(stage.get("first_sitting"), f"{stage['house']}: {stage['stage']}")
+        house = stage.get("house")
+        add(stage.get("first_sitting"),
+            f"{house}: {stage['stage']}" if house and house not in ("Unassigned", "Both") else stage["stage"])
     for version in versions:
         if "status" in version["changed_fields"]:
             add(version["valid_to"], f"Status changed from {version['old_values'].get('status') or 'none'}")

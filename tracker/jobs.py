@@ -16,7 +16,7 @@ from typing import Iterator
 
 from . import crawl as crawl_mod
 from . import db as tracker_db
-from . import tagging
+from . import linking, tagging
 from .config import Config
 from .errors import CrawlError, TrackerError
 
@@ -67,6 +67,7 @@ def crawl_and_classify(db_path: Path, config: Config, *, progress=None) -> list[
         database = tracker_db.connect(db_path)
         try:
             tagging.classify_stored(database)
+            linking.suggest_links(database)
         finally:
             database.close()
         failed = [r for r in results if r.status != "ok"]
