@@ -285,3 +285,11 @@ async def test_real_login_flow(tracker_db, monkeypatch):
 
 def test_committed_metadata_is_generated():
     assert metadata.METADATA_FILE.read_text(encoding="utf-8") == metadata.render_file()
+
+
+@pytest.mark.parametrize("path", ["/-/dossier/legislation:ukpga/2023/56", "/-/dossier/legislation%3Aukpga%2F2023%2F56",
+                                  "/-/dossier/legislation~3Aukpga~2F2023~2F56"])
+async def test_dossier_urls_in_every_encoding(ds, path):
+    response = await ds.client.get(path, cookies=cookies_for(ds, "reader"), follow_redirects=True)
+    assert response.status_code == 200
+    assert "Economic Crime and Corporate Transparency Act 2023" in response.text

@@ -220,7 +220,7 @@ def datasette_links(base: str, item_id: str) -> tuple[str, str]:
         return "", ""
     tilde = "".join(chr(b) if chr(b) in _TILDE_SAFE else "+" if b == 32 else f"~{b:02X}"
                     for b in item_id.encode("utf-8"))
-    return f"{base}/tracker/items/{tilde}", f"{base}/-/dossier/{quote(item_id, safe='')}"
+    return f"{base}/tracker/items/{tilde}", f"{base}/-/dossier/{quote(item_id, safe=':/')}"
 
 
 def _json(value: Any, default: Any) -> Any:

@@ -325,7 +325,10 @@ def _parse_as_of(value):
 @click.option("--to", "recipients", multiple=True, metavar="ADDR", help="Send to these addresses instead.")
 @click.option("--force", is_flag=True, help="Send again even if this week's briefing was already sent.")
 def brief(db_path, config_path, week, as_of, send, recipients, force):
-    """Write this week's briefing to reports/<week>.html and .txt, and optionally email it.
+    """Write a week's briefing to reports/<week>.html and .txt, and optionally email it.
+
+    A week's briefing covers the 7 days before Monday 07:30 (Europe/London) of that week, read from the
+    stored versions as they were then, so generating a past week again gives the same briefing.
 
     Example: seoc-tracker brief --week 2026-W48 --send
     """

@@ -2,10 +2,10 @@
 from __future__ import annotations
 
 import json
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 from datasette import hookimpl
-from datasette.utils import tilde_encode
+from datasette.utils import tilde_decode, tilde_encode
 from datasette.utils.asgi import Forbidden, NotFound, Response
 
 from . import dashboard, dossier, register
@@ -69,7 +69,9 @@ def _require_editor(request) -> str:
 
 async def dossier_page(datasette, request):
     await _can_view(datasette, request)
-    item_id = request.url_vars["item_id"]
+    raw = request.url_vars["item_id"]
+    # Datasette redirects %-encoded paths to its tilde encoding; accept both, and plain ids.
+    item_id = tilde_decode(raw) if "~" in raw else unquote(raw)
     db = datasette.get_database(_db_name(datasette))
     editor = is_editor(request.actor)
     data = await db.execute_fn(lambda conn: dossier.load(conn, item_id, include_responses=editor))

@@ -120,7 +120,7 @@ def brief(db_path: Path, config: Config, *, week: str | None = None, as_of: date
     database = tracker_db.connect(db_path)
     try:
         briefing = build_briefing(database, week=week, as_of=as_of, datasette_url=config.datasette_url)
-        paths = write_briefing(database, briefing, config.reports_dir)
+        paths = write_briefing(database, briefing, config.reports_dir, replace_sent=force)
         outcome = BriefingOutcome(briefing.week, (str(paths[0]), str(paths[1])), briefing.subject, False,
                                   "written; not sent")
         if send:

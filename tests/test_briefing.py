@@ -1,0 +1,312 @@
+"""The weekly briefing's content: sections built from a small database, as of a past instant."""
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from scrapers.items import BillStage, ItemLink, TrackedItem
+from tracker import weeks
+from tracker.briefing import (Briefing, BriefingError, Deadline, ItemRef, Move, NewItem, Overdue, Response,
+                              ResponseEntry, SourceProblem, ThemeGroup, build_briefing, datasette_links,
+                              first_sentence)
+from tracker.store import finish_run, start_run, upsert_item
+
+UTC = timezone.utc
+WEEK = "2026-W48"  # Monday 23 Nov 2026; 07:30 London is 07:30 UTC (GMT)
+AS_OF = datetime(2026, 11, 23, 7, 30, tzinfo=UTC)
+BASE = "https://tracker.example.org"
+
+
+def at(day: int, hour: int = 9, month: int = 11) -> str:
+    """A store timestamp in November 2026 (UTC)."""
+    return datetime(2026, month, day, hour, tzinfo=UTC).isoformat(timespec="seconds")
+
+
+def consultation(ident: str, title: str, closes: str, status: str = "open", **extra) -> TrackedItem:
+    fields = {"organisation": "Home Office", **extra}
+    return TrackedItem(id=f"govuk:{ident}", source="govuk", kind="consultation", title=title,
+                       url=f"https://www.gov.uk/government/consultations/{ident}", status=status, closes=closes,
+                       **fields)
+
+
+def classify(db, item_id: str, themes: list[tuple[str, float, list[str]]], relevant: bool = True,
+             when: str | None = None) -> None:
+    """A classifications row shaped as tracker.classify writes it."""
+    db["classifications"].upsert({
+        "item_id": item_id, "relevant": int(relevant), "score": max([s for _, s, _ in themes], default=0.0),
+        "themes": json.dumps([{"theme": t, "score": s, "evidence": [
+            {"phrase": p, "field": "title", "weight": 1.0, "theme": t, "text": p, "kind": "phrase"} for p in phrases
+        ] + [{"phrase": "pensions", "field": "title", "weight": -1.0, "theme": t, "text": "pensions",
+              "kind": "exclusion"}]} for t, s, phrases in themes]),
+        "evidence": "[]", "method": "test", "version": "test", "content_hash": "x",
+        "classified_at": when or at(1),
+    }, pk="item_id")
+
+
+def respond(db, item_id: str, created: str, **fields) -> None:
+    row = {"item_id": item_id, "decision": "respond", "status": "drafting", "owner_team": "Fraud policy",
+           "created_by": "alice", "created_at": created, "updated_by": "alice", "updated_at": created}
+    db["responses"].insert({**row, **fields})
+
+
+def run(db, source: str, started: str, status: str, message: str | None = None) -> None:
+    run_id = start_run(db, source, now=started)
+    finish_run(db, run_id, status, now=started, error_message=message)
+
+
+def build_db(db) -> None:
+    """The scenario every briefing test reads (week 2026-W48, as of 23 Nov 2026 07:30)."""
+    db["priorities"].insert_all([
+        {"id": "fraud", "name": "Fraud", "grouping": "theme", "description": ""},
+        {"id": "money_laundering", "name": "Money laundering", "grouping": "theme", "description": ""},
+        {"id": "corporate_liability", "name": "Corporate criminal liability", "grouping": "theme",
+         "description": ""},
+    ])
+    # Closing in 10 days, no response; seen before the window.
+    upsert_item(db, consultation("fraud-strategy", "Fraud strategy: consultation", "2026-12-03T23:59:00+00:00",
+                                 summary="We seek views on fraud. A second sentence."), now=at(2))
+    classify(db, "govuk:fraud-strategy", [("fraud", 0.9, ["fraud"])])
+    # New this week, closing in 21 days, with a response being drafted (due in 8 days).
+    upsert_item(db, consultation("aml-supervision", "AML supervision reform", "2026-12-14",
+                                 summary="Reforming anti-money laundering supervision.  It closes soon."),
+                now=at(18))
+    classify(db, "govuk:aml-supervision", [("money_laundering", 0.95, ["money laundering", "supervision"]),
+                                           ("fraud", 0.4, ["fraud"])])
+    respond(db, "govuk:aml-supervision", at(19), owner_team="Economic crime policy",
+            internal_deadline="2026-12-01")
+    # A bill whose stage moved this week.
+    bill = TrackedItem(id="bill:4000", source="parliament-bills", kind="bill", title="Crime and Policing Bill",
+                       url="https://bills.parliament.uk/bills/4000", status="Commons: 2nd reading",
+                       stages=[BillStage(1, 7, "2nd reading", "Commons", 2)])
+    upsert_item(db, bill, now=at(1, month=10))
+    bill.status = "Commons: Committee stage"
+    bill.stages = [BillStage(1, 7, "2nd reading", "Commons", 2), BillStage(2, 8, "Committee stage", "Commons", 3)]
+    upsert_item(db, bill, now=at(20))
+    classify(db, "bill:4000", [("fraud", 0.7, ["fraud"])])
+    # Closed in July, no outcome: the government response is overdue.
+    upsert_item(db, consultation("failure-to-prevent", "Failure to prevent offences", "2026-07-01",
+                                 status="closed"), now=at(1, month=6))
+    classify(db, "govuk:failure-to-prevent", [("corporate_liability", 0.8, ["failure to prevent"])])
+    # Irrelevant, new this week.
+    upsert_item(db, consultation("plant-health", "Plant health fees", "2026-12-01"), now=at(17))
+    classify(db, "govuk:plant-health", [], relevant=False)
+    # A relevant Act and a commencement order for it made this week.
+    upsert_item(db, TrackedItem(id="legislation:ukpga/2023/56", source="legislation", kind="act",
+                                title="Economic Crime and Corporate Transparency Act 2023",
+                                url="https://www.legislation.gov.uk/ukpga/2023/56", status="enacted"), now=at(1))
+    classify(db, "legislation:ukpga/2023/56", [("fraud", 0.9, ["economic crime"])])
+    upsert_item(db, TrackedItem(
+        id="legislation:uksi/2026/1200", source="legislation", kind="commencement_order",
+        title="The Economic Crime and Corporate Transparency Act 2023 (Commencement No. 9) Regulations 2026",
+        url="https://www.legislation.gov.uk/uksi/2026/1200", status="made",
+        links=[ItemLink("legislation:ukpga/2023/56", "commences", "made under s. 219")]), now=at(19))
+    # A response submitted this week on an older consultation, and one a reviewer confirmed.
+    upsert_item(db, consultation("sanctions", "Sanctions enforcement", "2026-11-20", status="closed"), now=at(3))
+    db["item_priorities"].insert({
+        "item_id": "govuk:sanctions", "priority_id": "fraud", "score": 0.5, "evidence": '["sanctions evasion"]',
+        "method": "test", "version": "t", "review_state": "confirmed", "reviewer": "bob", "reviewed_at": at(4),
+        "created": at(3), "updated": at(4)})
+    respond(db, "govuk:sanctions", at(5), status="submitted", submitted_on="2026-11-19")
+    # Sources: govuk fresh; legislation failed last and has no ok run since 15 Nov.
+    run(db, "govuk", at(23, 6), "ok")
+    run(db, "legislation", at(15), "ok")
+    run(db, "legislation", at(22), "failed", "HTTP 503 from legislation.gov.uk")
+    start_run(db, "committees", now=at(20))  # never finished: no successful run recorded
+    run(db, "govuk", at(23, 8), "failed")  # after as_of: not seen by this week's briefing
+
+
+def later_changes(db) -> None:
+    """What happens after the W48 briefing: crawls change items, staff log responses, runs go on."""
+    upsert_item(db, consultation("fraud-strategy", "Fraud strategy: consultation (extended)",
+                                 "2026-12-10T23:59:00+00:00", summary="Extended."), now=at(25))
+    upsert_item(db, consultation("late-arrival", "Late arrival on fraud", "2026-12-05"), now=at(24))
+    classify(db, "govuk:late-arrival", [("fraud", 0.9, ["fraud"])], when=at(24))
+    respond(db, "govuk:fraud-strategy", at(24), owner_team="Fraud policy")
+    db.execute("UPDATE responses SET status = 'in clearance', updated_at = ? WHERE item_id = ?",
+               [at(26), "govuk:aml-supervision"])
+    db["audit_log"].insert({"actor": "alice", "at": at(26), "action": "update", "table_name": "responses",
+                            "row_key": "1", "before": json.dumps({"status": "drafting"}),
+                            "after": json.dumps({"status": "in clearance"})})
+    run(db, "legislation", at(29), "ok")
+    run(db, "govuk", at(29), "ok")
+    run(db, "committees", at(29), "ok")
+
+
+def ref(item_id: str, title: str, source: str, kind: str, url: str, organisation: str = "") -> ItemRef:
+    row, dossier = datasette_links(BASE, item_id)
+    return ItemRef(item_id, title, source, kind, organisation, url, row, dossier)
+
+
+FRAUD_STRATEGY = ref("govuk:fraud-strategy", "Fraud strategy: consultation", "govuk", "consultation",
+                     "https://www.gov.uk/government/consultations/fraud-strategy", "Home Office")
+AML = ref("govuk:aml-supervision", "AML supervision reform", "govuk", "consultation",
+          "https://www.gov.uk/government/consultations/aml-supervision", "Home Office")
+DRAFTING = Response("respond", "drafting", "Economic crime policy", "1 Dec 2026", "", "")
+
+
+@pytest.fixture
+def briefing_db(database):
+    build_db(database)
+    return database
+
+
+def test_week_helpers():
+    assert weeks.briefing_as_of(WEEK) == AS_OF
+    assert weeks.briefing_as_of("2026-W27") == datetime(2026, 6, 29, 6, 30, tzinfo=UTC)  # BST
+    assert weeks.week_of(AS_OF) == WEEK
+    assert weeks.latest_briefing_week(datetime(2026, 11, 23, 7, 29, tzinfo=UTC)) == "2026-W47"
+    assert weeks.latest_briefing_week(AS_OF) == WEEK
+    assert weeks.week_of(datetime(2026, 12, 31, 12, tzinfo=UTC)) == "2026-W53"
+    with pytest.raises(weeks.WeekError, match="not an ISO week"):
+        weeks.parse_week("2026-48")
+    with pytest.raises(weeks.WeekError, match="has no week 54"):
+        weeks.parse_week("2026-W54")
+    with pytest.raises(weeks.WeekError, match="no time zone"):
+        build_briefing(None, WEEK, datetime(2026, 11, 23, 7, 30))
+
+
+def test_sections(briefing_db):
+    b = build_briefing(briefing_db, WEEK, None, BASE + "/")
+    assert (b.week, b.week_commencing, b.as_of, b.window_start) == (
+        WEEK, "23 Nov 2026", "2026-11-23T07:30:00+00:00", "2026-11-16T07:30:00+00:00")
+    assert b.subject == "SEOC reform briefing w/c 23 Nov 2026: 2 deadlines, 1 new, 2 moved"
+    assert b.health == (
+        SourceProblem("committees", ("no successful run recorded",), "", "", ""),
+        SourceProblem("legislation", ("last run failed", "stale: no successful run since 15 Nov 2026"),
+                      "22 Nov 2026", "15 Nov 2026", "HTTP 503 from legislation.gov.uk"),
+    )
+    assert b.sources_checked == 3
+    assert b.closing == (
+        Deadline(FRAUD_STRATEGY, "3 Dec 2026", 10, ("Fraud",), None),
+        Deadline(AML, "14 Dec 2026", 21, ("Money laundering", "Fraud"), DRAFTING),
+    )
+    assert b.overdue == (Overdue(
+        ref("govuk:failure-to-prevent", "Failure to prevent offences", "govuk", "consultation",
+            "https://www.gov.uk/government/consultations/failure-to-prevent", "Home Office"),
+        "1 Jul 2026", 145, "23 Sep 2026", ("Corporate criminal liability",)),)
+    assert b.new == (ThemeGroup("Money laundering", (NewItem(
+        AML, "18 Nov 2026", "Reforming anti-money laundering supervision.", ("Money laundering", "Fraud"),
+        ("money laundering", "supervision", "fraud"), (DRAFTING,)),)),)
+    act = ref("legislation:ukpga/2023/56", "Economic Crime and Corporate Transparency Act 2023", "legislation",
+              "act", "https://www.legislation.gov.uk/ukpga/2023/56")
+    assert b.moved == (
+        Move(ref("legislation:uksi/2026/1200",
+                 "The Economic Crime and Corporate Transparency Act 2023 (Commencement No. 9) Regulations 2026",
+                 "legislation", "commencement_order", "https://www.legislation.gov.uk/uksi/2026/1200"),
+             "Commencement order", "", act.title, "19 Nov 2026", act),
+        Move(ref("bill:4000", "Crime and Policing Bill", "parliament-bills", "bill",
+                 "https://bills.parliament.uk/bills/4000"),
+             "Bill stage", "Commons: 2nd reading", "Commons: Committee stage", "20 Nov 2026", None),
+    )
+    sanctions = ref("govuk:sanctions", "Sanctions enforcement", "govuk", "consultation",
+                    "https://www.gov.uk/government/consultations/sanctions", "Home Office")
+    assert b.submitted == (ResponseEntry(sanctions, Response("respond", "submitted", "Fraud policy", "", "19 Nov 2026",
+                                                             ""), 4),)
+    assert b.due == (ResponseEntry(AML, DRAFTING, 8),)
+
+
+def test_moves_closures_outcomes_deadlines_withdrawals(database):
+    database["priorities"].insert({"id": "fraud", "name": "Fraud", "grouping": "theme", "description": ""})
+    items = {
+        "closing": consultation("c1", "Closes", "2026-11-20", status="open"),
+        "outcome": consultation("c2", "Outcome", "2026-08-01", status="closed"),
+        "moved": consultation("c3", "Moved", "2026-11-30", status="open"),
+        "withdrawn": consultation("c4", "Withdrawn", "2026-12-30", status="open"),
+    }
+    for item in items.values():
+        upsert_item(database, item, now=at(1))
+        classify(database, item.id, [("fraud", 0.9, ["fraud"])])
+    items["closing"].status = "closed"
+    items["outcome"].status = "outcome"
+    items["moved"].closes = "2026-12-07"
+    items["withdrawn"].status = "withdrawn"
+    for day, item in zip((17, 18, 19, 20), items.values()):
+        upsert_item(database, item, now=at(day))
+    upsert_item(database, consultation("c5", "Moved after as_of", "2026-12-15"), now=at(1))
+    classify(database, "govuk:c5", [("fraud", 0.9, ["fraud"])])
+    upsert_item(database, consultation("c5", "Moved after as_of", "2027-01-30"), now=at(23, 8))
+    b = build_briefing(database, WEEK, None, "")
+    assert [(m.item.title, m.change, m.before, m.after, m.on) for m in b.moved] == [
+        ("Closes", "Consultation closed", "open", "closed", "17 Nov 2026"),
+        ("Outcome", "Outcome published", "closed", "outcome", "18 Nov 2026"),
+        ("Moved", "Deadline moved", "30 Nov 2026", "7 Dec 2026", "19 Nov 2026"),
+        ("Withdrawn", "Withdrawn", "open", "withdrawn", "20 Nov 2026"),
+    ]
+    assert [d.item.title for d in b.closing] == ["Moved", "Moved after as_of"]  # withdrawn ones never count
+    assert (b.closing[1].closes, b.closing[1].days_left) == ("15 Dec 2026", 22)  # the deadline as it was then
+    assert b.closing[0].item.datasette_url == ""  # no Datasette URL configured: no tracker links
+
+
+def test_rejected_tags_do_not_count(database):
+    upsert_item(database, consultation("x", "Rejected by reviewer", "2026-12-01"), now=at(18))
+    classify(database, "govuk:x", [("fraud", 0.9, ["fraud"])])
+    database["item_priorities"].insert({
+        "item_id": "govuk:x", "priority_id": "fraud", "score": 0.9, "evidence": "[]", "method": "t",
+        "version": "t", "review_state": "rejected", "reviewed_at": at(19), "created": at(18), "updated": at(19)})
+    assert build_briefing(database, WEEK, None, "").counts == {"deadlines": 0, "new": 0, "moved": 0}
+    # A review made after as_of did not exist then: the item counted in that week.
+    assert build_briefing(database, None, datetime(2026, 11, 19, 8, tzinfo=UTC), "").counts["new"] == 1
+
+
+def test_quiet_week_is_still_a_briefing(database):
+    b = build_briefing(database, WEEK, None, BASE)
+    assert b.subject == "SEOC reform briefing w/c 23 Nov 2026: 0 deadlines, 0 new, 0 moved"
+    assert (b.health, b.closing, b.overdue, b.new, b.moved, b.submitted, b.due) == ((),) * 7
+
+
+def test_past_week_is_reproducible_after_later_changes(briefing_db):
+    then = build_briefing(briefing_db, WEEK, None, BASE)
+    later_changes(briefing_db)
+    again = build_briefing(briefing_db, WEEK, None, BASE)
+    assert again == then
+    assert again.content_hash == then.content_hash
+    # ... while the next week sees the changes.
+    following = build_briefing(briefing_db, "2026-W49", None, BASE)
+    assert following.closing[0].item.title == "Late arrival on fraud"
+    assert following.closing[0].response is None
+    assert [d.response.owner for d in following.closing[1:] if d.response][0] == "Fraud policy"
+    assert following.health == ()
+    assert following.content_hash != then.content_hash
+
+
+def test_content_hash_ignores_generation_time(briefing_db):
+    first = build_briefing(briefing_db, WEEK, AS_OF, BASE, now=datetime(2026, 11, 23, 8, tzinfo=UTC))
+    second = build_briefing(briefing_db, WEEK, AS_OF, BASE, now=datetime(2027, 3, 1, tzinfo=UTC))
+    assert first.content_hash == second.content_hash
+    assert isinstance(first, Briefing) and len(first.content_hash) == 64
+
+
+def test_defaults_pick_the_latest_monday():
+    import sqlite_utils
+
+    from tracker import db as tracker_db
+    database = sqlite_utils.Database(memory=True)
+    tracker_db.migrations.apply(database)
+    b = build_briefing(database, None, None, "", now=datetime(2026, 11, 28, 21, tzinfo=UTC))
+    assert (b.week, b.as_of) == (WEEK, "2026-11-23T07:30:00+00:00")
+    b = build_briefing(database, None, datetime(2026, 11, 25, 12, tzinfo=UTC), "")
+    assert (b.week, b.window_start) == (WEEK, "2026-11-18T12:00:00+00:00")
+    with pytest.raises(BriefingError, match="not an http"):
+        build_briefing(database, WEEK, None, "javascript:alert(1)")
+
+
+def test_datasette_links_match_datasette_encoding():
+    from datasette.utils import tilde_encode
+    for item_id in ("legislation:uksi/2024/123", "govuk:5f3c-aa_b", "lawcom:a.b c"):
+        row, dossier = datasette_links(BASE, item_id)
+        assert row == f"{BASE}/tracker/items/{tilde_encode(item_id)}"
+    assert datasette_links(BASE, "legislation:uksi/2024/123")[1] == \
+        f"{BASE}/-/dossier/legislation:uksi/2024/123"
+
+
+def test_first_sentence():
+    assert first_sentence("One two.  Three four. ") == "One two."
+    assert first_sentence("No full stop at all " + "word " * 100).endswith("\u2026")
+    assert len(first_sentence("x " * 300)) <= 201
+    assert first_sentence("Costs £3.5m. Then") == "Costs £3.5m."
+    assert first_sentence(None) == ""
+    assert first_sentence("The Act (Commencement No. 9) Regulations, e.g. Part 3. More.") == \
+        "The Act (Commencement No. 9) Regulations, e.g. Part 3."
+    assert first_sentence("Line\nbreak\x00 and <b>tags</b>.") == "Line break and <b>tags</b>."

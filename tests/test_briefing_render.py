@@ -1,0 +1,191 @@
+"""Rendering the briefing: email-safe HTML, readable text, hostile scraped text, reports and their record."""
+from __future__ import annotations
+
+import shutil
+import subprocess
+import zlib
+from datetime import datetime, timezone
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+from tests.test_briefing import BASE, WEEK, at, build_db, classify, consultation, respond
+from tracker.briefing import BriefingError, build_briefing
+from tracker.render import http_url, render, write_briefing
+from tracker.store import upsert_item
+
+NOW = datetime(2026, 11, 23, 7, 40, tzinfo=timezone.utc)
+HOSTILE_TITLE = "<script>alert(1)</script> \"Fraud\" & 'quotes' \u202eevil\u202c"
+
+
+class Tags(HTMLParser):
+    """Every start tag with its attributes."""
+
+    def __init__(self, html: str):
+        super().__init__()
+        self.tags: list[tuple[str, dict]] = []
+        self.feed(html)
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, dict(attrs)))
+
+    def named(self, name: str) -> list[dict]:
+        return [attrs for tag, attrs in self.tags if tag == name]
+
+
+@pytest.fixture
+def scenario(database):
+    build_db(database)
+    return database
+
+
+def test_html_is_email_safe(scenario):
+    html, _ = render(build_briefing(scenario, WEEK, None, BASE))
+    tags = Tags(html)
+    names = {tag for tag, _ in tags.tags}
+    assert not names & {"script", "img", "style", "link", "iframe", "object", "form", "svg"}
+    assert all(attrs["href"].startswith("https://") for attrs in tags.named("a"))
+    assert not [attrs for _, attrs in tags.tags if "src" in attrs or any(k.startswith("on") for k in attrs)]
+    assert tags.named("table")[0]["role"] == "presentation" and tags.named("table")[1]["width"] == "640"
+    assert 'class="badge"' in html and "color: #d4351c" in html  # CSS inlined from the <style> block
+    assert "https://www.gov.uk/government/consultations/fraud-strategy" in [a["href"] for a in tags.named("a")]
+    assert f"{BASE}/tracker/items/govuk~3Afraud-strategy" in [a["href"] for a in tags.named("a")]
+    assert f"{BASE}/-/dossier/legislation:uksi/2026/1200" in [a["href"] for a in tags.named("a")]
+
+
+def test_text_sections_read_whole(scenario):
+    _, text = render(build_briefing(scenario, WEEK, None, BASE))
+    closing = text.split("Closing in the next 28 days\n---------------------------\n")[1].split(
+        "\nGovernment responses overdue")[0]
+    assert closing == (
+        "* Fraud strategy: consultation\n"
+        "    10 days left: closes 3 Dec 2026. consultation, Home Office\n"
+        "    Themes: Fraud\n"
+        "    Response: NONE LOGGED\n"
+        "    https://www.gov.uk/government/consultations/fraud-strategy\n"
+        f"    Tracker: {BASE}/tracker/items/govuk~3Afraud-strategy\n"
+        f"    Dossier: {BASE}/-/dossier/govuk:fraud-strategy\n"
+        "\n"
+        "* AML supervision reform\n"
+        "    21 days left: closes 14 Dec 2026. consultation, Home Office\n"
+        "    Themes: Money laundering, Fraud\n"
+        "    Response: respond, drafting (owner: Economic crime policy), internal deadline 1 Dec 2026\n"
+        "    https://www.gov.uk/government/consultations/aml-supervision\n"
+        f"    Tracker: {BASE}/tracker/items/govuk~3Aaml-supervision\n"
+        f"    Dossier: {BASE}/-/dossier/govuk:aml-supervision\n"
+    )
+    moved = text.split("MOVED THIS WEEK\n===============\n")[1].split("\n\nRESPONSES")[0]
+    assert moved.splitlines()[:2] + moved.splitlines()[6:8] == [
+        "* Commencement order (19 Nov 2026): The Economic Crime and Corporate Transparency Act 2023 "
+        "(Commencement No. 9) Regulations 2026",
+        "    Commences: Economic Crime and Corporate Transparency Act 2023",
+        "* Bill stage (20 Nov 2026): Crime and Policing Bill",
+        "    Commons: 2nd reading -> Commons: Committee stage",
+    ]
+    assert text.index("!! SOURCE PROBLEMS") < text.index("ACTION NEEDED")
+    assert "- legislation.gov.uk: last run failed; stale: no successful run since 15 Nov 2026 " \
+           "(last run 22 Nov 2026). HTTP 503 from legislation.gov.uk" in text
+    assert "\n\n\n" not in text
+
+
+def test_quiet_week_says_so(database):
+    html, text = render(build_briefing(database, WEEK, None, BASE))
+    for line in ("No relevant consultations or calls for evidence close in the next 28 days.",
+                 "No government response is overdue.", "No new relevant items this week.",
+                 "No responses submitted this week.", "No responses due in the next 14 days.",
+                 "No completed crawl runs are recorded yet."):
+        assert line in text and line in html
+    assert "SOURCE PROBLEMS" not in text and "Source problems" not in html
+
+
+def test_hostile_scraped_text(database):
+    upsert_item(database, consultation("evil", HOSTILE_TITLE, "2026-12-01",
+                                       summary="<img src=x onerror=alert(1)> Steal. Second.",
+                                       organisation="</td></tr></table><a href='javascript:alert(3)'>x</a>"),
+                now=at(18))
+    database.execute("UPDATE items SET url = 'javascript:alert(1)' WHERE id = 'govuk:evil'")  # past validation
+    classify(database, "govuk:evil", [("fraud", 0.9, ["<b>fraud</b>"])])
+    respond(database, "govuk:evil", at(19), document_url="javascript:alert(2)", owner_team="<i>Team</i>")
+    briefing = build_briefing(database, WEEK, None, BASE)
+    html, text = render(briefing)
+    tags = Tags(html)
+    assert "<script" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "&lt;img src=x onerror=alert(1)&gt;" in html and "&lt;/td&gt;&lt;/tr&gt;&lt;/table&gt;" in html
+    assert "&lt;i&gt;Team&lt;/i&gt;" in html and "&lt;b&gt;fraud&lt;/b&gt;" in html
+    assert "javascript:" not in " ".join(a.get("href", "") for a in tags.named("a"))
+    assert {tag for tag, _ in tags.tags}.isdisjoint({"script", "img", "i", "b"})
+    assert "\u202e" not in html and "\u202e" not in text
+    # Plain text is inert; the title reads as written (minus the bidi override) and no unsafe URL is shown.
+    assert "* <script>alert(1)</script> \"Fraud\" & 'quotes' evil" in text
+    assert "javascript:" not in text.replace("javascript:alert(3)", "")  # only inside the organisation's text
+    assert f"Tracker: {BASE}/tracker/items/govuk~3Aevil" in text
+
+
+@pytest.mark.parametrize("url, safe", [
+    ("https://www.gov.uk/x?a=1&b=2", True), ("http://example.org/", True), ("HTTPS://EXAMPLE.ORG/x", True),
+    ("javascript:alert(1)", False), (" javascript:alert(1)", False), ("JaVaScRiPt:alert(1)", False),
+    ("data:text/html,<script>", False), ("vbscript:x", False), ("//evil.example/x", False), ("/relative", False),
+    ("https://x.org/\" onmouseover=\"alert(1)", False), ("https://x.org/a\nb", False), ("", False), (None, False),
+])
+def test_http_url(url, safe):
+    assert (http_url(url) != "") is safe
+
+
+def test_write_briefing_records_without_touching_sent_at(scenario, tmp_path):
+    briefing = build_briefing(scenario, WEEK, None, BASE)
+    paths = write_briefing(scenario, briefing, tmp_path / "reports", now=NOW)
+    assert paths == (tmp_path / "reports" / "2026-W48.html", tmp_path / "reports" / "2026-W48.txt")
+    html, text = render(briefing)
+    assert paths.html.read_text(encoding="utf-8") == html and paths.text.read_text(encoding="utf-8") == text
+    row = next(iter(scenario.query("SELECT * FROM briefings")))
+    assert row == {"week": WEEK, "generated_at": "2026-11-23T07:40:00+00:00", "as_of": "2026-11-23T07:30:00+00:00",
+                   "content_hash": briefing.content_hash, "subject": briefing.subject,
+                   "html_path": str(paths.html), "text_path": str(paths.text), "sent_at": None,
+                   "recipients": None, "message_id": None, "send_attempts": 0, "last_error": None}
+    scenario.execute("UPDATE briefings SET sent_at = '2026-11-23T07:45:00+00:00', send_attempts = 1")
+    write_briefing(scenario, briefing, tmp_path / "reports", now=datetime(2026, 12, 1, tzinfo=timezone.utc))
+    row = next(iter(scenario.query("SELECT * FROM briefings")))
+    assert (row["sent_at"], row["send_attempts"], row["generated_at"]) == (
+        "2026-11-23T07:45:00+00:00", 1, "2026-12-01T00:00:00+00:00")
+    # Different content for a week already sent would overwrite what was sent: refused unless asked for.
+    other = build_briefing(scenario, WEEK, None, "")
+    with pytest.raises(BriefingError, match="was sent at 2026-11-23T07:45:00"):
+        write_briefing(scenario, other, tmp_path / "reports")
+    write_briefing(scenario, other, tmp_path / "reports", replace_sent=True)
+    assert next(iter(scenario.query("SELECT content_hash FROM briefings")))["content_hash"] == other.content_hash
+
+
+def _png_has_content(png: bytes) -> bool:
+    """Whether a PNG (8-bit RGB/RGBA, non-interlaced) has pixels of more than one colour."""
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    pos, idat, width, colour_type = 8, b"", 0, 0
+    while pos < len(png):
+        length = int.from_bytes(png[pos:pos + 4], "big")
+        kind, data = png[pos + 4:pos + 8], png[pos + 8:pos + 8 + length]
+        if kind == b"IHDR":
+            width, depth, colour_type = int.from_bytes(data[:4], "big"), data[8], data[9]
+            assert depth == 8 and colour_type in (2, 6)
+        elif kind == b"IDAT":
+            idat += data
+        pos += 12 + length
+    raw = zlib.decompress(idat)
+    stride = width * (4 if colour_type == 6 else 3) + 1
+    # Each row starts with a filter byte; rows that are not a flat copy of one colour show up as varied bytes.
+    rows = [raw[i:i + stride] for i in range(0, len(raw), stride)]
+    return len({bytes(r[1:]) for r in rows}) > 3 and any(len(set(r[1:])) > 8 for r in rows)
+
+
+def test_html_renders_in_headless_chromium(scenario, tmp_path):
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if chromium is None:
+        pytest.skip("chromium is not installed (apt-get install chromium) - cannot screenshot the HTML email")
+    html, _ = render(build_briefing(scenario, WEEK, None, BASE))
+    page = tmp_path / "briefing.html"
+    page.write_text(html, encoding="utf-8")
+    shot = tmp_path / "briefing.png"
+    subprocess.run([chromium, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
+                    f"--user-data-dir={tmp_path / 'profile'}", "--window-size=800,1400",
+                    f"--screenshot={shot}", page.as_uri()],
+                   check=True, timeout=120, capture_output=True)
+    assert shot.exists() and _png_has_content(shot.read_bytes())
