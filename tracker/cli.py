@@ -176,7 +176,8 @@ def demo(db_path, serve, port):
     if failed:
         sys.exit(1)
     if serve:
-        click.echo(f"Serving on http://127.0.0.1:{port}/ (Ctrl+C to stop)")
+        click.echo(f"Serving on http://127.0.0.1:{port}/ (Ctrl+C to stop). Log in as demo-editor / "
+                   "demo-editor-password (a demo-only account).")
         from .serve import serve_datasette
         serve_datasette(path, host="127.0.0.1", port=port, demo=True)
 

@@ -194,6 +194,14 @@ def asgi_wrapper():
 
 
 @hookimpl
+def forbidden(datasette, request, message):
+    """Send people who are not logged in to the login page; machines (JSON, CSV, feeds) get the 403."""
+    if request.actor is None and not request.path.endswith((".json", ".csv", ".atom", ".ics")):
+        return Response.redirect(datasette.urls.path("/-/login"))
+    return None
+
+
+@hookimpl
 def menu_links(datasette, actor):
     if actor is None:
         return []
