@@ -56,12 +56,14 @@ class SnapshotReplayMiddleware:
 
     @classmethod
     def from_crawler(cls, crawler):
-        return cls(crawler.settings.get("SNAPSHOT_DIR"))
+        middleware = cls(crawler.settings.get("SNAPSHOT_DIR"))
+        middleware.crawler = crawler
+        return middleware
 
     def process_request(self, request, spider=None):
         if self.folder is None:
             return None
-        source = request.meta.get("source") or getattr(spider, "name", "")
+        source = request.meta.get("source") or self.crawler.spider.name
         snapshot = self.snapshots.setdefault(source, Snapshot(self.folder / source))
         found = snapshot.lookup(request.url)
         if found is None:
@@ -79,17 +81,19 @@ class SnapshotReplayMiddleware:
 class SnapshotRecordMiddleware:
     """With SNAPSHOT_RECORD_DIR set, write every successful live response into a snapshot."""
 
-    def __init__(self, folder: str | None):
+    def __init__(self, folder: str | None, crawler=None):
         self.folder = Path(folder) if folder else None
+        self.crawler = crawler
         self.recorder: SnapshotRecorder | None = None
 
     @classmethod
     def from_crawler(cls, crawler):
-        return cls(crawler.settings.get("SNAPSHOT_RECORD_DIR"))
+        return cls(crawler.settings.get("SNAPSHOT_RECORD_DIR"), crawler)
 
     def process_response(self, request, response, spider=None):
         if self.folder is None or response.status != 200 or request.url.endswith("/robots.txt"):
             return response
+        spider = spider or self.crawler.spider
         if self.recorder is None:
             self.recorder = SnapshotRecorder(self.folder / spider.name, spider.name, spider.base_url)
         content_type = response.headers.get(b"Content-Type", b"").decode("latin-1")

@@ -58,3 +58,29 @@ def test_crawl_then_status(server, tmp_path, monkeypatch):
     failed = runner.invoke(cli, ["crawl", "parliament-bills", "--base-url", f"parliament-bills={server.url}", "--full"])
     assert failed.exit_code == 1
     assert "parliament-bills: failed" in failed.output and "HTTP 404" in failed.output
+
+
+def test_snapshot_record_then_replay_gives_the_same_items(server, tmp_path):
+    detail = json.loads((FIXTURES / "parliament-bills" / "bill_2818_detail.json").read_text())
+    server.add("/api/v1/Bills?SortOrder=DateUpdatedDescending&Skip=0&Take=25",
+               json.dumps({"items": [detail], "totalResults": 1, "itemsPerPage": 25}))
+    server.add("/api/v1/Bills/2818", json.dumps(detail))
+    server.add_file("/api/v1/Bills/2818/Stages?Skip=0&Take=100", FIXTURES / "parliament-bills" / "bill_2818_stages.json")
+    runner = CliRunner()
+    recorded = runner.invoke(cli, ["snapshot", "record", str(tmp_path / "snap"), "parliament-bills",
+                                   "--db", str(tmp_path / "scratch.db"), "--since", "2000-01-01",
+                                   "--base-url", f"parliament-bills={server.url}"])
+    assert recorded.exit_code == 0, recorded.output
+    manifest = json.loads((tmp_path / "snap" / "parliament-bills" / "manifest.json").read_text())
+    assert sorted(r["path"] for r in manifest["responses"]) == [
+        "/api/v1/Bills/2818", "/api/v1/Bills/2818/Stages?Skip=0&Take=100",
+        "/api/v1/Bills?Skip=0&SortOrder=DateUpdatedDescending&Take=25"]
+    server.httpd.shutdown()  # replay needs no network
+    replayed = runner.invoke(cli, ["crawl", "parliament-bills", "--snapshot", str(tmp_path / "snap"),
+                                   "--db", str(tmp_path / "replay.db")])
+    assert replayed.exit_code == 0, replayed.output
+    from tracker import db as tracker_db
+    live = tracker_db.connect(tmp_path / "scratch.db")
+    replay = tracker_db.connect(tmp_path / "replay.db")
+    assert [(r["id"], r["content_hash"]) for r in replay.query("select id, content_hash from items")] == \
+        [(r["id"], r["content_hash"]) for r in live.query("select id, content_hash from items")]

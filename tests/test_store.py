@@ -141,3 +141,18 @@ def test_interrupted_runs_are_closed_as_failed(database):
     assert (row["status"], row["error_message"]) == ("failed", "interrupted: the crawl process ended without "
                                                                "recording a result")
     assert database["runs"].get(other)["status"] == "running"
+
+
+def test_locked_database_is_a_clear_error_and_writes_nothing(db_path):
+    import sqlite3
+    tracker_db.connect(db_path).close()
+    holder = sqlite3.connect(str(db_path))
+    holder.execute("BEGIN IMMEDIATE")  # another writer holds the lock for longer than we wait
+    try:
+        database = tracker_db.connect(db_path, busy_timeout_ms=200)
+        with pytest.raises(StoreError, match="database is locked"):
+            store.upsert_items(database, [consultation()], T1)
+    finally:
+        holder.rollback()
+        holder.close()
+    assert tracker_db.connect(db_path)["items"].count == 0

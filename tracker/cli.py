@@ -138,12 +138,18 @@ def snapshot():
 @click.argument("directory", type=click.Path(file_okay=False))
 @click.argument("sources", nargs=-1)
 @db_option
-def snapshot_record(directory, sources, db_path):
+@click.option("--base-url", "base_urls", multiple=True, metavar="SOURCE=URL",
+              help="Record from another host (a mirror). Repeatable.")
+@click.option("--since", default=None, metavar="DATE", help="How far back to record (ISO date).")
+def snapshot_record(directory, sources, db_path, base_urls, since):
     """Crawl the live sites and record every response into DIRECTORY (needs the internet).
+
+    The crawl also stores into --db, so use a scratch database. Replay with `crawl --snapshot DIRECTORY`.
 
     Example: seoc-tracker snapshot record /tmp/snap parliament-bills --db /tmp/scratch.db
     """
-    results = run_crawl(sources, db_path, record=directory, full=True)
+    results = run_crawl(sources, db_path, record=directory, full=True, base_urls=_parse_base_urls(base_urls),
+                        since=since)
     if any(r.status != "ok" for r in results):
         sys.exit(1)
 

@@ -136,13 +136,14 @@ def resolve_path(path: str | os.PathLike | None = None) -> Path:
     return DEFAULT_DB
 
 
-def connect(path: str | os.PathLike | None = None, *, migrate: bool = True) -> sqlite_utils.Database:
+def connect(path: str | os.PathLike | None = None, *, migrate: bool = True,
+            busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> sqlite_utils.Database:
     """Open (creating if needed) the database in WAL mode with a busy timeout, migrated."""
     db_path = resolve_path(path)
     try:
         db_path.parent.mkdir(parents=True, exist_ok=True)
-        conn = sqlite3.connect(str(db_path), timeout=BUSY_TIMEOUT_MS / 1000)
-        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        conn = sqlite3.connect(str(db_path), timeout=busy_timeout_ms / 1000)
+        conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
         db = sqlite_utils.Database(conn)
         if db.journal_mode != "wal":
             db.enable_wal()
