@@ -1,0 +1,33 @@
+"""The demo as a user runs it: the bundled snapshot through every spider, classified, linked and briefed."""
+from __future__ import annotations
+
+from click.testing import CliRunner
+
+from tracker import db as tracker_db
+from tracker.cli import BUNDLED_SNAPSHOT, cli
+
+
+def test_demo_builds_everything_and_a_second_replay_writes_no_versions(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    db_path = tmp_path / "demo" / "tracker.db"
+    runner = CliRunner()
+    result = runner.invoke(cli, ["demo", "--no-serve", "--db", str(db_path)])
+    assert result.exit_code == 0, result.output
+    assert "6 sources" in result.output and "Briefing: SEOC reform briefing w/c" in result.output
+    database = tracker_db.connect(db_path)
+    sources = {r["source"]: r["n"] for r in database.query("select source, count(*) as n from items group by source")}
+    assert set(sources) == {"parliament-bills", "govuk", "legislation", "committees", "law-commission",
+                            "sentencing-council"}
+    assert {r["status"] for r in database.query("select status from runs")} == {"ok"}
+    # Every item is classified; relevant ones carry tags with evidence.
+    assert database["classifications"].count == database["items"].count
+    assert database.execute("select count(*) from item_priorities where evidence = '[]'").fetchone()[0] == 0
+    # The ECCT Bill links to the Act, and the Act's commencement regulations link to it.
+    links = {(r["from_id"], r["relation"]) for r in database.query(
+        "select from_id, relation from links where to_id = 'legislation:ukpga/2023/56'")}
+    assert ("bill:3339", "enacted_as") in links and ("legislation:uksi/2023/1206", "commences") in links
+    assert list((tmp_path / "reports").glob("*.html")) and list((tmp_path / "reports").glob("*.txt"))
+
+    again = runner.invoke(cli, ["crawl", "--snapshot", str(BUNDLED_SNAPSHOT), "--db", str(db_path)])
+    assert again.exit_code == 0, again.output
+    assert database["item_versions"].count == 0
