@@ -84,3 +84,14 @@ def test_snapshot_record_then_replay_gives_the_same_items(server, tmp_path):
     replay = tracker_db.connect(tmp_path / "replay.db")
     assert [(r["id"], r["content_hash"]) for r in replay.query("select id, content_hash from items")] == \
         [(r["id"], r["content_hash"]) for r in live.query("select id, content_hash from items")]
+
+
+def test_relative_database_path_from_another_folder(server, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(cli, ["crawl", "parliament-bills", "--db", "relative.db",
+                                      "--base-url", f"parliament-bills={server.url}"])
+    assert "NotFoundError" not in result.output
+    assert "parliament-bills: failed" in result.output and "HTTP 404" in result.output
+    from tracker import db as tracker_db
+    assert [r["status"] for r in tracker_db.connect(tmp_path / "relative.db").query("select status from runs")] == [
+        "failed"]

@@ -382,7 +382,9 @@ def run_once(db_path, config_path):
     path = tracker_db.resolve_path(db_path)
     try:
         results = jobs.crawl_and_classify(path, config, progress=_Progress())
-        outcome = jobs.briefing_job(path, config)
+        # "Now": the briefing covers the 7 days up to this moment and reports this crawl's failures.
+        outcome = jobs.brief(path, config, as_of=datetime.now(timezone.utc),
+                             send=jobs.smtp_settings(config) is not None)
     except TrackerError as exc:
         _fail(exc)
     click.echo(f"{outcome.subject}\n  {outcome.paths[0]}\n  {outcome.message}")

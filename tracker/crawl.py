@@ -45,6 +45,10 @@ def crawl(sources: Iterable[str], db_path: str | os.PathLike, *, snapshot: str |
     """Crawl each source in its own process; one source failing never stops the others."""
     known = available_sources()
     sources = list(sources) or known
+    # The workers run in the project folder: every path they get must not depend on our working directory.
+    db_path = Path(db_path).resolve()
+    snapshot = str(Path(snapshot).resolve()) if snapshot else None
+    record = str(Path(record).resolve()) if record else None
     for source in sources:
         if source not in known:
             raise CrawlError(f"unknown source {source!r}; known sources: {', '.join(known)}")
