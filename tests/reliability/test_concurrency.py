@@ -1,0 +1,248 @@
+"""A crawl writing, editors logging responses and twenty readers, all at once for a bounded time.
+
+Datasette runs under uvicorn on 127.0.0.1 (a real server, as deployed); editors post the plugin's response
+form with its CSRF token over httpx; readers load item pages, dossiers, feeds and JSON. Meanwhile crawl()
+re-crawls 300 bills whose titles change every cycle (each cycle updates every item and writes a version).
+Nobody may see "database is locked" or any error page, and every posted response must be stored with its
+audit_log row.
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import socket
+import sqlite3
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import httpx
+import pytest
+import uvicorn
+
+from scrapers.items import TrackedItem
+from tracker import config as config_mod
+from tracker import crawl as crawl_mod
+from tracker import db as tracker_db
+from tracker import register, store
+from tracker.errors import StoreError
+from tracker.serve import build_datasette
+
+from .support import FIRST_BILL, SETTINGS, SINCE, FaultServer, serve_many_bills
+
+WINDOW = 15.0
+BILLS = 300
+READERS = 20
+EDITORS = 3
+USERS = {"rita": "reader", "ed": "editor", "eve": "editor", "ezra": "editor"}
+READER_PATHS = [
+    "/", "/tracker", "/tracker/items", "/tracker/items.json?_size=100", "/tracker/items?_search=crime",
+    "/tracker/items/bill~3A{n}", "/-/dossier/bill:{n}", "/tracker/item_versions.json?_size=50",
+    "/tracker/bill_stages?item_id=bill:{n}", "/tracker/deadlines", "/tracker/new_relevant_items.atom",
+    "/tracker/deadline_calendar.ics", "/tracker/source_health.json",
+]
+ERROR_TEXT = re.compile(r"database is locked|OperationalError|Internal Server Error|Traceback", re.I)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def seeded(tmp_path):
+    """A database with the first 30 bills stored (editors respond to them; the crawl then rewrites them)."""
+    path = tmp_path / "tracker.db"
+    database = tracker_db.connect(path)
+    store.upsert_items(database, [
+        TrackedItem(id=f"bill:{FIRST_BILL + i}", source="parliament-bills", kind="bill", title=f"Seed bill {i}",
+                    url=f"https://bills.parliament.uk/bills/{FIRST_BILL + i}") for i in range(30)])
+    # Relevant, so the Atom feed has entries (with none it is a 500: see test_atom_feed_without_entries).
+    database.execute("UPDATE items SET relevant = 1, themes = '[\"fraud\"]'")
+    database.conn.commit()
+    database.close()
+    return path
+
+
+@pytest.fixture
+def served(seeded):
+    """Datasette for the database under uvicorn on loopback; yields (base URL, Datasette)."""
+    ds = build_datasette(seeded, config=config_mod.Config(), users=USERS, secret="concurrency-secret")
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(ds.app(), host="127.0.0.1", port=port, log_level="warning",
+                                           lifespan="off", timeout_keep_alive=30))
+    thread = threading.Thread(target=lambda: asyncio.run(server.serve()), daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        assert time.monotonic() < deadline, "uvicorn did not start"
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}", ds
+    server.should_exit = True
+    thread.join(10)
+
+
+def actor_cookie(ds, user: str) -> dict:
+    return {"ds_actor": ds.sign({"a": {"id": user, "roles": [USERS[user]]}}, "actor")}
+
+
+def read_loop(base, ds, index: int, stop: float, problems: list, counts: list) -> None:
+    with httpx.Client(base_url=base, cookies=actor_cookie(ds, "rita" if index % 2 else "ed"), timeout=60) as client:
+        i = index
+        while time.monotonic() < stop:
+            path = READER_PATHS[i % len(READER_PATHS)].format(n=FIRST_BILL + i % 30)
+            i += 1
+            response = client.get(path)
+            counts.append(1)
+            if response.status_code != 200 or ERROR_TEXT.search(response.text):
+                problems.append((path, response.status_code, response.text[:300]))
+
+
+def edit_loop(base, ds, user: str, stop: float, posted: list, problems: list) -> None:
+    with httpx.Client(base_url=base, cookies=actor_cookie(ds, user), timeout=60) as client:
+        page = client.get(f"/-/dossier/bill:{FIRST_BILL}")
+        token = re.search(r'name="csrftoken" value="([^"]+)"', page.text).group(1)
+        n = 0
+        while time.monotonic() < stop:
+            marker = f"{user}-{n}"
+            n += 1
+            response = client.post("/-/responses/save", data={
+                "csrftoken": token, "item_id": f"bill:{FIRST_BILL + n % 30}", "decision": "respond",
+                "status": "drafting", "owner_team": "Fraud policy", "position_summary": marker})
+            if response.status_code == 302 and "Response saved" in response.headers.get("location", "").replace(
+                    "%20", " "):
+                posted.append(marker)
+            else:
+                problems.append((marker, response.status_code, response.text[:300]))
+
+
+def crawl_loop(server, db_path, stop: float, results: list) -> None:
+    revision = 0
+    while time.monotonic() < stop:
+        revision += 1
+        serve_many_bills(server, BILLS, revision=revision)
+        results.extend(crawl_mod.crawl(["parliament-bills"], db_path, base_urls={"parliament-bills": server.url},
+                                       since=SINCE, full=True, settings=SETTINGS))
+
+
+def test_crawl_editors_and_readers_together(served, seeded):
+    base, ds = served
+    bills_server = FaultServer().start()
+    posted, problems, reads, crawls = [], [], [], []
+    stop = time.monotonic() + WINDOW
+    try:
+        with ThreadPoolExecutor(READERS + EDITORS + 1) as pool:
+            futures = [pool.submit(crawl_loop, bills_server, seeded, stop, crawls)]
+            futures += [pool.submit(edit_loop, base, ds, user, stop, posted, problems)
+                        for user in ("ed", "eve", "ezra")]
+            futures += [pool.submit(read_loop, base, ds, i, stop, problems, reads) for i in range(READERS)]
+            for future in futures:
+                future.result()
+    finally:
+        bills_server.stop()
+
+    assert problems == []
+    # Crawl runs end ok, except for the known bugs (test_crawl_batch_survives_a_concurrent_write and
+    # test_finish_run_survives_a_concurrent_write): an editor's commit between a transaction's first read and
+    # first write fails it at once with "database is locked" (a batch lost: partial; or the worker's
+    # finish_run crashes: failed, "crawler process exited with code 1: ... database is locked").
+    assert crawls and all((r.status, r.message) == ("ok", None) or (
+        r.status in ("partial", "failed") and "database is locked" in r.message) for r in crawls), crawls
+    conn = sqlite3.connect(seeded)
+    try:
+        # The crawl really wrote while the others worked: every item updated at least once, with versions.
+        assert conn.execute("SELECT count(*) FROM items").fetchone()[0] >= 30
+        assert conn.execute("SELECT count(*) FROM item_versions").fetchone()[0] >= 1
+        summaries = [r[0] for r in conn.execute("SELECT position_summary FROM responses ORDER BY id")]
+        audited = [json.loads(r[0])["position_summary"] for r in conn.execute(
+            "SELECT after FROM audit_log WHERE action = 'insert' AND table_name = 'responses' ORDER BY id")]
+        responses_audit = conn.execute(
+            "SELECT count(*) FROM responses r JOIN audit_log a ON a.table_name = 'responses' "
+            "AND a.row_key = CAST(r.id AS TEXT) AND a.action = 'insert'").fetchone()[0]
+    finally:
+        conn.close()
+    assert len(posted) >= 3 * EDITORS and len(reads) >= READERS * 3, (len(posted), len(reads))
+    assert sorted(summaries) == sorted(posted) == sorted(audited)
+    assert responses_audit == len(posted)
+    print(f"{len(crawls)} crawls, {len(posted)} responses posted, {len(reads)} reads in {WINDOW:.0f} s")
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "BUG: /tracker/new_relevant_items.atom answers HTTP 500 'max() arg is an empty sequence' when no item is "
+    "relevant (a new installation, or before classification): datasette-atom 0.9 computes the feed's "
+    "<updated> as max() over the rows. An empty feed should be a valid Atom document."))
+async def test_atom_feed_without_entries_is_not_an_error(tmp_path):
+    path = tmp_path / "tracker.db"
+    database = tracker_db.connect(path)
+    store.upsert_items(database, [TrackedItem(id="bill:1", source="parliament-bills", kind="bill",
+                                              title="Not relevant", url="https://bills.parliament.uk/bills/1")])
+    database.close()
+    ds = build_datasette(path, config=config_mod.Config(), users=USERS, secret="s")
+    response = await ds.client.get("/tracker/new_relevant_items.atom", cookies=actor_cookie(ds, "rita"))
+    assert response.status_code == 200
+    assert "<feed" in response.text
+
+
+@pytest.mark.xfail(strict=True, raises=StoreError, reason=(
+    "BUG: store._flush opens its batch with sqlite-utils' atomic(), a plain deferred BEGIN; upsert_item "
+    "reads (SELECT the item) before it writes, so when another connection (an editor saving a response "
+    "through Datasette) commits between that read and the first write, SQLite cannot upgrade the stale read "
+    "snapshot (SQLITE_BUSY_SNAPSHOT) and fails at once with 'database is locked', without waiting for the "
+    "busy timeout: the whole batch of 50 items is rolled back and the run ends partial. Seen in "
+    "test_crawl_editors_and_readers_together under load; BEGIN IMMEDIATE for the batch would wait instead."))
+def test_crawl_batch_survives_a_concurrent_write(tmp_path):
+    path = tmp_path / "tracker.db"
+    crawl_db, editor = tracker_db.connect(path), tracker_db.connect(path)
+    bill = lambda i: TrackedItem(id=f"bill:{i}", source="parliament-bills", kind="bill",  # noqa: E731
+                                 title=f"Bill {i}", url=f"https://bills.parliament.uk/bills/{i}")
+    store.upsert_items(crawl_db, [bill(0)])
+    writes = []
+
+    def editor_commits_before_first_write(sql: str) -> None:
+        # Runs as the crawl's connection starts its first INSERT/UPDATE of the batch, after its first SELECT.
+        if not writes and crawl_db.conn.in_transaction and sql.lstrip().upper().startswith(("INSERT", "UPDATE")):
+            writes.append(sql)
+            register.save_response(editor.conn, "ed", register.validate_response(
+                {"item_id": "bill:0", "decision": "respond", "status": "planned"}))
+
+    crawl_db.conn.set_trace_callback(editor_commits_before_first_write)
+    try:
+        counts = store.upsert_items(crawl_db, [bill(i) for i in range(1, 51)])
+    finally:
+        crawl_db.conn.set_trace_callback(None)
+        editor.close()
+    assert writes and counts == {"inserted": 50}
+    crawl_db.close()
+
+
+@pytest.mark.xfail(strict=True, raises=sqlite3.OperationalError, reason=(
+    "BUG: store.finish_run writes inside atomic()'s deferred BEGIN through sqlite-utils' "
+    "Table.update, which first SELECTs the row: an editor committing between that read and the UPDATE makes "
+    "it fail at once with 'database is locked' (no busy wait). In the worker this is uncaught: the crawl "
+    "process dies after crawling, the run is recorded failed as 'crawler process exited with code 1: ... "
+    "sqlite3.OperationalError: database is locked' and its counts and watermark are lost. Seen in "
+    "test_crawl_editors_and_readers_together under load."))
+def test_finish_run_survives_a_concurrent_write(tmp_path):
+    path = tmp_path / "tracker.db"
+    worker_db, editor = tracker_db.connect(path), tracker_db.connect(path)
+    store.upsert_items(worker_db, [TrackedItem(id="bill:0", source="parliament-bills", kind="bill", title="Bill 0",
+                                               url="https://bills.parliament.uk/bills/0")])
+    run_id = store.start_run(worker_db, "parliament-bills")
+    writes = []
+
+    def editor_commits_before_first_write(sql: str) -> None:
+        if not writes and worker_db.conn.in_transaction and sql.lstrip().upper().startswith("UPDATE"):
+            writes.append(sql)
+            register.save_response(editor.conn, "ed", register.validate_response(
+                {"item_id": "bill:0", "decision": "respond", "status": "planned"}))
+
+    worker_db.conn.set_trace_callback(editor_commits_before_first_write)
+    try:
+        store.finish_run(worker_db, run_id, "ok", inserted=1)
+    finally:
+        worker_db.conn.set_trace_callback(None)
+        editor.close()
+    assert writes and worker_db["runs"].get(run_id)["status"] == "ok"
+    worker_db.close()

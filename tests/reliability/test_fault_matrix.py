@@ -1,0 +1,194 @@
+"""Every source x every listing fault: the run fails or is partial naming the URL, the other runs of the same
+crawl call complete ok, and no stored row (items apart from last_seen, item_versions, bill_stages, links) is
+lost or corrupted.
+
+How the 48 cases stay fast (each crawl is a ~1 s subprocess):
+- the faults are split over two lanes run in parallel; each lane has its own six local servers (one per
+  source, serving the spider tests' recorded payloads) and its own database;
+- each lane is ONE crawl() call: the six sources healthy (the seed), then for each of its faults the six
+  sources in turn with their listing (first request) broken, then HEALTHY_TAIL healthy again. The progress
+  callback (crawl's "done" event after each run) restores the finished run's listing, breaks the next one's
+  and snapshots the guarded rows, so every case has its own before/after comparison.
+The 48 tests then each assert one case's recorded outcome.
+
+An empty listing may end ok only where the code declares an empty result possible and then stores nothing
+new (EMPTY_OK). Where the parser refuses an empty listing (law-commission, sentencing-council) it is a
+recorded error like any other fault.
+"""
+from __future__ import annotations
+
+import re
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from scrapers.spiders import committees as committees_module
+from scrapers.spiders.base import TrackerSpider
+from scrapers.spiders.committees import CommitteesSpider
+from scrapers.spiders.govuk import GovukSpider
+from scrapers.spiders.legislation import LegislationSpider
+from scrapers.spiders.parliament_bills import ParliamentBillsSpider
+
+from .support import CATALOGUE, SETTINGS, SOURCES, crawl, snapshot_rows, start_servers
+
+HTML_PAGE = "<html><body><h1>Service unavailable</h1><p>Back soon.</p></body></html>"
+FAULTS = ("http-500", "http-429", "timeout", "reset", "truncated", "wrong-content-type", "renamed-field",
+          "empty-result")
+#: Faults the downloader retries (RETRY_TIMES=1: the listing is asked twice).
+RETRIED = ("http-500", "http-429", "timeout", "reset", "truncated")
+PATTERNS = {
+    "http-500": "HTTP 500",
+    "http-429": "HTTP 429",
+    "timeout": "took longer than 1.0 seconds",
+    "reset": "Connection was reset|ConnectionLost|Connection to the other side was lost|reset by peer",
+    "truncated": "DataLoss|ResponseFailed|Connection to the other side was lost",
+}
+EMPTY_PATTERNS = {"law-commission": "listing has no posts", "sentencing-council": "feed has no <item>"}
+#: Where an empty listing is promised to end ok, and why.
+EMPTY_OK = {
+    # Inherit TrackerSpider.empty_result_possible = True ("an incremental crawl may find nothing new").
+    "parliament-bills": ParliamentBillsSpider, "govuk": GovukSpider,
+    # The uksi feed is empty, the ukpga feed still lists (and is stored unchanged).
+    "legislation": LegislationSpider,
+    # "An empty open-calls list is real": the open-business list still lists both businesses.
+    "committees": CommitteesSpider,
+}
+HEALTHY_TAIL = ("parliament-bills", "govuk")
+
+
+@dataclass
+class Case:
+    source: str
+    fault: str
+    result: object = None
+    mark: int = 0
+    asked: list[str] = field(default_factory=list)
+    before: dict | None = None
+    after: dict | None = None
+
+
+@dataclass
+class Lane:
+    """One crawl call: the six sources healthy (the seed), each fault on each source, HEALTHY_TAIL healthy."""
+
+    cases: dict[tuple[str, str], Case]
+    healthy: list
+
+
+def break_listing(server, source, fault: str) -> None:
+    """Replace the source's listing route (or make it reset) with the fault."""
+    listing = source.listing
+    good = server.routes[listing]
+    if fault == "http-500":
+        server.add(listing, "Internal Server Error", status=500, content_type="text/plain")
+    elif fault == "http-429":
+        server.add(listing, "Too Many Requests", status=429, content_type="text/plain",
+                   headers={"Retry-After": "1"})
+    elif fault == "timeout":
+        server.add(listing, good.body, content_type=good.content_type, headers=good.headers,
+                   delay=SETTINGS["DOWNLOAD_TIMEOUT"] + 0.5)
+    elif fault == "reset":
+        server.resets.add(listing)
+    elif fault == "truncated":
+        server.add(listing, good.body, content_type=good.content_type, headers=good.headers,
+                   cut_after=len(good.body) // 2)
+    elif fault == "wrong-content-type":
+        server.add(listing, HTML_PAGE, content_type="text/html; charset=utf-8")
+    elif fault == "renamed-field":
+        server.add(listing, source.renamed(good.body), content_type=good.content_type, headers=good.headers)
+    elif fault == "empty-result":
+        server.add(listing, source.empty, content_type=source.empty_content_type,
+                   headers={"X-WP-TotalPages": "0"} if source.name == "law-commission" else {})
+    else:
+        raise ValueError(fault)
+
+
+def run_lane(faults: list[str], folder: Path) -> Lane:
+    """Own servers and database; one crawl call whose progress callback moves the fault from run to run."""
+    servers = start_servers()
+    db_path = folder / "tracker.db"
+    schedule = ([(name, None) for name in SOURCES] + [(name, fault) for fault in faults for name in SOURCES]
+                + [(name, None) for name in HEALTHY_TAIL])
+    cases = {(name, fault): Case(name, fault) for name, fault in schedule if fault}
+    good = {}
+    finished = 0
+
+    def arm(name, fault):
+        server, source, case = servers[name], CATALOGUE[name], cases[name, fault]
+        good[name] = server.routes[source.listing]
+        case.before, case.mark = snapshot_rows(db_path), len(server.requests)
+        break_listing(server, source, fault)
+
+    def disarm(name, fault):
+        server, source, case = servers[name], CATALOGUE[name], cases[name, fault]
+        server.routes[source.listing] = good.pop(name)
+        server.resets.discard(source.listing)
+        case.asked = [p for p in server.requests[case.mark:] if p == source.listing]
+        case.after = snapshot_rows(db_path)
+
+    def progress(event):
+        nonlocal finished
+        if event.get("event") != "done":
+            return
+        if schedule[finished][1]:
+            disarm(*schedule[finished])
+        finished += 1
+        if finished < len(schedule) and schedule[finished][1]:
+            arm(*schedule[finished])
+
+    try:
+        results = crawl([name for name, _ in schedule], db_path, servers, progress=progress)
+    finally:
+        for server in servers.values():
+            server.stop()
+    healthy = []
+    for (name, fault), result in zip(schedule, results):
+        if fault:
+            cases[name, fault].result = result
+        else:
+            healthy.append((result.source, result.status, result.message))
+    return Lane(cases, healthy)
+
+
+@pytest.fixture(scope="module")
+def outcomes(request, tmp_path_factory) -> dict[tuple[str, str], tuple[Case, list]]:
+    """The cases the selected tests need, run in two parallel lanes: (name, fault) -> (case, healthy runs)."""
+    wanted = {item.callspec.params["fault"] for item in request.session.items
+              if item.module.__name__ == __name__ and hasattr(item, "callspec")}
+    faults = [f for f in FAULTS if f in wanted]
+    lanes = [lane for lane in (faults[0::2], faults[1::2]) if lane]
+    with ThreadPoolExecutor(len(lanes)) as pool:
+        futures = [pool.submit(run_lane, lane, tmp_path_factory.mktemp(f"lane{i}")) for i, lane in enumerate(lanes)]
+        done = [future.result() for future in futures]
+    return {key: (case, lane.healthy) for lane in done for key, case in lane.cases.items()}
+
+
+def test_empty_ok_sources_declare_it():
+    assert all(spider.empty_result_possible for spider in EMPTY_OK.values() if spider is not CommitteesSpider)
+    assert TrackerSpider.empty_result_possible is True
+    # Committees refuses a run that stores nothing; only the open-calls list may be empty.
+    assert CommitteesSpider.empty_result_possible is False
+    assert "An empty open-calls list is real" in " ".join(committees_module.__doc__.split())
+
+
+@pytest.mark.parametrize("fault", FAULTS)
+@pytest.mark.parametrize("name", SOURCES)
+def test_listing_fault(outcomes, name, fault):
+    case, healthy = outcomes[name, fault]
+    source, result = CATALOGUE[name], case.result
+    assert result.source == name
+    # The other runs of the same crawl call: the six healthy ones before, the HEALTHY_TAIL ones after.
+    assert healthy == [(s, "ok", None) for s in list(SOURCES) + list(HEALTHY_TAIL)]
+    assert len(case.asked) == (SETTINGS["RETRY_TIMES"] + 1 if fault in RETRIED else 1), case.asked
+    if fault == "empty-result" and name in EMPTY_OK:
+        assert (result.status, result.message) == ("ok", None)
+    else:
+        assert result.status in ("failed", "partial"), result
+        assert CATALOGUE[name].listing in result.message and "http://127.0.0.1:" in result.message, result.message
+        pattern = {"wrong-content-type": source.html_pattern, "renamed-field": source.renamed_pattern,
+                   "empty-result": EMPTY_PATTERNS.get(name)}.get(fault) or PATTERNS[fault]
+        assert re.search(pattern, result.message), result.message
+    assert case.before is not None and case.before["items"]
+    assert case.after == case.before
