@@ -6,7 +6,10 @@ from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
 from pathlib import Path
 
+from urllib.parse import urljoin, urlsplit
+
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
+from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 from scrapy.utils.response import response_status_message
 
@@ -45,6 +48,33 @@ class BackoffRetryMiddleware(RetryMiddleware):
         await asyncio.sleep(min(delay, self.backoff_max))
         reason = response_status_message(response.status)
         return self._retry(request, reason) or response
+
+
+class OffsiteRedirectGuard:
+    """A redirect to a host the spider does not allow is refused as an error of that request.
+
+    Scrapy's offsite filter would drop it silently: the document would be lost with the run still 'ok'.
+    """
+
+    REDIRECTS = (301, 302, 303, 307, 308)
+
+    def __init__(self, crawler):
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    def process_response(self, request, response, spider=None):
+        if response.status not in self.REDIRECTS or request.meta.get("dont_redirect"):
+            return response
+        location = response.headers.get(b"Location", b"").decode("latin-1")
+        target = urljoin(request.url, location)
+        allowed = getattr(spider or self.crawler.spider, "allowed_domains", None) or []
+        host = urlsplit(target).hostname or ""
+        if allowed and not any(host == domain or host.endswith("." + domain) for domain in allowed):
+            raise IgnoreRequest(f"redirected off-site to {target[:200]}; not followed")
+        return response
 
 
 class SnapshotReplayMiddleware:

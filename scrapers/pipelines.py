@@ -48,7 +48,7 @@ class StorePipeline:
         if not batch or self.db is None:
             return
         try:
-            counts = store.upsert_items(self.db, batch)
+            counts = store.upsert_items(self.db, batch, validated=True)
         except TrackerError as exc:
             spider.record_error(str(exc))
             return

@@ -30,6 +30,8 @@ RETRY_BACKOFF_MAX = 60.0
 DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "scrapers.middlewares.BackoffRetryMiddleware": 550,
+    # Sees responses before the redirect middleware (600) does.
+    "scrapers.middlewares.OffsiteRedirectGuard": 650,
     "scrapers.middlewares.SnapshotReplayMiddleware": 950,
     "scrapers.middlewares.SnapshotRecordMiddleware": 960,
 }

@@ -1,8 +1,11 @@
 """Open the database, apply recorded migrations, and name the tables."""
 from __future__ import annotations
 
+import contextlib
 import os
+import secrets
 import sqlite3
+from typing import Iterator
 from pathlib import Path
 
 import sqlite_utils
@@ -305,3 +308,48 @@ def _link_scans(db: sqlite_utils.Database) -> None:
     # Which content of each item the reform-link suggester has already read, so reruns read only changes.
     db.execute("CREATE TABLE link_scans (item_id TEXT PRIMARY KEY, content_hash TEXT NOT NULL, "
                "scanned_at TEXT NOT NULL)")
+
+
+@migrations(name="0007_fts_trigger_on_text")
+def _fts_trigger_on_text(db: sqlite_utils.Database) -> None:
+    # Re-index only when indexed text changes, not on every last_seen touch or relevance refresh.
+    db.execute("DROP TRIGGER IF EXISTS items_au")
+    db.execute(
+        """
+        CREATE TRIGGER items_au AFTER UPDATE OF title, summary, body_text ON items BEGIN
+          INSERT INTO items_fts (items_fts, rowid, title, summary, body_text)
+            VALUES('delete', old.rowid, old.title, old.summary, old.body_text);
+          INSERT INTO items_fts (rowid, title, summary, body_text)
+            VALUES (new.rowid, new.title, new.summary, new.body_text);
+        END"""
+    )
+
+
+@contextlib.contextmanager
+def write_transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """A write transaction that takes the write lock up front (BEGIN IMMEDIATE).
+
+    A deferred BEGIN that reads before it writes fails at once with "database is locked" if another
+    writer committed in between; IMMEDIATE waits for the busy timeout instead. Nested use becomes a
+    savepoint, so sqlite-utils calls inside keep working.
+    """
+    if conn.in_transaction:
+        name = "seoc_" + secrets.token_hex(8)
+        conn.execute(f"SAVEPOINT {name}")
+        try:
+            yield conn
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute(f"ROLLBACK TO SAVEPOINT {name}")
+                conn.execute(f"RELEASE SAVEPOINT {name}")
+            raise
+        conn.execute(f"RELEASE SAVEPOINT {name}")
+        return
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield conn
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import sqlite_utils
 
+from .db import write_transaction
 from .store import utc_now
 
 METHOD = "title-match/1"
@@ -66,7 +67,7 @@ def suggest_links(db: sqlite_utils.Database, *, everything: bool = False, now: s
         f"SELECT i.id, i.kind, i.title, i.summary, substr(i.body_text, 1, {TEXT_CHARS}) AS body, i.content_hash "
         f"FROM items i LEFT JOIN link_scans s ON s.item_id = i.id {where}"))
     result = LinkingResult()
-    with db.atomic():
+    with write_transaction(db.conn):
         for row in rows:
             result.scanned += 1
             if row["kind"] == "bill":

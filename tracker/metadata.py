@@ -128,11 +128,19 @@ order by r.source""",
         "title": "SEOC tracker: new relevant items",
         "description": "Atom feed of relevant items, newest first (add .atom to the URL).",
         "sql": """select 'tag:seoc-tracker,2026:' || i.id as atom_id, i.title as atom_title,
-  i.first_seen as atom_updated, i.url as atom_link,
+  i.first_seen as atom_updated,
+  case when i.url like 'https://%' or i.url like 'http://%' then i.url
+       else 'https://github.com/seoc-tracker/seoc-tracker' end as atom_link,
   i.kind || ' - ' || coalesce(i.organisation, i.source) || ': ' || coalesce(i.summary, '') as atom_content,
   i.id, i.themes
 from items i where i.relevant = 1
-order by i.first_seen desc limit 200""",
+union all
+-- datasette-atom fails on a feed with no rows: an empty tracker says so in one entry instead.
+select 'tag:seoc-tracker,2026:empty', 'No relevant items yet', '2026-01-01T00:00:00+00:00',
+  'https://github.com/seoc-tracker/seoc-tracker',
+  'The tracker has not linked any item to the directorate''s priorities yet.', null, '[]'
+where not exists (select 1 from items where relevant = 1)
+order by atom_updated desc limit 200""",
     },
     # Calendar clients may render HTML in event text: angle brackets from scraped titles are neutralised.
     "deadline_calendar": {

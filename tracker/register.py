@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from typing import Any, Mapping
 
+from .db import write_transaction
 from .errors import ValidationError
 
 DECISIONS = ("respond", "no response", "joint response", "nil return")
@@ -107,7 +108,7 @@ def save_response(conn: sqlite3.Connection, actor: str, entry: ResponseInput, re
                   now: str | None = None) -> int:
     """Insert (or update `response_id`) a response and audit it, in one transaction."""
     now = now or _now()
-    with conn:
+    with write_transaction(conn):
         _require_item(conn, entry.item_id)
         values = {k: v for k, v in entry.__dict__.items()}
         if response_id is None:
@@ -145,7 +146,7 @@ def review(conn: sqlite3.Connection, actor: str, table: str, row_id: int, state:
     if len(note) > LIMITS["note"]:
         raise FormError({"note": f"is {len(note)} characters; the limit is {LIMITS['note']}"})
     now = now or _now()
-    with conn:
+    with write_transaction(conn):
         before = _row(conn, f"SELECT * FROM {table} WHERE id = ?", [row_id])
         if before is None:
             raise FormError({"id": f"no {table} row has id {row_id}"})
@@ -166,7 +167,7 @@ def set_triage(conn: sqlite3.Connection, actor: str, item_id: str, state: str, n
     if len(note) > LIMITS["note"]:
         raise FormError({"note": f"is {len(note)} characters; the limit is {LIMITS['note']}"})
     now = now or _now()
-    with conn:
+    with write_transaction(conn):
         _require_item(conn, item_id)
         before = _row(conn, "SELECT state, note FROM triage WHERE item_id = ?", [item_id])
         conn.execute("INSERT INTO triage (item_id, state, note, updated_by, updated_at) VALUES (?, ?, ?, ?, ?) "

@@ -11,7 +11,7 @@ from typing import Any, Iterable, Literal
 
 import sqlite_utils
 
-from .db import CONTENT_FIELDS
+from .db import CONTENT_FIELDS, write_transaction
 from .errors import StoreError
 from .validate import validate_item
 
@@ -42,49 +42,30 @@ def content_hash(content: dict[str, Any]) -> str:
     return hashlib.sha256(_canonical(content).encode("utf-8")).hexdigest()
 
 
+_ITEM_COLUMNS = ("id", *CONTENT_FIELDS, "content_hash", "version", "first_seen", "last_seen", "last_changed")
+_INSERT_ITEM = (f"INSERT INTO items ({', '.join(_ITEM_COLUMNS)}) "
+                f"VALUES ({', '.join('?' * len(_ITEM_COLUMNS))})")
+_UPDATE_ITEM = (f"UPDATE items SET {', '.join(f'{c} = ?' for c in CONTENT_FIELDS)}, content_hash = ?, "
+                "version = ?, last_seen = ?, last_changed = ? WHERE id = ?")
+
+
 def upsert_item(db: sqlite_utils.Database, item: Any, now: str | None = None) -> Outcome:
-    """Insert, version-and-update, or touch an item; idempotent. Call inside db.atomic() for batches."""
-    now = now or utc_now()
-    data = validate_item(asdict(item) if is_dataclass(item) else dict(item))
-    content = content_of(data)
-    new_hash = content_hash(content)
-    row = db.execute("SELECT * FROM items WHERE id = ?", [data["id"]]).fetchone()
-    if row is None:
-        db["items"].insert(
-            {"id": data["id"], **content, "content_hash": new_hash, "version": 1,
-             "first_seen": now, "last_seen": now, "last_changed": now}
-        )
-        _write_stages(db, data)
-        _write_links(db, data, now)
-        return "inserted"
-    old = dict(zip([d[0] for d in db.execute("SELECT * FROM items LIMIT 0").description], row))
-    if old["content_hash"] == new_hash:
-        db.execute("UPDATE items SET last_seen = ? WHERE id = ?", [now, data["id"]])
-        return "unchanged"
-    changed = [field for field in CONTENT_FIELDS if old.get(field) != content[field]]
-    db["item_versions"].insert(
-        {"item_id": data["id"], "version": old["version"], "valid_from": old["last_changed"],
-         "valid_to": now, "changed_fields": json.dumps(changed),
-         "data": _canonical({field: old.get(field) for field in CONTENT_FIELDS})}
-    )
-    db["items"].update(
-        data["id"],
-        {**content, "content_hash": new_hash, "version": old["version"] + 1,
-         "last_seen": now, "last_changed": now},
-    )
-    if "stages" in changed:
-        _write_stages(db, data)
-    _write_links(db, data, now)
-    return "updated"
+    """Insert, version-and-update, or touch one item; idempotent."""
+    return next(iter(upsert_items(db, [item], now, batch_size=1).elements()))
 
 
 def upsert_items(db: sqlite_utils.Database, items: Iterable[Any], now: str | None = None,
-                 batch_size: int = BATCH_SIZE) -> Counter:
-    """Upsert many items, committing every `batch_size` so readers and writers are never blocked long."""
+                 batch_size: int = BATCH_SIZE, *, validated: bool = False) -> Counter:
+    """Upsert many items, committing every `batch_size` so readers and writers are never blocked long.
+
+    Each batch is all or nothing. `validated=True` skips validation for items the pipeline checked.
+    """
+    now = now or utc_now()
     counts: Counter = Counter()
-    batch: list[Any] = []
+    batch: list[dict[str, Any]] = []
     for item in items:
-        batch.append(item)
+        data = asdict(item) if is_dataclass(item) else dict(item)
+        batch.append(data if validated else validate_item(data))
         if len(batch) >= batch_size:
             counts.update(_flush(db, batch, now))
             batch = []
@@ -93,41 +74,81 @@ def upsert_items(db: sqlite_utils.Database, items: Iterable[Any], now: str | Non
     return counts
 
 
-def _flush(db: sqlite_utils.Database, batch: list[Any], now: str | None) -> Counter:
+def _flush(db: sqlite_utils.Database, batch: list[dict[str, Any]], now: str) -> Counter:
     try:
-        with db.atomic():
-            return Counter(upsert_item(db, item, now) for item in batch)
+        with write_transaction(db.conn) as conn:
+            return _write_batch(conn, batch, now)
     except sqlite3.Error as exc:
-        raise StoreError(f"could not store a batch of {len(batch)} items: {exc}") from exc
+        raise StoreError(f"could not store a batch of {len(batch)} items "
+                         f"(first {batch[0].get('id')}): {exc}") from exc
 
 
-def _write_stages(db: sqlite_utils.Database, data: dict[str, Any]) -> None:
+def _write_batch(conn: sqlite3.Connection, batch: list[dict[str, Any]], now: str) -> Counter:
+    ids = [data["id"] for data in batch]
+    placeholders = ",".join("?" * len(ids))
+    existing = {row[0]: row[1:] for row in conn.execute(
+        f"SELECT id, content_hash, version, last_changed FROM items WHERE id IN ({placeholders})", ids)}
+    counts: Counter = Counter()
+    touched: list[tuple[str, str]] = []
+    for data in batch:
+        content = content_of(data)
+        new_hash = content_hash(content)
+        old = existing.get(data["id"])
+        if old is None:
+            conn.execute(_INSERT_ITEM, [data["id"], *content.values(), new_hash, 1, now, now, now])
+            _write_stages(conn, data)
+            outcome = "inserted"
+        elif old[0] == new_hash:
+            touched.append((now, data["id"]))
+            counts["unchanged"] += 1
+            continue
+        else:
+            old_hash, old_version, old_changed = old
+            cursor = conn.execute(f"SELECT {', '.join(CONTENT_FIELDS)} FROM items WHERE id = ?", [data["id"]])
+            previous = dict(zip(CONTENT_FIELDS, cursor.fetchone()))
+            changed = [field for field in CONTENT_FIELDS if previous[field] != content[field]]
+            conn.execute(
+                "INSERT INTO item_versions (item_id, version, valid_from, valid_to, changed_fields, data) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                [data["id"], old_version, old_changed, now, json.dumps(changed), _canonical(previous)])
+            conn.execute(_UPDATE_ITEM, [*content.values(), new_hash, old_version + 1, now, now, data["id"]])
+            if "stages" in changed:
+                _write_stages(conn, data)
+            outcome = "updated"
+        # Items later in the same batch with the same id see this write.
+        existing[data["id"]] = (new_hash, (old[1] + 1) if old else 1, now)
+        _write_links(conn, data, now)
+        counts[outcome] += 1
+    if touched:
+        conn.executemany("UPDATE items SET last_seen = ? WHERE id = ?", touched)
+    return counts
+
+
+def _write_stages(conn: sqlite3.Connection, data: dict[str, Any]) -> None:
     stages = data.get("stages") or []
     if not stages and data.get("kind") != "bill":
         return
-    db.execute("DELETE FROM bill_stages WHERE item_id = ?", [data["id"]])
+    conn.execute("DELETE FROM bill_stages WHERE item_id = ?", [data["id"]])
     rows = []
     for stage in stages:
         dates = sorted(stage.get("sitting_dates") or [])
-        rows.append({
-            "bill_stage_id": stage["bill_stage_id"], "item_id": data["id"],
-            "stage_type_id": stage.get("stage_type_id"), "stage": stage["stage"],
-            "house": stage.get("house"), "abbreviation": stage.get("abbreviation"),
-            "session_id": stage.get("session_id"), "sort_order": stage.get("sort_order"),
-            "first_sitting": dates[0] if dates else None, "last_sitting": dates[-1] if dates else None,
-            "sitting_dates": json.dumps(dates),
-        })
-    if rows:
-        db["bill_stages"].upsert_all(rows, pk="bill_stage_id")
+        rows.append((stage["bill_stage_id"], data["id"], stage.get("stage_type_id"), stage["stage"],
+                     stage.get("house"), stage.get("abbreviation"), stage.get("session_id"),
+                     stage.get("sort_order"), dates[0] if dates else None, dates[-1] if dates else None,
+                     json.dumps(dates)))
+    conn.executemany(
+        "INSERT OR REPLACE INTO bill_stages (bill_stage_id, item_id, stage_type_id, stage, house, abbreviation, "
+        "session_id, sort_order, first_sitting, last_sitting, sitting_dates) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        rows)
 
 
-def _write_links(db: sqlite_utils.Database, data: dict[str, Any], now: str) -> None:
-    for link in data.get("links") or []:
-        db.execute(
+def _write_links(conn: sqlite3.Connection, data: dict[str, Any], now: str) -> None:
+    links = data.get("links") or []
+    if links:
+        conn.executemany(
             "INSERT INTO links (from_id, to_id, relation, evidence, method, created) "
             "VALUES (?, ?, ?, ?, 'source', ?) ON CONFLICT (from_id, to_id, relation) DO NOTHING",
-            [data["id"], link["to_id"], link["relation"], link.get("evidence", ""), now],
-        )
+            [(data["id"], link["to_id"], link["relation"], link.get("evidence", ""), now) for link in links])
 
 
 def item_as_of(db: sqlite_utils.Database, item_id: str, when: str) -> dict[str, Any] | None:
@@ -150,15 +171,15 @@ def item_as_of(db: sqlite_utils.Database, item_id: str, when: str) -> dict[str, 
 
 def start_run(db: sqlite_utils.Database, source: str, mode: str = "live", now: str | None = None) -> int:
     """Record a crawl as running; returns the run id."""
-    with db.atomic():
-        return db["runs"].insert({"source": source, "started": now or utc_now(), "status": "running",
-                                  "mode": mode}).last_pk
+    with write_transaction(db.conn) as conn:
+        return conn.execute("INSERT INTO runs (source, started, status, mode) VALUES (?, ?, 'running', ?)",
+                            [source, now or utc_now(), mode]).lastrowid
 
 
 def close_interrupted_runs(db: sqlite_utils.Database, source: str, now: str | None = None) -> int:
     """Mark a source's runs still 'running' as failed: their process died without recording a result."""
-    with db.atomic():
-        cursor = db.execute(
+    with write_transaction(db.conn) as conn:
+        cursor = conn.execute(
             "UPDATE runs SET status = 'failed', finished = ?, error_message = 'interrupted: the crawl process "
             "ended without recording a result' WHERE source = ? AND status = 'running'", [now or utc_now(), source])
     return cursor.rowcount
@@ -167,8 +188,10 @@ def close_interrupted_runs(db: sqlite_utils.Database, source: str, now: str | No
 def finish_run(db: sqlite_utils.Database, run_id: int, status: str, now: str | None = None,
                **fields: Any) -> None:
     """Record how a crawl ended: status ok / partial / failed, counts and the error message."""
-    with db.atomic():
-        db["runs"].update(run_id, {"status": status, "finished": now or utc_now(), **fields})
+    values = {"status": status, "finished": now or utc_now(), **fields}
+    with write_transaction(db.conn) as conn:
+        conn.execute(f"UPDATE runs SET {', '.join(f'{key} = ?' for key in values)} WHERE id = ?",
+                     [*values.values(), run_id])
 
 
 def last_good_watermark(db: sqlite_utils.Database, source: str) -> str | None:

@@ -9,6 +9,7 @@ import sqlite_utils
 
 from .classify import classify
 from .priorities import Ruleset, load_ruleset
+from .db import write_transaction
 from .register import refresh_relevance
 from .store import utc_now
 
@@ -26,7 +27,7 @@ class TaggingResult:
 
 def sync_priorities(db: sqlite_utils.Database, ruleset: Ruleset) -> None:
     """Load the priorities file into the `priorities` table (data for queries and the dossier)."""
-    with db.atomic():
+    with write_transaction(db.conn):
         for priority in ruleset.priorities:
             db["priorities"].upsert({"id": priority.id, "name": priority.name, "grouping": priority.group,
                                      "description": priority.description,
@@ -46,7 +47,7 @@ def classify_stored(db: sqlite_utils.Database, *, everything: bool = False, rule
     rows = list(db.execute(sql, {"version": ruleset.version + "|" + _classifier_version()}).fetchall())
     result = TaggingResult()
     for start in range(0, len(rows), BATCH):
-        with db.atomic():
+        with write_transaction(db.conn):
             for row in rows[start:start + BATCH]:
                 item = dict(zip(("id", "title", "summary", "body_text", "organisation", "kind", "content_hash"), row))
                 _apply(db, item, classify(item, ruleset), ruleset, now, result)
