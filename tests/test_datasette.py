@@ -302,3 +302,13 @@ async def test_dossier_urls_in_every_encoding(ds, path):
     response = await ds.client.get(path, cookies=cookies_for(ds, "reader"), follow_redirects=True)
     assert response.status_code == 200
     assert "Economic Crime and Corporate Transparency Act 2023" in response.text
+
+
+async def test_search_skips_default_facets_but_facets_on_request(ds):
+    plain = (await get(ds, "/tracker/items.json?_search=fraud", "reader")).json()
+    assert plain["facet_results"] == {}
+    assert {r[0] for r in plain["rows"]} >= {"govuk:hostile"}
+    asked = (await get(ds, "/tracker/items.json?_search=fraud&_facet=kind", "reader")).json()
+    assert "kind" in asked["facet_results"]
+    browse = (await get(ds, "/tracker/items.json", "reader")).json()
+    assert {"source", "kind", "status"} <= set(browse["facet_results"])

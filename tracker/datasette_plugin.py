@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 import json
-from urllib.parse import quote, unquote
+import re
+from urllib.parse import parse_qs, quote, unquote
 
 from datasette import hookimpl
 from datasette.utils import tilde_decode, tilde_encode
@@ -177,11 +178,30 @@ def extra_template_vars(template, datasette, request):
     return inner
 
 
+SEARCH_PATH = re.compile(r"^/[^/]+/items(\.json|\.csv)?$")
+
+
+def _search_without_default_facets(scope):
+    """A full-text search of items skips the configured facets unless facets are asked for.
+
+    Counting five facets over tens of thousands of matches made search pages 8x slower than a plain
+    table page on a 200k-item archive; any facet is still one click away (column menu or `_facet=`).
+    """
+    if scope.get("type") != "http" or not SEARCH_PATH.match(scope.get("path", "")):
+        return scope
+    query = scope.get("query_string", b"").decode("latin-1")
+    params = parse_qs(query, keep_blank_values=True)
+    if not any(key.startswith("_search") for key in params) or "_facet" in params or "_nofacet" in params:
+        return scope
+    return {**scope, "query_string": (query + "&_nofacet=1").encode("latin-1")}
+
+
 @hookimpl
 def asgi_wrapper():
-    """Tell crawlers not to index any page, whatever robots.txt they read."""
+    """Tell crawlers not to index any page, whatever robots.txt they read; keep searches fast."""
     def wrap(app):
         async def add_header(scope, receive, send):
+            scope = _search_without_default_facets(scope)
             async def wrapped_send(event):
                 if event["type"] == "http.response.start":
                     headers = list(event.get("headers") or [])

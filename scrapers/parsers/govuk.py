@@ -286,7 +286,7 @@ def _text(value: Any) -> str | None:
         return None
     text = str(value)
     if _LOOKS_LIKE_HTML.search(text):
-        text = BeautifulSoup(text, "html.parser").get_text(" ")
+        text = BeautifulSoup(text, "lxml").get_text(" ")
     text = " ".join(text.split())
     return text or None
 
@@ -324,7 +324,7 @@ def _attachments(everything: dict, ids: list, details: dict, legacy: str, doc: s
             raise ParseError(f"{SOURCE}: {doc}: field 'details.attachments[{attachment_id}].url' missing")
         out.append({"title": _text(attachment.get("title")), "url": _absolute(attachment["url"])})
     for block in _list(details, legacy, doc):
-        soup = BeautifulSoup(str(block), "html.parser")
+        soup = BeautifulSoup(str(block), "lxml")
         link = soup.select_one("h2.title a[href]") or soup.select_one("a[href]")
         if link is not None:
             out.append({"title": _text(link.get_text(" ")), "url": _absolute(link["href"])})

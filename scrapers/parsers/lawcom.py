@@ -150,7 +150,7 @@ def _rendered_text(value: Any) -> str:
     """Plain text of a `{"rendered": html}` field (entities decoded)."""
     if not isinstance(value, dict) or not isinstance(value.get("rendered"), str):
         return ""
-    return _clean(BeautifulSoup(value["rendered"], "html.parser").get_text(" "))
+    return _clean(BeautifulSoup(value["rendered"], "lxml").get_text(" "))
 
 
 def _project_links(content: Any, base: str) -> list[str]:
@@ -158,7 +158,7 @@ def _project_links(content: Any, base: str) -> list[str]:
     if not isinstance(content, dict) or not isinstance(content.get("rendered"), str):
         return []
     found: list[str] = []
-    for anchor in BeautifulSoup(content["rendered"], "html.parser").find_all("a", href=True):
+    for anchor in BeautifulSoup(content["rendered"], "lxml").find_all("a", href=True):
         href = urljoin(base, anchor["href"])
         host = urlparse(href).hostname or ""
         if host.endswith("lawcom.gov.uk") and project_slug(href) and href not in found:
@@ -184,7 +184,7 @@ def parse_project_page(html: bytes, url: str) -> TrackedItem:
     if slug is None:
         raise ParseError(f"{SOURCE}: {url}: not a /project/<slug>/ URL")
     where = f"{SOURCE}: project {slug}"
-    soup = BeautifulSoup(html, "html.parser")
+    soup = BeautifulSoup(html, "lxml")
     h1 = soup.find("h1")
     title = _clean(h1.get_text(" ")) if h1 else ""
     if not title:

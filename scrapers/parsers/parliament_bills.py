@@ -83,7 +83,7 @@ def parse_bill_list(payload: Any, url: str) -> tuple[list[BillSummary], int]:
 def _text(html: str | None) -> str:
     if not html:
         return ""
-    return " ".join(BeautifulSoup(html, "html.parser").get_text(" ").split())
+    return " ".join(BeautifulSoup(html, "lxml").get_text(" ").split())
 
 
 def parse_stages(payload: Any, bill_id: int) -> list[BillStage]:

@@ -135,7 +135,7 @@ def parse_consultation_page(html: bytes, url: str) -> TrackedItem:
     if not slug:
         raise ParseError(f"{SOURCE}: {url}: URL has no slug")
     where = f"{SOURCE}: consultation {slug}"
-    soup = BeautifulSoup(html, "html.parser")
+    soup = BeautifulSoup(html, "lxml")
     for tag in soup.find_all(["script", "style", "nav", "header", "footer", "noscript"]):
         if tag.find("h1") is None:  # page chrome; keep any wrapper that holds the title
             tag.decompose()
@@ -216,7 +216,7 @@ def _iso_date(value: str, where: str, name: str) -> str:
 
 
 def _html_text(value: str) -> str:
-    return BeautifulSoup(value, "html.parser").get_text(" ") if "<" in value or "&" in value else value
+    return BeautifulSoup(value, "lxml").get_text(" ") if "<" in value or "&" in value else value
 
 
 def _lines(text: str) -> list[str]:
