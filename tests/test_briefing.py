@@ -11,7 +11,7 @@ from tracker import weeks
 from tracker.briefing import (Briefing, BriefingError, Deadline, ItemRef, Move, NewItem, Overdue, Response,
                               ResponseEntry, SourceProblem, ThemeGroup, build_briefing, datasette_links,
                               first_sentence)
-from tracker.store import finish_run, start_run, upsert_item
+from tracker.store import finish_run, start_run, upsert_item, upsert_items
 
 UTC = timezone.utc
 WEEK = "2026-W48"  # Monday 23 Nov 2026; 07:30 London is 07:30 UTC (GMT)
@@ -310,3 +310,56 @@ def test_first_sentence():
     assert first_sentence("The Act (Commencement No. 9) Regulations, e.g. Part 3. More.") == \
         "The Act (Commencement No. 9) Regulations, e.g. Part 3."
     assert first_sentence("Line\nbreak\x00 and <b>tags</b>.") == "Line break and <b>tags</b>."
+
+
+def _traced_briefing(database, week: str = WEEK) -> tuple[Briefing, int]:
+    """The briefing, and how many SQL statements building it ran."""
+    count = [0]
+    database.conn.set_trace_callback(lambda _: count.__setitem__(0, count[0] + 1))
+    try:
+        return build_briefing(database, week, None, BASE), count[0]
+    finally:
+        database.conn.set_trace_callback(None)
+
+
+def test_briefing_reads_the_week_not_the_archive(briefing_db):
+    """3,000 archived items first seen long before the window (a third relevant and long overdue, some
+    reviewed) change the overdue figures but not one SQL statement: the briefing reads the week's
+    candidates by index and counts settled overdue consultations in SQL, never each archived item."""
+    quiet, quiet_statements = _traced_briefing(briefing_db)
+    old, relevant = [], {}
+    for n in range(3000):
+        closes = f"2025-{1 + n % 12:02d}-{1 + n % 28:02d}" + ("T12:00:00+01:00" if n % 5 == 0 else "")
+        status = "outcome" if n % 4 == 0 else "closed" if n % 4 == 1 else "open"
+        old.append(consultation(f"old-{n}", f"Old consultation {n}", closes, status=status))
+        if n % 3 == 0:
+            relevant[f"govuk:old-{n}"] = (closes, status, f"Old consultation {n}")
+    upsert_items(briefing_db, old, now="2025-01-02T09:00:00+00:00")
+    briefing_db["classifications"].insert_all([{
+        "item_id": item.id, "relevant": int(item.id in relevant), "score": 0.9,
+        "themes": json.dumps([{"theme": "fraud", "score": 0.9, "evidence": []}] if item.id in relevant else []),
+        "evidence": "[]", "method": "test", "version": "test", "content_hash": "x", "classified_at": at(1),
+    } for item in old])
+    # A reviewer rejected the only theme of one relevant item, and confirmed an unclassified one.
+    review = {"score": 0.9, "evidence": "[]", "method": "t", "version": "t", "reviewed_at": at(2, month=1),
+              "created": at(2, month=1), "updated": at(2, month=1)}
+    briefing_db["item_priorities"].insert_all([
+        {**review, "item_id": "govuk:old-6", "priority_id": "fraud", "review_state": "rejected"},
+        {**review, "item_id": "govuk:old-7", "priority_id": "fraud", "review_state": "confirmed"},
+    ])
+    del relevant["govuk:old-6"]
+    relevant["govuk:old-7"] = (old[7].closes, old[7].status, old[7].title)
+
+    archive, archive_statements = _traced_briefing(briefing_db)
+    assert archive_statements == quiet_statements
+    assert (archive.closing, archive.new, archive.moved, archive.submitted, archive.due) == (
+        quiet.closing, quiet.new, quiet.moved, quiet.submitted, quiet.due)
+    expected = sorted(
+        [(weeks.parse_instant(closes, end_of_day=True), title, item_id)
+         for item_id, (closes, status, title) in relevant.items() if status != "outcome"]
+        + [(weeks.parse_instant("2026-07-01", end_of_day=True), "Failure to prevent offences",
+            "govuk:failure-to-prevent")],
+        key=lambda e: (-e[0].timestamp(), e[1], e[2]))
+    assert [o.item.id for o in archive.overdue] == [item_id for _, _, item_id in expected[:20]]
+    assert archive.overdue_more == len(expected) - 20
+    assert archive.overdue[0] == quiet.overdue[0]

@@ -2,8 +2,13 @@
 
 The briefing for ISO week W is taken as of Monday of W, 07:30 Europe/London (`weeks.briefing_as_of`),
 and covers the 7 days before that instant: [as_of - 7 days, as_of). Everything is read as it was at
-`as_of`: items through their version history (`store.item_as_of`), responses, runs, reviews and links
-only from rows that existed then. So regenerating a past week gives the same `content_hash`.
+`as_of`: items through their version history (as `store.item_as_of` reads them), responses, runs, reviews
+and links only from rows that existed then. So regenerating a past week gives the same `content_hash`.
+
+Cost follows the week, not the archive: candidate ids come from indexed ranges first (first seen in
+the window, versions ending in it, changed after as_of, closing soon, near the overdue threshold, reviewed),
+and only those items' relevance and state are read (`briefing_reads`). Older overdue consultations, which
+SQL can decide alone, are counted in SQL and only the newest are read.
 
 Known limit: `classifications` holds only each item's latest decision (no history), so a past week
 changes if an item's relevance or themes were later reclassified differently.
@@ -13,15 +18,15 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from typing import Any, Iterable
 from urllib.parse import quote
 
 import sqlite_utils
 
+from . import briefing_reads as reads
 from .errors import TrackerError
-from .store import item_as_of
 from .weeks import (briefing_as_of, day_label, latest_briefing_week, local_date, parse_instant,
                     require_aware, utc_iso, week_monday, week_of)
 
@@ -254,21 +259,38 @@ def _evidence_phrases(entries: Any) -> list[str]:
     return [clean(p, 80) for p in phrases if clean(p)]
 
 
-def _relevance(db: sqlite_utils.Database, as_of: datetime) -> dict[str, list[tuple[str, list[str]]]]:
-    """Relevant item id -> [(theme id, evidence phrases)], strongest first; reviews only up to as_of."""
+def _relevance(db: sqlite_utils.Database, as_of: datetime,
+               ids: Iterable[str] | None = None) -> dict[str, list[tuple[str, list[str]]]]:
+    """Relevant item id -> [(theme id, evidence phrases)], strongest first; reviews only up to as_of.
+
+    Only of `ids` when given (the briefing's candidates), else of every item.
+    """
+    return {item_id: [(theme, _evidence_phrases(raw)) for theme, raw in themes]
+            for item_id, themes in _relevance_raw(db, as_of, ids).items()}
+
+
+def _relevance_raw(db: sqlite_utils.Database, as_of: datetime,
+                   ids: Iterable[str] | None = None) -> dict[str, list[tuple[str, Any]]]:
+    """As `_relevance`, with each theme's stored evidence not yet turned into phrases."""
+    if ids is None:
+        review_rows = db.query("SELECT item_id, priority_id, score, evidence, review_state, reviewed_at, updated "
+                               "FROM item_priorities WHERE review_state IN ('confirmed', 'rejected')")
+        class_rows = db.query("SELECT item_id, relevant, themes FROM classifications")
+    else:
+        ids = set(ids)
+        review_rows, class_rows = reads.review_rows(db, ids), reads.classification_rows(db, ids)
     reviews: dict[str, dict[str, dict[str, Any]]] = {}
-    for row in db.query("SELECT item_id, priority_id, score, evidence, review_state, reviewed_at, updated "
-                        "FROM item_priorities WHERE review_state IN ('confirmed', 'rejected')"):
+    for row in review_rows:
         if _at_or_before(row["reviewed_at"] or row["updated"], as_of):
             reviews.setdefault(row["item_id"], {})[row["priority_id"]] = row
-    classified = {row["item_id"]: row for row in db.query("SELECT item_id, relevant, themes FROM classifications")}
+    classified = {row["item_id"]: row for row in class_rows}
     relevant: dict[str, list[tuple[str, list[str]]]] = {}
     for item_id in sorted(set(reviews) | set(classified)):
         tags = reviews.get(item_id, {})
         confirmed = sorted((r for r in tags.values() if r["review_state"] == "confirmed"),
                            key=lambda r: (-(r["score"] or 0), r["priority_id"]))
         rejected = {p for p, r in tags.items() if r["review_state"] == "rejected"}
-        themes = [(r["priority_id"], _evidence_phrases(r["evidence"])) for r in confirmed]
+        themes = [(r["priority_id"], r["evidence"]) for r in confirmed]
         row = classified.get(item_id)
         if row is not None and row["relevant"]:
             matches = [t for t in _json(row["themes"], []) if isinstance(t, dict) and t.get("theme")]
@@ -277,7 +299,7 @@ def _relevance(db: sqlite_utils.Database, as_of: datetime) -> dict[str, list[tup
             if matches and not kept and not confirmed:
                 continue  # every theme the classifier gave was rejected by a reviewer
             seen = {theme for theme, _ in themes}
-            themes += [(t["theme"], _evidence_phrases(t.get("evidence"))) for t in kept if t["theme"] not in seen]
+            themes += [(t["theme"], t.get("evidence")) for t in kept if t["theme"] not in seen]
         elif not confirmed:
             continue
         relevant[item_id] = themes
@@ -355,18 +377,29 @@ def _source_health(db: sqlite_utils.Database, as_of: datetime) -> tuple[int, lis
 # --- building ----------------------------------------------------------------------------------
 
 class _Reader:
-    """Items as of as_of, cached, turned into ItemRefs."""
+    """Items as of as_of (only the columns the briefing shows), cached, turned into ItemRefs."""
 
     def __init__(self, db: sqlite_utils.Database, as_of_iso: str, datasette_url: str):
         self.db, self.as_of_iso, self.base = db, as_of_iso, datasette_url
         self._cache: dict[str, dict[str, Any] | None] = {}
+        self.first_seen: dict[str, str] = {}
+
+    def prefetch(self, ids: Iterable[str]) -> None:
+        """Read the states of many ids in a couple of statements."""
+        wanted = {i for i in ids if i not in self._cache}
+        if not wanted:
+            return
+        found = reads.read_items(self.db, wanted, self.as_of_iso)
+        for item_id in wanted:
+            seen, state = found.get(item_id, (None, None))
+            self._cache[item_id] = state
+            if seen is not None:
+                self.first_seen[item_id] = seen
 
     def state(self, item_id: str, when: str | None = None) -> dict[str, Any] | None:
-        key = when or self.as_of_iso
         if when is not None:
-            return item_as_of(self.db, item_id, key)
-        if item_id not in self._cache:
-            self._cache[item_id] = item_as_of(self.db, item_id, key)
+            return reads.read_items(self.db, [item_id], when).get(item_id, (None, None))[1]
+        self.prefetch([item_id])
         return self._cache[item_id]
 
     def ref(self, item_id: str, state: dict[str, Any] | None = None) -> ItemRef:
@@ -376,12 +409,6 @@ class _Reader:
                        source=clean(state.get("source")), kind=clean(state.get("kind")),
                        organisation=clean(state.get("organisation"), 200), url=clean(state.get("url")),
                        datasette_url=row_url, dossier_url=dossier_url)
-
-
-def _first_seen(db: sqlite_utils.Database, ids: Iterable[str]) -> dict[str, datetime]:
-    wanted = set(ids)
-    return {row["id"]: parse_instant(row["first_seen"]) for row in db.query("SELECT id, first_seen FROM items")
-            if row["id"] in wanted}
 
 
 def _moves(reader: _Reader, version: dict[str, Any], kind_now: str) -> list[Move]:
@@ -414,17 +441,39 @@ def _moves(reader: _Reader, version: dict[str, Any], kind_now: str) -> list[Move
 
 @dataclass
 class _Week:
-    """What every section reads: the window, relevant items as of as_of, responses, theme names."""
+    """What every section reads: the window, relevant items as of as_of, responses, theme names.
+
+    `relevance`, `first_seen` and `states` hold the items loaded so far (`load`): the week's candidates,
+    not the archive. Loading an id gives exactly what reading every item would have given for it.
+    """
 
     db: sqlite_utils.Database
     as_of: datetime
     start: datetime
     reader: _Reader
-    relevance: dict[str, list[tuple[str, list[str]]]]
     names: dict[str, str]
     responses: dict[str, list[dict[str, Any]]]
-    first_seen: dict[str, datetime]
-    states: dict[str, dict[str, Any]]
+    relevance: dict[str, list[tuple[str, Any]]] = field(default_factory=dict)  # evidence as stored
+    first_seen: dict[str, datetime] = field(default_factory=dict)
+    states: dict[str, dict[str, Any]] = field(default_factory=dict)
+    loaded: set[str] = field(default_factory=set)
+    versions: list[dict[str, Any]] = field(default_factory=list)
+
+    def load(self, ids: Iterable[str]) -> None:
+        """Relevance, first_seen and state as of as_of of ids not loaded yet (a few statements)."""
+        new = set(ids) - self.loaded
+        if not new:
+            return
+        self.loaded |= new
+        relevance = _relevance_raw(self.db, self.as_of, new)
+        self.relevance.update(relevance)
+        self.reader.prefetch(relevance)
+        for item_id in sorted(relevance):
+            seen = parse_instant(self.reader.first_seen[item_id]) if item_id in self.reader.first_seen else None
+            if seen and seen <= self.as_of:
+                self.first_seen[item_id] = seen
+                if (state := self.reader.state(item_id)) is not None:
+                    self.states[item_id] = state
 
     def themes(self, item_id: str) -> tuple[str, ...]:
         return tuple(self.names.get(t, t.replace("_", " ").capitalize()) for t, _ in self.relevance[item_id])
@@ -437,9 +486,22 @@ class _Week:
         return [utc_iso(self.start - timedelta(days=1)), utc_iso(self.as_of + timedelta(days=1))]
 
 
-def _action_needed(w: _Week) -> tuple[list[Deadline], list[Overdue]]:
+def _action_needed(w: _Week, candidates: set[str]) -> tuple[list[Deadline], list[Overdue], int]:
+    """(closing soon, the newest overdue, how many overdue in all).
+
+    Every item that can be closing soon is a candidate; overdue ones are the candidates' plus those
+    SQL decides alone (`reads.settled_overdue`), counted there and read only if among the newest.
+    """
+    threshold_day = local_date(w.as_of - RESPONSE_EXPECTED_AFTER)
+    settled, newest = reads.settled_overdue(
+        w.db, kinds=GOVERNMENT_RESPONSE_KINDS, finished=FINISHED_STATUSES,
+        closed_before=(threshold_day - timedelta(days=3)).isoformat(), exclude=candidates, newest=MAX_OVERDUE)
+    w.load(newest)
     closing, overdue = [], []
-    for item_id, state in w.states.items():
+    for item_id in sorted(candidates | newest):
+        state = w.states.get(item_id)
+        if state is None:
+            continue
         closes = parse_instant(state.get("closes"), end_of_day=True)
         status = state.get("status")
         if closes is None or state.get("kind") not in CONSULTATION_KINDS or status in FINISHED_STATUSES:
@@ -455,7 +517,8 @@ def _action_needed(w: _Week) -> tuple[list[Deadline], list[Overdue]]:
                                             day_label(closes + RESPONSE_EXPECTED_AFTER), w.themes(item_id))))
     closing.sort(key=lambda d: (d.response is not None, d.days_left, d.item.title, d.item.id))
     overdue.sort(key=lambda pair: (-pair[0].timestamp(), pair[1].item.title, pair[1].item.id))
-    return closing, [o for _, o in overdue]
+    total = settled + sum(1 for _, o in overdue if o.item.id not in newest)
+    return closing, [o for _, o in overdue], total
 
 
 def _new_this_week(w: _Week) -> tuple[ThemeGroup, ...]:
@@ -465,7 +528,8 @@ def _new_this_week(w: _Week) -> tuple[ThemeGroup, ...]:
         if state is None or not w.in_window(seen) or state.get("kind") == "commencement_order":
             continue  # commencement orders are reported under 'Moved', with their Act
         themes = w.themes(item_id)
-        evidence = list(dict.fromkeys(p for _, phrases in w.relevance[item_id] for p in phrases))[:MAX_EVIDENCE]
+        evidence = list(dict.fromkeys(p for _, raw in w.relevance[item_id]
+                                      for p in _evidence_phrases(raw)))[:MAX_EVIDENCE]
         new_item = NewItem(w.reader.ref(item_id, state), day_label(seen),
                            first_sentence(state.get("summary") or state.get("body_text")), themes,
                            tuple(evidence), tuple(_response(r) for r in w.responses.get(item_id, [])))
@@ -479,13 +543,15 @@ def _new_this_week(w: _Week) -> tuple[ThemeGroup, ...]:
 
 def _moved_this_week(w: _Week) -> tuple[Move, ...]:
     moved: list[tuple[datetime, Move]] = []
-    for version in w.db.query("SELECT * FROM item_versions WHERE valid_to >= ? AND valid_to < ? ORDER BY id",
-                              w.near_window()):
+    for version in w.versions:
         when = parse_instant(version["valid_to"])
         if version["item_id"] in w.states and w.in_window(when):
             moved += [(when, m) for m in _moves(w.reader, version, w.states[version["item_id"]].get("kind", ""))]
-    for row in w.db.query("SELECT id, first_seen FROM items WHERE kind = 'commencement_order' "
-                          "AND first_seen >= ? AND first_seen < ?", w.near_window()):
+    # Unary + keeps SQLite on the first_seen range rather than every commencement order.
+    orders = list(w.db.query("SELECT id, first_seen FROM items WHERE +kind = 'commencement_order' "
+                             "AND first_seen >= ? AND first_seen < ?", w.near_window()))
+    w.reader.prefetch(row["id"] for row in orders)
+    for row in orders:
         seen = parse_instant(row["first_seen"])
         state = w.reader.state(row["id"])
         if state is None or not w.in_window(seen):
@@ -495,6 +561,7 @@ def _moved_this_week(w: _Week) -> tuple[Move, ...]:
             "AND relation = 'commences' ORDER BY to_id", [row["id"]])
             if _at_or_before(link["created"], w.as_of)
             and not (link["review_state"] == "rejected" and _at_or_before(link["reviewed_at"], w.as_of))]
+        w.load(acts)
         relevant_acts = [a for a in acts if a in w.states]
         if not relevant_acts and row["id"] not in w.relevance:
             continue
@@ -510,6 +577,7 @@ def _response_deadlines(w: _Week) -> tuple[list[ResponseEntry], list[ResponseEnt
     """(submitted in the window, due within 14 days), by London calendar date."""
     start_day, as_of_day = local_date(w.start), local_date(w.as_of)
     submitted, due = [], []
+    w.reader.prefetch(w.responses)
     for item_id in sorted(w.responses):
         for row in w.responses[item_id]:
             day = _date(row.get("submitted_on"))
@@ -541,18 +609,31 @@ def build_briefing(db: sqlite_utils.Database, week: str | None = None, as_of: da
     if base and not base.startswith(("https://", "http://")):
         raise BriefingError(f"datasette_url {datasette_url!r} is not an http(s) URL")
     reader = _Reader(db, utc_iso(as_of), base)
-    relevance = _relevance(db, as_of)
-    first_seen = {i: s for i, s in _first_seen(db, relevance).items() if s and s <= as_of}
-    w = _Week(db=db, as_of=as_of, start=as_of - WINDOW, reader=reader, relevance=relevance,
-              names=_theme_names(db), responses=_responses(db, as_of), first_seen=first_seen,
-              states={i: s for i in sorted(first_seen) if (s := reader.state(i)) is not None})
-    closing, overdue = _action_needed(w)
+    w = _Week(db=db, as_of=as_of, start=as_of - WINDOW, reader=reader, names=_theme_names(db),
+              responses=_responses(db, as_of))
+    lo, hi = w.near_window()
+    w.versions = reads.versions_between(db, lo, hi)
+    threshold_day = local_date(as_of - RESPONSE_EXPECTED_AFTER)
+    candidates = (
+        reads.first_seen_from(db, lo)  # new this week (and commencement orders), or seen after as_of
+        | {v["item_id"] for v in w.versions}  # moved this week
+        | reads.changed_after(db, reader.as_of_iso)  # state as of as_of is in item_versions
+        | reads.closing_between(db, CONSULTATION_KINDS, (local_date(as_of) - timedelta(days=2)).isoformat(),
+                                (local_date(as_of + CLOSING_HORIZON) + timedelta(days=3)).isoformat())
+        # overdue, where the closes string alone cannot tell, or reviewers changed relevance
+        | reads.closing_between(db, GOVERNMENT_RESPONSE_KINDS, (threshold_day - timedelta(days=3)).isoformat(),
+                                (threshold_day + timedelta(days=3)).isoformat())
+        | reads.reviewed_closed_before(db, GOVERNMENT_RESPONSE_KINDS,
+                                       (threshold_day + timedelta(days=3)).isoformat())
+    )
+    w.load(candidates)
+    closing, overdue, overdue_total = _action_needed(w, candidates)
     submitted, due = _response_deadlines(w)
     sources_checked, health = _source_health(db, as_of)
     return Briefing(
         week=week, week_commencing=day_label(week_monday(week)), as_of=utc_iso(as_of),
         window_start=utc_iso(w.start), datasette_url=base, sources_checked=sources_checked, health=tuple(health),
-        closing=tuple(closing), overdue=tuple(overdue[:MAX_OVERDUE]), overdue_more=max(0, len(overdue) - MAX_OVERDUE),
+        closing=tuple(closing), overdue=tuple(overdue[:MAX_OVERDUE]), overdue_more=max(0, overdue_total - MAX_OVERDUE),
         new=_new_this_week(w), moved=_moved_this_week(w), submitted=tuple(submitted), due=tuple(due),
     )
 

@@ -41,18 +41,29 @@ def classify_stored(db: sqlite_utils.Database, *, everything: bool = False, rule
     now = now or utc_now()
     sync_priorities(db, ruleset)
     where = "" if everything else (
-        "WHERE c.item_id IS NULL OR c.content_hash != i.content_hash OR c.version != :version")
+        "AND (c.item_id IS NULL OR c.content_hash != i.content_hash OR c.version != :version)")
+    # One page of BATCH rows at a time, by id: memory stays one page whatever the archive's size.
     sql = (f"SELECT i.id, i.title, i.summary, i.body_text, i.organisation, i.kind, i.content_hash "
-           f"FROM items i LEFT JOIN classifications c ON c.item_id = i.id {where} ORDER BY i.id")
-    rows = list(db.execute(sql, {"version": ruleset.version + "|" + _classifier_version()}).fetchall())
+           f"FROM items i LEFT JOIN classifications c ON c.item_id = i.id WHERE {{after}} {where} "
+           f"ORDER BY i.id LIMIT {BATCH}")
+    first, following = sql.format(after="1"), sql.format(after="i.id > :after")
+    params = {"version": ruleset.version + "|" + _classifier_version()}
     result = TaggingResult()
-    for start in range(0, len(rows), BATCH):
+    done = 0
+    while True:
+        rows = db.execute(following if "after" in params else first, params).fetchall()
+        if not rows:
+            break
         with write_transaction(db.conn):
-            for row in rows[start:start + BATCH]:
+            for row in rows:
                 item = dict(zip(("id", "title", "summary", "body_text", "organisation", "kind", "content_hash"), row))
                 _apply(db, item, classify(item, ruleset), ruleset, now, result)
+        done += len(rows)
         if progress:
-            progress(min(start + BATCH, len(rows)))
+            progress(done)
+        if len(rows) < BATCH:
+            break
+        params["after"] = rows[-1][0]
     return result
 
 

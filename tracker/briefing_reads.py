@@ -1,0 +1,169 @@
+"""Bounded reads for the weekly briefing: candidate ids through indexes, then only those rows and columns.
+
+The briefing's cost must follow the week, not the archive. Every query here is either a range over an
+indexed column bounded by the week (first_seen, valid_to, closes, last_changed > as_of), a lookup of
+given ids (passed as one JSON array, read with json_each, so any number fits in one statement), or an
+aggregate that SQLite answers without handing archive rows to Python.
+
+Stored instants are ISO 8601 strings. String ranges here are a day or more wider than the instants they
+stand for; the caller decides with parsed datetimes, as before.
+"""
+from __future__ import annotations
+
+import json
+from typing import Any, Iterable
+
+import sqlite_utils
+
+#: What the briefing reads of an item: never body_text unless the summary is empty (it is the fallback).
+STATE_COLUMNS = ("id, source, kind, title, summary, url, organisation, status, closes, first_seen, "
+                 "last_changed, version, CASE WHEN summary IS NULL OR summary = '' THEN body_text END AS body_text")
+_IDS = "(SELECT value FROM json_each(?))"
+#: A stored date or datetime in the dashed ISO form, whose string order follows its date.
+_ISO_DATE_GLOB = "[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]*"
+
+
+def id_list(ids: Iterable[str]) -> str:
+    """Ids as one JSON array parameter (for `IN (SELECT value FROM json_each(?))`)."""
+    return json.dumps(sorted(set(ids)))
+
+
+def _in(values: Iterable[str]) -> str:
+    return "(" + ", ".join("'" + v.replace("'", "''") + "'" for v in values) + ")"
+
+
+# --- candidate ids ------------------------------------------------------------------------------
+
+def first_seen_from(db: sqlite_utils.Database, lo: str) -> set[str]:
+    """Items first seen at or after lo (string bound): this week's, and any seen after as_of."""
+    return {row[0] for row in db.execute("SELECT id FROM items WHERE first_seen >= ?", [lo])}
+
+
+def changed_after(db: sqlite_utils.Database, when: str) -> set[str]:
+    """Items whose current row is not their state at `when` (the exact test store.item_as_of makes)."""
+    return {row[0] for row in db.execute("SELECT id FROM items WHERE last_changed > ?", [when])}
+
+
+def versions_between(db: sqlite_utils.Database, lo: str, hi: str) -> list[dict[str, Any]]:
+    """Stored versions that ended in [lo, hi), oldest first."""
+    return list(db.query("SELECT * FROM item_versions WHERE valid_to >= ? AND valid_to < ? ORDER BY id", [lo, hi]))
+
+
+def closing_between(db: sqlite_utils.Database, kinds: Iterable[str], lo: str, hi: str) -> set[str]:
+    """Items of `kinds` whose current closes is in [lo, hi) (string bounds) that can be relevant at all:
+    classified relevant, or with a confirmed tag (relevance as of any instant needs one of the two)."""
+    # Unary + keeps SQLite on the closes range rather than every item of the kinds.
+    return {row[0] for row in db.execute(
+        f"SELECT id FROM items i WHERE +kind IN {_in(kinds)} AND closes >= ? AND closes < ? "
+        f"AND (EXISTS (SELECT 1 FROM classifications c WHERE c.item_id = i.id AND c.relevant != 0) "
+        f"OR EXISTS (SELECT 1 FROM item_priorities p WHERE p.item_id = i.id AND p.review_state = 'confirmed'))",
+        [lo, hi])}
+
+
+def reviewed_closed_before(db: sqlite_utils.Database, kinds: Iterable[str], hi: str) -> set[str]:
+    """Items of `kinds` closing before `hi` (string) with a confirmed or rejected tag.
+
+    Reads item_priorities through its (priority_id, review_state) index: the distinct priority ids are
+    found by skipping along the index, then each (priority, state) range is read.
+    """
+    return {row[0] for row in db.execute(
+        f"""
+        WITH RECURSIVE pid(id) AS (
+            SELECT (SELECT min(priority_id) FROM item_priorities)
+            UNION ALL
+            SELECT (SELECT min(priority_id) FROM item_priorities WHERE priority_id > pid.id)
+            FROM pid WHERE pid.id IS NOT NULL
+        )
+        SELECT DISTINCT p.item_id FROM item_priorities p CROSS JOIN items i ON i.id = p.item_id
+        WHERE p.priority_id IN (SELECT id FROM pid WHERE id IS NOT NULL)
+          AND p.review_state IN ('confirmed', 'rejected')
+          AND i.kind IN {_in(kinds)} AND i.closes < ?""", [hi])}
+
+
+def settled_overdue(db: sqlite_utils.Database, *, kinds: Iterable[str], finished: Iterable[str], closed_before: str,
+                    exclude: Iterable[str], newest: int) -> tuple[int, set[str]]:
+    """(count, ids of at least the `newest` latest-closing) of the overdue items SQL can decide alone.
+
+    These are items of `kinds`, not finished, closing (dashed ISO form) before the date `closed_before`,
+    classified relevant with no confirmed or rejected tag (so relevant as of any instant), and not in
+    `exclude`. The caller excludes every item it decides itself, which must include every item first seen
+    in or after its window or changed after as_of: so the current row is the item as of as_of. And
+    `closed_before` must be far enough before the overdue threshold that every such instant is before it.
+
+    One statement, reading indexes (items by relevant, kind, closes; by status) and each match's id: the
+    count, and the items dated from 3 days before the `newest`-th latest closes string (no string dated
+    earlier can be a later instant than it), so the caller reads only those.
+    """
+    rows = db.execute(
+        f"""
+        WITH RECURSIVE rv(v) AS (  -- the distinct values of items.relevant, to read idx_items_relevant
+            SELECT (SELECT min(relevant) FROM items)
+            UNION ALL
+            SELECT (SELECT min(relevant) FROM items WHERE relevant > rv.v) FROM rv WHERE rv.v IS NOT NULL
+        ),
+        s AS MATERIALIZED (
+            SELECT i.id AS id, i.closes AS closes FROM items i
+            WHERE i.relevant IN (SELECT v FROM rv WHERE v IS NOT NULL) AND i.kind IN {_in(kinds)}
+              AND i.closes < :closed AND i.closes GLOB '{_ISO_DATE_GLOB}'
+              AND i.rowid NOT IN (SELECT rowid FROM items INDEXED BY idx_items_status WHERE status IN {_in(finished)})
+              AND i.id NOT IN {_IDS.replace('?', ':exclude')}
+              AND EXISTS (SELECT 1 FROM classifications c WHERE c.item_id = i.id AND c.relevant != 0)
+              AND NOT EXISTS (SELECT 1 FROM item_priorities p WHERE p.item_id = i.id
+                              AND p.review_state IN ('confirmed', 'rejected'))
+        ),
+        nth AS (SELECT closes FROM s ORDER BY closes DESC LIMIT 1 OFFSET :skip)
+        SELECT (SELECT count(*) FROM s), s.id FROM s
+        WHERE s.closes >= coalesce(date(substr((SELECT closes FROM nth), 1, 10), '-3 days'), '')""",
+        {"closed": closed_before, "exclude": id_list(exclude), "skip": newest - 1}).fetchall()
+    return (rows[0][0], {r[1] for r in rows}) if rows else (0, set())
+
+
+# --- rows of given ids ------------------------------------------------------------------------------
+
+def read_items(db: sqlite_utils.Database, ids: Iterable[str], when: str
+               ) -> dict[str, tuple[str, dict[str, Any] | None]]:
+    """Id -> (current first_seen, the item as stored at `when` or None), for the ids that exist.
+
+    The same answer as store.item_as_of, for many ids in two statements and without body_text (kept
+    only as the fallback for an empty summary).
+    """
+    wanted = id_list(ids)
+    current = {row["id"]: row for row in db.query(f"SELECT {STATE_COLUMNS} FROM items WHERE id IN {_IDS}",
+                                                  [wanted])}
+    out: dict[str, tuple[str, dict[str, Any] | None]] = {}
+    older = []
+    for item_id, row in current.items():
+        if row["first_seen"] > when:
+            out[item_id] = (row["first_seen"], None)
+        elif row["last_changed"] <= when:
+            out[item_id] = (row["first_seen"], row)
+        else:
+            out[item_id] = (row["first_seen"], None)
+            older.append(item_id)
+    if older:
+        # Unary + keeps SQLite on the (item_id, version) index rather than a valid_to range.
+        for version in db.query(
+                f"SELECT item_id, version, data FROM item_versions WHERE item_id IN {_IDS} "
+                f"AND +valid_from <= ? AND +valid_to > ? ORDER BY item_id, version DESC",
+                [id_list(older), when, when]):
+            item_id = version["item_id"]
+            if out[item_id][1] is not None:
+                continue  # the newest matching version is taken, as store.item_as_of does
+            data = json.loads(version["data"])
+            if data.get("summary"):
+                data.pop("body_text", None)
+            out[item_id] = (current[item_id]["first_seen"], {**data, "id": item_id, "version": version["version"]})
+    return out
+
+
+def review_rows(db: sqlite_utils.Database, ids: Iterable[str]) -> list[dict[str, Any]]:
+    """Confirmed and rejected tags of the ids."""
+    return list(db.query("SELECT item_id, priority_id, score, evidence, review_state, reviewed_at, updated "
+                         f"FROM item_priorities WHERE item_id IN {_IDS} AND review_state IN ('confirmed', 'rejected')",
+                         [id_list(ids)]))
+
+
+def classification_rows(db: sqlite_utils.Database, ids: Iterable[str]) -> list[dict[str, Any]]:
+    """Classifications of the ids."""
+    return list(db.query(f"SELECT item_id, relevant, themes FROM classifications WHERE item_id IN {_IDS}",
+                         [id_list(ids)]))
