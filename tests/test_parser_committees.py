@@ -166,3 +166,25 @@ def test_html_to_text() -> None:
         "Health and harms:\n\n- What is the extent of health harms resulting from drug use?"
     )
     assert html_to_text("") is None
+
+
+def _with_periods(periods: list[dict]) -> dict:
+    """The real business 9437 with open submission periods in the documented SubmissionPeriodSummary shape."""
+    return dict(B9437, openSubmissionPeriods=periods)
+
+
+def test_open_call_for_evidence_has_its_deadline() -> None:
+    period = {"id": 501, "startDate": "2025-11-11T00:00:00", "endDate": "2026-01-09T23:59:00",
+              "submissionType": "WrittenEvidence", "isPromoted": True, "statusMessage": None,
+              "allowSubmissionsPastEndDate": False}
+    item = parse_business(_with_periods([period]), [COMMITTEE], f"{API}/api/CommitteeBusiness/9437")
+    assert (item.status, item.closes, item.details["rolling"]) == (
+        "open for evidence", "2026-01-09T23:59:00+00:00", False)
+
+
+def test_open_call_without_end_date_is_rolling() -> None:
+    period = {"id": 502, "startDate": "2025-11-11T00:00:00", "endDate": None,
+              "submissionType": "WrittenEvidence", "isPromoted": False, "statusMessage": None,
+              "allowSubmissionsPastEndDate": False}
+    item = parse_business(_with_periods([period]), [COMMITTEE], f"{API}/api/CommitteeBusiness/9437")
+    assert (item.status, item.closes, item.details["rolling"]) == ("open for evidence", None, True)
