@@ -226,3 +226,31 @@ def test_replay_of_the_snapshot_stores_every_content_item(db_path, database):
     assert database["items"].count == len(content) == 15
     assert {r["url"].removeprefix(parser.WEB_BASE) for r in database.query("select url from items")} == {
         re.sub(r"^/api/content", "", r["path"]) for r in content}
+
+
+def test_open_consultation_past_its_closing_date_is_fetched_again(server, db_path, database):
+    """Closing does not move public_timestamp, so the listing never shows it: the stored open item whose
+    closing date has passed is re-fetched by base path on the next incremental crawl."""
+    open_doc = load("consultation__open_consultation.json")
+    open_doc["details"]["closing_date"] = "2016-12-16T16:00:00+00:00"  # stored as open, now past its close
+    serve(server, [open_doc])
+    assert run(server, db_path).status == "ok"
+    assert database["items"].get("govuk:" + open_doc["content_id"])["status"] == "open"
+    closed = {**copy.deepcopy(open_doc), "document_type": "closed_consultation"}
+    serve(server, [])  # nothing new in the listing
+    server.add("/api/content" + open_doc["base_path"], json.dumps(closed))
+    before = len(server.requests)
+    assert run(server, db_path).status == "ok"
+    assert "/api/content" + open_doc["base_path"] in server.requests[before:]
+    assert database["items"].get("govuk:" + open_doc["content_id"])["status"] == "closed"
+
+
+def test_configured_organisations_reach_the_spider(server, db_path):
+    """[sources.govuk] organisations in the config file become the search filter."""
+    docs = three_docs()
+    serve(server, docs, organisations=("home-office", "hm-treasury"))
+    result = run(server, db_path, source_options={"govuk": {"organisations": ["home-office", "hm-treasury"]}})
+    assert result.status == "ok", result.message
+    [search] = server.requested("/api/search.json")
+    assert "filter_organisations=home-office" in search and "filter_organisations=hm-treasury" in search
+    assert "filter_organisations=serious-fraud-office" not in search
