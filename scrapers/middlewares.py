@@ -10,7 +10,7 @@ from urllib.parse import urljoin, urlsplit
 
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.exceptions import IgnoreRequest
-from scrapy.http import Response
+from scrapy.http import Response, TextResponse
 from scrapy.utils.response import response_status_message
 
 from .snapshot import Snapshot, SnapshotRecorder
@@ -100,7 +100,6 @@ class SnapshotReplayMiddleware:
             return Response(url=request.url, status=404, request=request, body=b"not in snapshot",
                             headers={"Content-Type": "text/plain"}, flags=["snapshot"])
         entry, body = found
-        from scrapy.http import TextResponse
         return TextResponse(
             url=request.url, status=int(entry.get("status", 200)), body=body, request=request,
             headers={"Content-Type": entry.get("content_type", "application/octet-stream")},

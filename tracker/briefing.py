@@ -24,6 +24,7 @@ from typing import Any, Iterable
 from urllib.parse import quote
 
 import sqlite_utils
+from datasette.utils import tilde_encode
 
 from . import briefing_reads as reads
 from .errors import TrackerError
@@ -48,7 +49,6 @@ MAX_EVIDENCE = 8
 OTHER_THEME = "Other relevant items"
 
 _CONTROL_RE = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
-_TILDE_SAFE = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-")
 _WS_RE = re.compile(r"\s+")
 _SENTENCE_END_RE = re.compile(r"(?<=[.!?])(?<!\bNo\.)(?<!\bno\.)(?<!\be\.g\.)(?<!\bi\.e\.)(?<!\bSt\.)"
                               r"(?<!\bMr\.)(?<!\bDr\.)(?<!\bc\.)(?<!\bs\.)\s+(?=[\"'(\u2018\u201cA-Z0-9])")
@@ -223,9 +223,7 @@ def datasette_links(base: str, item_id: str) -> tuple[str, str]:
     """(row page, dossier page) of an item: row pks are tilde-encoded as Datasette 0.65 expects."""
     if not base:
         return "", ""
-    tilde = "".join(chr(b) if chr(b) in _TILDE_SAFE else "+" if b == 32 else f"~{b:02X}"
-                    for b in item_id.encode("utf-8"))
-    return f"{base}/tracker/items/{tilde}", f"{base}/-/dossier/{quote(item_id, safe=':/')}"
+    return f"{base}/tracker/items/{tilde_encode(item_id)}", f"{base}/-/dossier/{quote(item_id, safe=':/')}"
 
 
 def _json(value: Any, default: Any) -> Any:

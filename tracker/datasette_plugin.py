@@ -6,6 +6,7 @@ import re
 from urllib.parse import parse_qs, quote, unquote
 
 from datasette import hookimpl
+from markupsafe import escape
 from datasette.utils import tilde_decode, tilde_encode
 from datasette.utils.asgi import Forbidden, NotFound, Response
 
@@ -111,7 +112,7 @@ async def save_response(datasette, request):
         item_id = str(form.get("item_id") or "")
         data = await db.execute_fn(lambda conn: dossier.load(conn, item_id, include_responses=True))
         if data is None:
-            return Response.html(f"<p>Response not saved: {_escape(str(exc))}</p>", status=400)
+            return Response.html(f"<p>Response not saved: {escape(str(exc))}</p>", status=400)
         return await _render_dossier(datasette, request, data, True, errors=errors, form=form, status=400)
     return _redirect_to_dossier(datasette, entry.item_id, "Response saved")
 
@@ -149,11 +150,6 @@ async def set_triage(datasette, request):
 
 async def robots_txt():
     return Response.text("User-agent: *\nDisallow: /\n")
-
-
-def _escape(text: str) -> str:
-    from markupsafe import escape
-    return str(escape(text))
 
 
 @hookimpl

@@ -99,9 +99,12 @@ def smtp_settings(config: Config, environ: dict[str, str] | None = None):
                  "to": "recipients", "timeout": "timeout"}
     for key, name in file_keys.items():
         value = config.smtp.get(key)
-        if value is not None:
-            merged[ENV[name]] = ",".join(value) if isinstance(value, list) else str(value).lower() \
-                if isinstance(value, bool) else str(value)
+        if isinstance(value, list):
+            merged[ENV[name]] = ",".join(value)
+        elif isinstance(value, bool):
+            merged[ENV[name]] = "true" if value else "false"
+        elif value is not None:
+            merged[ENV[name]] = str(value)
     merged.update({k: v for k, v in environ.items() if k in ENV.values()})
     if not merged.get(ENV["host"]):
         return None

@@ -246,11 +246,12 @@ def configuration(public_read: bool = False) -> dict[str, Any]:
 def build(public_read: bool = False) -> dict[str, Any]:
     """The whole metadata document."""
     document = descriptive()
+    described_tables = document.pop("tables")
     config = configuration(public_read)
+    database = config["databases"][DB]
     document["allow"] = config["allow"]
-    document["databases"] = {DB: {"title": "Tracked reforms", **config["databases"][DB],
-                                  "tables": _merge_tables(descriptive()["tables"], config["databases"][DB]["tables"])}}
-    document.pop("tables")
+    document["databases"] = {DB: {"title": "Tracked reforms", **database,
+                                  "tables": _merge_tables(described_tables, database["tables"])}}
     return document
 
 

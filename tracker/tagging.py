@@ -7,7 +7,7 @@ from typing import Callable
 
 import sqlite_utils
 
-from .classify import classify
+from .classify import CLASSIFIER_VERSION, classify
 from .priorities import Ruleset, load_ruleset
 from .db import write_transaction
 from .register import refresh_relevance
@@ -47,7 +47,7 @@ def classify_stored(db: sqlite_utils.Database, *, everything: bool = False, rule
            f"FROM items i LEFT JOIN classifications c ON c.item_id = i.id WHERE {{after}} {where} "
            f"ORDER BY i.id LIMIT {BATCH}")
     first, following = sql.format(after="1"), sql.format(after="i.id > :after")
-    params = {"version": ruleset.version + "|" + _classifier_version()}
+    params = {"version": ruleset.version + "|" + CLASSIFIER_VERSION}
     result = TaggingResult()
     done = 0
     while True:
@@ -65,11 +65,6 @@ def classify_stored(db: sqlite_utils.Database, *, everything: bool = False, rule
             break
         params["after"] = rows[-1][0]
     return result
-
-
-def _classifier_version() -> str:
-    from .classify import CLASSIFIER_VERSION
-    return CLASSIFIER_VERSION
 
 
 def _apply(db, item, decision, ruleset: Ruleset, now: str, result: TaggingResult) -> None:

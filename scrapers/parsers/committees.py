@@ -19,19 +19,17 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import dataclass, field
-from datetime import datetime
 from html.parser import HTMLParser
 from typing import Any
 from urllib.parse import urlencode
-from zoneinfo import ZoneInfo
 
 from scrapers.items import TrackedItem
+from scrapers.parsers import dates
 from scrapers.parsers.errors import ParseError
 
 SOURCE = "committees"
 WEBSITE = "https://committees.parliament.uk"
 PAGE_SIZE = 50
-LONDON = ZoneInfo("Europe/London")
 
 
 @dataclass
@@ -66,16 +64,13 @@ def committees_url(base_url: str, business_id: int) -> str:
 
 
 def london_iso(value: str | None, field_name: str = "date", where: str = "") -> str | None:
-    """`2025-11-11T00:00:00` (London wall clock, no offset) -> `2025-11-11T00:00:00+00:00`."""
+    """`2025-11-11T00:00:00` (London wall clock, no offset) -> `2025-11-11T00:00:00+00:00`; None stays None."""
     if not value:
         return None
     try:
-        naive = datetime.fromisoformat(value)
-    except ValueError as exc:
+        return dates.london_iso(value)
+    except (TypeError, ValueError) as exc:
         raise ParseError(f"{SOURCE}: {where} field {field_name} is not an ISO datetime: {value!r}") from exc
-    if naive.tzinfo is not None:
-        return naive.isoformat()
-    return naive.replace(tzinfo=LONDON).isoformat()
 
 
 def _unwrap(item: Any) -> Any:

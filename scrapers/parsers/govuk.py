@@ -27,16 +27,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Iterable
 from urllib.parse import urlencode
-from zoneinfo import ZoneInfo
 
 from bs4 import BeautifulSoup
 
 from scrapers.items import TrackedItem
+from scrapers.parsers.dates import london_iso
 from scrapers.parsers.errors import ParseError
 
 SOURCE = "govuk"
 WEB_BASE = "https://www.gov.uk"
-LONDON = ZoneInfo("Europe/London")
 SEARCH_PAGE_SIZE = 100
 SEARCH_MAX_COUNT = 1500
 BODY_TEXT_LIMIT = 100_000
@@ -299,13 +298,9 @@ def _date(value: Any, field: str, doc: str) -> str | None:
         if _DATE_ONLY.fullmatch(value):
             return value
         try:
-            parsed = datetime.fromisoformat(value)
+            return london_iso(value)
         except ValueError:
-            parsed = None
-        if parsed is not None:
-            if parsed.tzinfo is None:
-                parsed = parsed.replace(tzinfo=LONDON)
-            return parsed.astimezone(LONDON).isoformat(timespec="seconds")
+            pass
     raise ParseError(f"{SOURCE}: {doc}: field '{field}' is not an ISO 8601 date: {value!r}")
 
 

@@ -13,6 +13,8 @@ from twisted.python.failure import Failure
 from scrapers.parsers.errors import ParseError
 
 MAX_ERRORS_KEPT = 50
+#: What read_json returns when there is no usable body (the reason is already recorded).
+NO_JSON = object()
 
 
 class TrackerSpider(scrapy.Spider):
@@ -61,6 +63,17 @@ class TrackerSpider(scrapy.Spider):
             return json.loads(response.body)
         except (ValueError, UnicodeDecodeError) as exc:
             raise ParseError(f"{self.name}: {what} {response.url}: malformed JSON ({exc})") from None
+
+    def read_json(self, response: Response, what: str) -> Any:
+        """The JSON body of a 200 response, or NO_JSON after recording why not (HTTP status, not JSON, malformed)."""
+        if response.status != 200:
+            self.record_error(f"{self.name}: {what} {response.url}: HTTP {response.status}")
+            return NO_JSON
+        try:
+            return self.json_of(response, what)
+        except ParseError as exc:
+            self.record_error(str(exc))
+            return NO_JSON
 
     def note_watermark(self, value: str | None) -> None:
         if value and (self.new_watermark is None

@@ -12,7 +12,7 @@ from typing import Any
 from scrapers.parsers import committees as parser
 from scrapers.parsers.errors import ParseError
 
-from .base import TrackerSpider
+from .base import NO_JSON, TrackerSpider
 
 LISTS = {True: "open calls for evidence list", False: "open business list"}
 
@@ -34,11 +34,11 @@ class CommitteesSpider(TrackerSpider):
 
     def parse_list(self, response, skip: int, open_only: bool):
         what = LISTS[open_only]
-        if response.status != 200:
-            self.record_error(f"{self.name}: {what} {response.url}: HTTP {response.status}")
+        payload = self.read_json(response, what)
+        if payload is NO_JSON:
             return
         try:
-            summaries, total = parser.parse_business_list(self.json_of(response, what), response.url)
+            summaries, total = parser.parse_business_list(payload, response.url)
         except ParseError as exc:
             self.record_error(str(exc))
             return
@@ -55,23 +55,18 @@ class CommitteesSpider(TrackerSpider):
                                cb_kwargs={"skip": next_skip, "open_only": True})
 
     def parse_detail(self, response, business_id: int):
-        if response.status != 200:
-            self.record_error(f"{self.name}: business detail {response.url}: HTTP {response.status}")
-            return
-        try:
-            detail = self.json_of(response, "business detail")
-        except ParseError as exc:
-            self.record_error(str(exc))
+        detail = self.read_json(response, "business detail")
+        if detail is NO_JSON:
             return
         yield self.request(parser.committees_url(self.base_url, business_id), self.parse_committees,
                            cb_kwargs={"detail": detail, "detail_url": response.url})
 
     def parse_committees(self, response, detail: dict, detail_url: str):
-        if response.status != 200:
-            self.record_error(f"{self.name}: committees of business {response.url}: HTTP {response.status}")
+        payload = self.read_json(response, "committees of business")
+        if payload is NO_JSON:
             return
         try:
-            committees = parser.parse_committees(self.json_of(response, "committees of business"), response.url)
+            committees = parser.parse_committees(payload, response.url)
             yield parser.parse_business(detail, committees, detail_url)
         except ParseError as exc:
             self.record_error(str(exc))

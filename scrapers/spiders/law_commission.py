@@ -15,7 +15,7 @@ from scrapers.parsers import lawcom as parser
 from scrapers.parsers.dates import london_iso
 from scrapers.parsers.errors import ParseError
 
-from .base import TrackerSpider
+from .base import NO_JSON, TrackerSpider
 
 
 class LawCommissionSpider(TrackerSpider):
@@ -55,11 +55,11 @@ class LawCommissionSpider(TrackerSpider):
             return
         if response.status == 400 and page > 1:
             return
-        if response.status != 200:
-            self.record_error(f"{self.name}: {what} {response.url}: HTTP {response.status}")
+        payload = self.read_json(response, what)
+        if payload is NO_JSON:
             return
         try:
-            entries = parser.parse_wp_list(self.json_of(response, what), response.url)
+            entries = parser.parse_wp_list(payload, response.url)
         except ParseError as exc:
             self.record_error(str(exc))
             return

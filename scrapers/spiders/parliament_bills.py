@@ -8,7 +8,7 @@ from scrapers.parsers import parliament_bills as parser
 from scrapers.parsers.dates import london_iso
 from scrapers.parsers.errors import ParseError
 
-from .base import TrackerSpider
+from .base import NO_JSON, TrackerSpider
 
 
 class ParliamentBillsSpider(TrackerSpider):
@@ -24,11 +24,11 @@ class ParliamentBillsSpider(TrackerSpider):
         yield self.request(parser.list_url(self.base_url, 0), self.parse_list, cb_kwargs={"skip": 0})
 
     def parse_list(self, response, skip: int):
-        if response.status != 200:
-            self.record_error(f"{self.name}: bill list {response.url}: HTTP {response.status}")
+        payload = self.read_json(response, "bill list")
+        if payload is NO_JSON:
             return
         try:
-            summaries, total = parser.parse_bill_list(self.json_of(response, "bill list"), response.url)
+            summaries, total = parser.parse_bill_list(payload, response.url)
         except ParseError as exc:
             self.record_error(str(exc))
             return
@@ -47,24 +47,14 @@ class ParliamentBillsSpider(TrackerSpider):
                                cb_kwargs={"skip": next_skip})
 
     def parse_detail(self, response, urls: dict[str, str]):
-        if response.status != 200:
-            self.record_error(f"{self.name}: bill detail {response.url}: HTTP {response.status}")
-            return
-        try:
-            detail = self.json_of(response, "bill detail")
-        except ParseError as exc:
-            self.record_error(str(exc))
+        detail = self.read_json(response, "bill detail")
+        if detail is NO_JSON:
             return
         yield self.request(urls["stages"], self.parse_stages, cb_kwargs={"urls": urls, "detail": detail})
 
     def parse_stages(self, response, urls: dict[str, str], detail: dict):
-        if response.status != 200:
-            self.record_error(f"{self.name}: bill stages {response.url}: HTTP {response.status}")
-            return
-        try:
-            stages = self.json_of(response, "bill stages")
-        except ParseError as exc:
-            self.record_error(str(exc))
+        stages = self.read_json(response, "bill stages")
+        if stages is NO_JSON:
             return
         yield self.request(urls["publications"], self.parse_publications,
                            cb_kwargs={"detail": detail, "stages": stages})
