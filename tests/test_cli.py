@@ -2,14 +2,18 @@
 from __future__ import annotations
 
 import json
+import re
+import socket
 
 import click
 import pytest
 from click.testing import CliRunner
 
 from tracker.cli import cli
+from tracker.crawl import SOURCES
 
-from .conftest import FIXTURES
+from .conftest import FIXTURES, PROJECT
+from .reliability.support import snapshot_rows
 
 
 def all_commands(group: click.Group, prefix=()):
@@ -95,3 +99,50 @@ def test_relative_database_path_from_another_folder(server, tmp_path, monkeypatc
     from tracker import db as tracker_db
     assert [r["status"] for r in tracker_db.connect(tmp_path / "relative.db").query("select status from runs")] == [
         "failed"]
+
+
+def closed_port_url() -> str:
+    """A local URL on which nothing listens: connecting is refused, as when a machine is offline."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return f"http://127.0.0.1:{probe.getsockname()[1]}"
+
+
+def test_run_offline_fails_clearly_and_keeps_everything_stored(tmp_path):
+    db_path = tmp_path / "tracker.db"
+    runner = CliRunner()
+    seeded = runner.invoke(cli, ["crawl", "--snapshot", str(PROJECT / "snapshot"), "--db", str(db_path)])
+    assert seeded.exit_code == 0, seeded.output
+    assert runner.invoke(cli, ["classify", "--db", str(db_path)]).exit_code == 0
+    before = snapshot_rows(db_path)
+    config = tmp_path / "seoc-tracker.toml"
+    config.write_text(
+        f'[briefing]\nreports_dir = "{(tmp_path / "reports").as_posix()}"\n'
+        "[crawl]\nretry_times = 0\ndownload_timeout = 5\ndownload_delay = 0\n"
+        + "".join(f'[sources.{name}]\nbase_url = "{closed_port_url()}"\n' for name in SOURCES))
+
+    result = runner.invoke(cli, ["run", "--db", str(db_path), "--config", str(config)])
+
+    assert result.exit_code == 1, result.output
+    for name in SOURCES:
+        assert re.search(rf"{name}: failed .*could not reach 127\.0\.0\.1: the connection was refused", result.output)
+    assert "No source could be reached: this machine looks offline" in result.output
+    assert f"sources not ok: {', '.join(SOURCES)}" in result.output
+    # Nothing stored is lost or changed, and the briefing is still written, saying which sources failed.
+    assert snapshot_rows(db_path) == before
+    briefing = next((tmp_path / "reports").glob("*.txt")).read_text()
+    assert "could not reach 127.0.0.1" in briefing
+    assert all(name in briefing for name in SOURCES)
+
+
+@pytest.mark.parametrize("section, message", [
+    ("[crawl]\nretry_times = -1\n", "crawl.retry_times must be a number of at least 0"),
+    ("[crawl]\nretry_times = 1.5\n", "crawl.retry_times must be a whole number"),
+    ('[crawl]\ndownload_timeout = "soon"\n', "crawl.download_timeout must be a number"),
+    ("[crawl]\nconcurrency = 8\n", "crawl.concurrency is not a setting; known: retry_times"),
+])
+def test_bad_crawl_settings_are_clear_errors(tmp_path, section, message):
+    config = tmp_path / "seoc-tracker.toml"
+    config.write_text(section)
+    result = CliRunner().invoke(cli, ["run", "--db", str(tmp_path / "t.db"), "--config", str(config)])
+    assert result.exit_code == 1 and message in result.output, result.output

@@ -237,7 +237,7 @@ def test_open_consultation_past_its_closing_date_is_fetched_again(server, db_pat
     assert run(server, db_path).status == "ok"
     assert database["items"].get("govuk:" + open_doc["content_id"])["status"] == "open"
     closed = {**copy.deepcopy(open_doc), "document_type": "closed_consultation"}
-    serve(server, [])  # nothing new in the listing
+    serve(server, [open_doc])  # the listing still shows it, at or below the watermark: nothing new
     server.add("/api/content" + open_doc["base_path"], json.dumps(closed))
     before = len(server.requests)
     assert run(server, db_path).status == "ok"

@@ -70,12 +70,21 @@ def _parse_base_urls(values: tuple[str, ...]) -> dict[str, str]:
 def run_crawl(sources, db_path, *, snapshot=None, base_urls=None, record=None, full=False, since=None) -> list:
     """Crawl and print progress; returns the run results."""
     try:
-        return crawl_mod.crawl(sources, tracker_db.resolve_path(db_path), snapshot=snapshot,
-                               base_urls=base_urls, record=record, full=full, since=since,
-                               progress=_Progress())
+        results = crawl_mod.crawl(sources, tracker_db.resolve_path(db_path), snapshot=snapshot,
+                                  base_urls=base_urls, record=record, full=full, since=since,
+                                  progress=_Progress())
     except TrackerError as exc:
         _fail(exc)
         return []
+    _explain_if_offline(results)
+    return results
+
+
+def _explain_if_offline(results) -> None:
+    """When no source could even be reached, say so once: the cause is the network, not the sources."""
+    if results and all(r.status == "failed" and crawl_mod.UNREACHABLE in (r.message or "") for r in results):
+        click.secho("No source could be reached: this machine looks offline, or a proxy or firewall blocks "
+                    "it. Nothing already stored was changed or lost.", fg="red", err=True)
 
 
 @cli.command()
@@ -382,6 +391,7 @@ def run_once(db_path, config_path):
     path = tracker_db.resolve_path(db_path)
     try:
         results = jobs.crawl_and_classify(path, config, progress=_Progress())
+        _explain_if_offline(results)
         # "Now": the briefing covers the 7 days up to this moment and reports this crawl's failures.
         outcome = jobs.brief(path, config, as_of=datetime.now(timezone.utc),
                              send=jobs.smtp_settings(config) is not None)

@@ -16,6 +16,9 @@ from .errors import ConfigError
 ENV_CONFIG = "SEOC_TRACKER_CONFIG"
 DEFAULT_FILE = Path("seoc-tracker.toml")
 ROLES = ("reader", "editor", "admin")
+#: [crawl] keys -> the Scrapy setting each sets. Patience for slow or flaky networks, nothing else.
+CRAWL_KEYS = {"retry_times": "RETRY_TIMES", "download_timeout": "DOWNLOAD_TIMEOUT",
+              "download_delay": "DOWNLOAD_DELAY"}
 
 
 @dataclass
@@ -31,6 +34,8 @@ class Config:
     briefing_time: str = "07:30"
     reports_dir: str = "reports"
     sources: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: Scrapy settings from the [crawl] section (see CRAWL_KEYS); empty keeps the polite defaults.
+    crawl_settings: dict[str, Any] = field(default_factory=dict)
     smtp: dict[str, Any] = field(default_factory=dict)
     path: Path | None = None
 
@@ -72,12 +77,26 @@ def load(path: str | os.PathLike | None = None, environ: dict[str, str] | None =
             raise ConfigError(f"config: schedule time {value!r} is not HH:MM")
     config.reports_dir = data.get("briefing", {}).get("reports_dir", config.reports_dir)
     config.sources = data.get("sources", {})
+    config.crawl_settings = _crawl_settings(data.get("crawl", {}))
     config.smtp = dict(data.get("email", {}))
     if environ.get("SEOC_DATASETTE_URL"):
         config.datasette_url = environ["SEOC_DATASETTE_URL"].rstrip("/")
     if environ.get("SEOC_PUBLIC_READ"):
         config.public_read = _env_bool(environ["SEOC_PUBLIC_READ"])
     return config
+
+
+def _crawl_settings(section: dict[str, Any]) -> dict[str, Any]:
+    settings = {}
+    for key, value in section.items():
+        if key not in CRAWL_KEYS:
+            raise ConfigError(f"config: crawl.{key} is not a setting; known: {', '.join(CRAWL_KEYS)}")
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+            raise ConfigError(f"config: crawl.{key} must be a number of at least 0, got {value!r}")
+        if key == "retry_times" and not isinstance(value, int):
+            raise ConfigError(f"config: crawl.retry_times must be a whole number, got {value!r}")
+        settings[CRAWL_KEYS[key]] = value
+    return settings
 
 
 def _valid_time(value: str) -> bool:

@@ -16,6 +16,8 @@ from .errors import CrawlError
 SOURCES = ("parliament-bills", "govuk", "legislation", "committees", "law-commission", "sentencing-council")
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_TIMEOUT = 3 * 60 * 60
+#: Starts a worker's reason for a host it could not reach at all (DNS, refused): the network, not the source.
+UNREACHABLE = "could not reach"
 
 
 @dataclass

@@ -63,16 +63,18 @@ def recorded(db_path: Path, job: str) -> Iterator[None]:
 def crawl_and_classify(db_path: Path, config: Config, *, progress=None) -> list[crawl_mod.RunResult]:
     """Crawl every source (one failing never stops the others), then classify what changed."""
     with recorded(db_path, "crawl"), exclusive(db_path.parent / ".crawl.lock"):
-        results = crawl_mod.crawl((), db_path, progress=progress, source_options=config.sources)
+        results = crawl_mod.crawl((), db_path, progress=progress, source_options=config.sources,
+                                  settings=config.crawl_settings)
         database = tracker_db.connect(db_path)
         try:
             tagging.classify_stored(database)
             linking.suggest_links(database)
         finally:
             database.close()
-        failed = [r for r in results if r.status != "ok"]
-        for result in failed:
-            log.warning("source %s: %s %s", result.source, result.status, result.message or "")
+        if progress is None:  # a progress callback has already shown each outcome
+            for result in results:
+                if result.status != "ok":
+                    log.warning("source %s: %s %s", result.source, result.status, result.message or "")
         return results
 
 

@@ -10,6 +10,7 @@ import scrapy
 from scrapy.http import Response
 from twisted.python.failure import Failure
 
+from scrapers.failures import describe, shorten_urls
 from scrapers.parsers.errors import ParseError
 
 MAX_ERRORS_KEPT = 50
@@ -40,8 +41,8 @@ class TrackerSpider(scrapy.Spider):
         """Keep an error for the run record (the first MAX_ERRORS_KEPT) and count it."""
         self.crawler.stats.inc_value("tracker/errors")
         if len(self.errors) < MAX_ERRORS_KEPT:
-            self.errors.append(message)
-        self.logger.error(message)
+            self.errors.append(shorten_urls(message))
+        self.logger.error(message)  # the log keeps whole URLs
 
     def request(self, url: str, callback, **kwargs: Any) -> scrapy.Request:
         """A request whose failures (HTTP errors, timeouts, resets) are recorded against the source."""
@@ -49,10 +50,8 @@ class TrackerSpider(scrapy.Spider):
                               meta={"source": self.name, "handle_httpstatus_list": [404, 410]}, **kwargs)
 
     def on_failure(self, failure: Failure) -> None:
-        request = failure.request
-        response = getattr(failure.value, "response", None)
-        reason = f"HTTP {response.status}" if response is not None else failure.getErrorMessage() or repr(failure.value)
-        self.record_error(f"{self.name}: {request.url}: request failed: {reason}")
+        url = failure.request.url
+        self.record_error(f"{self.name}: {url}: request failed: {describe(failure, url)}")
 
     def json_of(self, response: Response, what: str) -> Any:
         """Decode a JSON body or raise ParseError naming the URL (HTML where JSON was expected, truncated...)."""

@@ -89,6 +89,11 @@ class GovukSpider(TrackerSpider):
         except ParseError as exc:
             self.record_error(str(exc))
             return
+        if start == 0 and not results:
+            # No date filter: the search always finds years of these organisations' documents.
+            self.record_error(f"{self.name}: search {response.url}: the first page has no results (total {total}); "
+                              f"the Search API or its filters have changed")
+            return
         self.listing_ok = True
         reached_floor = False
         for i, result in enumerate(results):

@@ -32,6 +32,11 @@ class ParliamentBillsSpider(TrackerSpider):
         except ParseError as exc:
             self.record_error(str(exc))
             return
+        if skip == 0 and not summaries:
+            # The list covers every bill ever introduced, newest first: empty means the API changed.
+            self.record_error(f"{self.name}: bill list {response.url}: the first page lists no bills "
+                              f"(totalResults {total}); the API has changed or is misbehaving")
+            return
         self.listing_ok = True
         reached_floor = False
         for summary in summaries:
