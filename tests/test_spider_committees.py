@@ -139,7 +139,19 @@ def test_committees_call_failing_is_partial(server, db_path, database):
 def test_snapshot_replay_is_ok(db_path, database):
     [result] = crawl_mod.crawl(["committees"], db_path, snapshot=str(PROJECT / "snapshot"))
     assert (result.status, result.message) == ("ok", None)
-    assert key_rows(database) == [EXPECTED[1]]
+    # Two calls open in August 2026 (one with a deadline, one rolling) and a running inquiry taking none.
+    assert key_rows(database) == [
+        {"id": "committees:8885", "source": "committees", "kind": "committee_inquiry", "title": "Electronic voting",
+         "url": "https://committees.parliament.uk/work/8885/", "organisation": "Procedure Committee",
+         "status": "open for evidence", "opens": "2025-02-03T00:00:00+00:00", "closes": None, "version": 1},
+        EXPECTED[1],
+        {"id": "committees:9955", "source": "committees", "kind": "committee_inquiry",
+         "title": "The Online Safety Act: implementation and impact", "url": "https://committees.parliament.uk/work/9955/",
+         "organisation": "Communications and Digital Committee", "status": "open for evidence", "opens": None,
+         "closes": "2026-09-21T16:00:00+01:00", "version": 1},
+    ]
+    rolling = json.loads(database["items"].get("committees:8885")["details"])
+    assert rolling["rolling"] is True
 
 
 # --- shared by the three spiders' tests: survive an HTTP error, a timeout and an unexpected page -----------

@@ -6,6 +6,8 @@ import sqlite3
 from datetime import date, timedelta
 from typing import Any
 
+from .metadata import OPEN_NOW
+
 WEEKS = 8
 
 
@@ -21,10 +23,11 @@ def _bars(pairs: list[tuple[str, int]]) -> list[dict[str, Any]]:
 def load(conn: sqlite3.Connection, today: date | None = None) -> dict[str, Any]:
     """Figures for the dashboard, as of `today` (default: the database's today)."""
     today = today or date.fromisoformat(_all(conn, "SELECT date('now')")[0][0])
-    counts = dict(_all(conn, """
+    counts = dict(_all(conn, f"""
         SELECT 'items', count(*) FROM items UNION ALL
         SELECT 'relevant', count(*) FROM items WHERE relevant = 1 UNION ALL
-        SELECT 'open', count(*) FROM items WHERE relevant = 1 AND status = 'open' UNION ALL
+        SELECT 'open', count(*) FROM items i WHERE relevant = 1 AND {OPEN_NOW} UNION ALL
+        SELECT 'calls_open', count(*) FROM items i WHERE kind = 'committee_inquiry' AND {OPEN_NOW} UNION ALL
         SELECT 'new_week', count(*) FROM items WHERE relevant = 1 AND first_seen >= ?""",
         [(today - timedelta(days=7)).isoformat()]))
     start = today - timedelta(days=7 * WEEKS)

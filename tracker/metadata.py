@@ -26,6 +26,13 @@ RELEVANT_OPEN = """
   and date(i.closes) <= date('now', '+28 days')
   and coalesce(i.status, '') not in ('withdrawn', 'outcome')"""
 
+#: Statuses the parsers give an item that is taking responses: GOV.UK, Sentencing Council and Law Commission
+#: say "open", a committee with an open submission period "open for evidence".
+OPEN_STATUSES = ("open", "open for evidence")
+#: Open at the last crawl and not past its deadline now (a passed deadline is caught by the next crawl).
+OPEN_NOW = (f"i.status in ({', '.join(repr(s) for s in OPEN_STATUSES)})"
+            " and (i.closes is null or datetime(i.closes) >= datetime('now'))")
+
 QUERIES_SQL: dict[str, dict[str, Any]] = {
     "closing_soon": {
         "title": "Closing in the next 28 days, with our response status",
@@ -50,13 +57,44 @@ from items i where {RELEVANT_OPEN}
 order by i.closes""",
     },
     "open_without_response": {
-        "title": "Relevant open consultations with no response logged",
+        "title": "Relevant open consultations and calls for evidence with no response logged",
+        "description": "Open now (rolling calls without a deadline last), with no response recorded against them.",
         "allow": EDITORS,
-        "sql": """select i.id, i.title, i.kind, i.organisation, date(i.closes) as closes, i.themes, i.url
+        "sql": f"""select i.id, i.title, i.kind, i.organisation, date(i.closes) as closes, i.themes, i.url
 from items i
-where i.relevant = 1 and i.status = 'open'
+where i.relevant = 1 and {OPEN_NOW}
   and not exists (select 1 from responses r where r.item_id = i.id)
 order by i.closes is null, i.closes""",
+    },
+    "open_now": {
+        "title": "Relevant consultations and calls for evidence open now",
+        "description": "Open at the last crawl and not past their deadline, soonest deadline first, rolling calls "
+                       "(no deadline) last.",
+        "sql": f"""select i.id, i.title, i.kind, i.organisation,
+  coalesce(strftime('%d/%m/%Y %H:%M', substr(i.closes, 1, 19)), 'rolling: no deadline') as closes_london,
+  i.themes, i.url
+from items i
+where i.relevant = 1 and {OPEN_NOW}
+order by i.closes is null, i.closes""",
+    },
+    "calls_for_evidence": {
+        "title": "Committee calls for evidence",
+        "description": "Select committee inquiries that were taking written evidence at the last crawl, with their "
+                       "deadlines: open ones first by deadline, then rolling calls (no deadline), then those whose "
+                       "deadline has passed since. Relevant ones first within each group.",
+        "sql": """select i.id, i.title, i.organisation as committee,
+  case when i.closes is null then 'rolling: no deadline'
+       else strftime('%d/%m/%Y %H:%M', substr(i.closes, 1, 19)) end as deadline_london,
+  case when i.closes is null then 'open'
+       when datetime(i.closes) >= datetime('now')
+         then 'open: ' || cast(julianday(date(i.closes)) - julianday(date('now')) as integer) || ' days left'
+       else 'deadline passed ' || cast(julianday(date('now')) - julianday(date(i.closes)) as integer) || ' days ago'
+  end as state,
+  i.relevant, i.themes, i.last_seen as checked, i.url
+from items i
+where i.kind = 'committee_inquiry' and i.status = 'open for evidence'
+order by i.closes is not null and datetime(i.closes) < datetime('now'), i.closes is null,
+  i.relevant desc, i.closes""",
     },
     "changed_last_7_days": {
         "title": "What changed in the last 7 days",
