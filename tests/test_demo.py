@@ -27,6 +27,13 @@ def test_demo_builds_everything_and_a_second_replay_writes_no_versions(tmp_path,
         "select from_id, relation from links where to_id = 'legislation:ukpga/2023/56'")}
     assert ("bill:3339", "enacted_as") in links and ("legislation:uksi/2023/1206", "commences") in links
     assert list((tmp_path / "reports").glob("*.html")) and list((tmp_path / "reports").glob("*.txt"))
+    # What issue 4 asked the demo to show, beyond the links above.
+    kinds = {r["kind"] for r in database.query("select distinct kind from items")}
+    assert {"act", "statutory_instrument", "commencement_order", "law_commission_project",
+            "sentencing_consultation"} <= kinds
+    calls = {r["id"]: r["closes"] for r in database.query(
+        "select id, closes from items where kind = 'committee_inquiry' and status = 'open for evidence'")}
+    assert calls == {"committees:9955": "2026-09-21T16:00:00+01:00", "committees:8885": None}
 
     again = runner.invoke(cli, ["crawl", "--snapshot", str(BUNDLED_SNAPSHOT), "--db", str(db_path)])
     assert again.exit_code == 0, again.output
