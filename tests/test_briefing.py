@@ -2,15 +2,15 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 
 import pytest
 
 from scrapers.items import BillStage, ItemLink, TrackedItem
 from tracker import weeks
-from tracker.briefing import (Briefing, BriefingError, Deadline, ItemRef, Move, NewItem, Overdue, Response,
-                              ResponseEntry, SourceProblem, ThemeGroup, build_briefing, datasette_links,
-                              first_sentence)
+from tracker.briefing import build_briefing
+from tracker.briefing_model import (Briefing, BriefingError, Deadline, ItemRef, Move, NewItem, Overdue, Response,
+                                    ResponseEntry, SourceProblem, ThemeGroup, datasette_links, first_sentence)
 from tracker.store import finish_run, start_run, upsert_item, upsert_items
 
 UTC = timezone.utc

@@ -6,12 +6,12 @@ import subprocess
 import zlib
 from datetime import datetime, timezone
 from html.parser import HTMLParser
-from pathlib import Path
 
 import pytest
 
 from tests.test_briefing import BASE, WEEK, at, build_db, classify, consultation, respond
-from tracker.briefing import BriefingError, build_briefing
+from tracker.briefing import build_briefing
+from tracker.briefing_model import BriefingError
 from tracker.render import http_url, render, write_briefing
 from tracker.store import upsert_item
 

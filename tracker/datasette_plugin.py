@@ -1,7 +1,6 @@
 """Datasette hook implementations only; the logic lives in tracker.register, tracker.dossier, tracker.dashboard."""
 from __future__ import annotations
 
-import json
 import re
 from urllib.parse import parse_qs, quote, unquote
 

@@ -12,7 +12,7 @@ import css_inline
 import sqlite_utils
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from .briefing import Briefing, BriefingError
+from .briefing_model import Briefing, BriefingError
 from .weeks import parse_instant, time_label, utc_iso
 
 TEMPLATES = Path(__file__).parent / "templates"

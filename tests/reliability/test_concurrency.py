@@ -26,7 +26,6 @@ from tracker import config as config_mod
 from tracker import crawl as crawl_mod
 from tracker import db as tracker_db
 from tracker import register, store
-from tracker.errors import StoreError
 from tracker.serve import build_datasette
 
 from .support import FIRST_BILL, SETTINGS, SINCE, FaultServer, serve_many_bills

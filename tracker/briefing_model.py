@@ -1,0 +1,191 @@
+"""What a weekly briefing contains (frozen dataclasses) and how scraped text is made safe to show in it."""
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import asdict, dataclass
+from typing import Any
+from urllib.parse import quote
+
+from datasette.utils import tilde_encode
+
+from .errors import TrackerError
+
+SUMMARY_CHARS = 200
+
+_CONTROL_RE = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+_WS_RE = re.compile(r"\s+")
+_SENTENCE_END_RE = re.compile(r"(?<=[.!?])(?<!\bNo\.)(?<!\bno\.)(?<!\be\.g\.)(?<!\bi\.e\.)(?<!\bSt\.)"
+                              r"(?<!\bMr\.)(?<!\bDr\.)(?<!\bc\.)(?<!\bs\.)\s+(?=[\"'(\u2018\u201cA-Z0-9])")
+
+
+class BriefingError(TrackerError):
+    """The briefing could not be built or written."""
+
+
+@dataclass(frozen=True)
+class ItemRef:
+    """An item as the briefing links to it."""
+
+    id: str
+    title: str
+    source: str
+    kind: str
+    organisation: str
+    url: str
+    datasette_url: str
+    dossier_url: str
+
+
+@dataclass(frozen=True)
+class Response:
+    """A row of the response register, as it stood at `as_of`."""
+
+    decision: str
+    status: str
+    owner: str
+    internal_deadline: str
+    submitted_on: str
+    document_url: str
+
+
+@dataclass(frozen=True)
+class Deadline:
+    """A relevant consultation or call for evidence closing soon."""
+
+    item: ItemRef
+    closes: str
+    days_left: int
+    themes: tuple[str, ...]
+    response: Response | None
+
+
+@dataclass(frozen=True)
+class Overdue:
+    """A relevant consultation closed more than 12 weeks ago with no government response published."""
+
+    item: ItemRef
+    closed: str
+    days_since_closed: int
+    response_expected: str
+    themes: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class NewItem:
+    """A relevant item first seen this week."""
+
+    item: ItemRef
+    first_seen: str
+    summary: str
+    themes: tuple[str, ...]
+    evidence: tuple[str, ...]
+    responses: tuple[Response, ...]
+
+
+@dataclass(frozen=True)
+class ThemeGroup:
+    """New items under their strongest priority theme."""
+
+    theme: str
+    items: tuple[NewItem, ...]
+
+
+@dataclass(frozen=True)
+class Move:
+    """A change this week to a relevant item: stage, closure, outcome, deadline, withdrawal, commencement."""
+
+    item: ItemRef
+    change: str
+    before: str
+    after: str
+    on: str
+    act: ItemRef | None
+
+
+@dataclass(frozen=True)
+class ResponseEntry:
+    """A response submitted this week or due soon."""
+
+    item: ItemRef
+    response: Response
+    days: int
+
+
+@dataclass(frozen=True)
+class SourceProblem:
+    """A source whose last run failed or was partial, or with no successful run for 3 days."""
+
+    source: str
+    problems: tuple[str, ...]
+    last_run: str
+    last_ok: str
+    message: str
+
+
+@dataclass(frozen=True)
+class Briefing:
+    """The week's content. Equal inputs give an equal `content_hash`; generation time is not part of it."""
+
+    week: str
+    week_commencing: str
+    as_of: str
+    window_start: str
+    datasette_url: str
+    sources_checked: int
+    health: tuple[SourceProblem, ...]
+    closing: tuple[Deadline, ...]
+    overdue: tuple[Overdue, ...]
+    overdue_more: int
+    new: tuple[ThemeGroup, ...]
+    moved: tuple[Move, ...]
+    submitted: tuple[ResponseEntry, ...]
+    due: tuple[ResponseEntry, ...]
+
+    @property
+    def counts(self) -> dict[str, int]:
+        """Numbers for the subject line."""
+        return {"deadlines": len(self.closing), "new": sum(len(g.items) for g in self.new),
+                "moved": len(self.moved)}
+
+    @property
+    def subject(self) -> str:
+        """'SEOC reform briefing w/c 23 Nov 2026: 3 deadlines, 5 new, 2 moved'."""
+        counts = self.counts
+        deadlines = f"{counts['deadlines']} deadline{'' if counts['deadlines'] == 1 else 's'}"
+        return (f"SEOC reform briefing w/c {self.week_commencing}: {deadlines}, "
+                f"{counts['new']} new, {counts['moved']} moved")
+
+    def as_json(self) -> dict[str, Any]:
+        """The whole content as JSON-ready data."""
+        return asdict(self)
+
+    @property
+    def content_hash(self) -> str:
+        """SHA-256 of the canonical JSON of the content."""
+        canonical = json.dumps(self.as_json(), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+        return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def clean(value: Any, limit: int | None = None) -> str:
+    """Scraped text on one line: control and bidi characters removed, whitespace collapsed, capped."""
+    text = _WS_RE.sub(" ", _CONTROL_RE.sub(" ", str(value or ""))).strip()
+    if limit and len(text) > limit:
+        cut = text[:limit].rsplit(" ", 1)[0] if " " in text[:limit] else text[:limit]
+        text = cut.rstrip(" ,;:") + "\u2026"
+    return text
+
+
+def first_sentence(value: Any, limit: int = SUMMARY_CHARS) -> str:
+    """The first sentence of a summary, capped at `limit` characters."""
+    text = clean(value)
+    return clean(_SENTENCE_END_RE.split(text, maxsplit=1)[0], limit)
+
+
+def datasette_links(base: str, item_id: str) -> tuple[str, str]:
+    """(row page, dossier page) of an item: row pks are tilde-encoded as Datasette 0.65 expects."""
+    if not base:
+        return "", ""
+    return f"{base}/tracker/items/{tilde_encode(item_id)}", f"{base}/-/dossier/{quote(item_id, safe=':/')}"
+
