@@ -19,13 +19,23 @@ from tracker import db as tracker_db
 from tracker import store
 
 
+#: Scrapy finish reasons other than "finished", in words (the worker's log has any traceback).
+EARLY_ENDS = {
+    "start_error": "the spider failed while starting, a bug or a bad setting (start_error; see the log)",
+    "shutdown": "it was stopped (shutdown)",
+    "closespider_timeout": "it ran out of time (closespider_timeout)",
+    "memusage_exceeded": "it used too much memory (memusage_exceeded)",
+}
+
+
 def judge(stats: dict[str, Any], errors: list[str], listing_ok: bool, empty_ok: bool) -> tuple[str, str | None]:
     """(status, message) of a finished crawl from its stats and recorded errors."""
     reason = stats.get("finish_reason")
     stored = sum(stats.get(f"tracker/{k}", 0) for k in ("inserted", "updated", "unchanged"))
     message = "; ".join(errors[:5]) + (f" (and {len(errors) - 5} more)" if len(errors) > 5 else "") or None
     if reason not in ("finished", None):
-        return "failed", f"crawl ended early: {reason}" + (f"; {message}" if message else "")
+        why = EARLY_ENDS.get(reason, reason)
+        return "failed", f"crawl ended early: {why}" + (f"; {message}" if message else "")
     if not listing_ok:
         return "failed", message or "the source's listing was never read"
     if errors:

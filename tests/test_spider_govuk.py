@@ -193,8 +193,12 @@ def test_paging_by_start_stops_at_the_since_floor(server, db_path, database):
 
     before = len(server.requests)
     result = run(server, db_path, full=True, settings={"GOVUK_SEARCH_PAGE_SIZE": 2, "GOVUK_MAX_PAGES": 1})
-    assert (result.status, result.message) == ("ok", None)
+    # Capped before the floor: the run is partial so the watermark stays where the last ok run left it.
+    assert result.status == "partial"
+    assert "incomplete: stopped after 1 search pages (the page cap)" in result.message
+    assert "max_pages under [sources.govuk]" in result.message
     assert [p for p in server.requests[before:] if p.startswith("/api/search.json")] == [search_path(0, 2)]
+    assert database["runs"].get(result.run_id)["watermark"] is None
 
 
 def test_organisations_and_document_types_are_configurable(server, db_path, database):

@@ -99,9 +99,20 @@ def test_since_and_page_cap_bound_the_first_crawl(server, db_path, database):
 
     before = len(server.requests)
     result = run(server, db_path, full=True, settings={"LEGISLATION_MAX_PAGES": 1})
-    assert (result.status, result.message) == ("ok", None)
+    # Capped before the floor: what was read is stored, but the run is not ok, so the watermark stays.
+    assert result.status == "partial"
+    assert re.search(r"incomplete: the uksi feed stopped after 1 pages \(the page cap\) before reaching "
+                     r"2000-01-01.*max_pages under \[sources.legislation\]", result.message), result.message
     assert UKSI_2 not in server.requests[before:]
     assert len(stored(database)) == 4
+    assert database["runs"].get(result.run_id)["watermark"] is None
+
+    result = run(server, db_path, full=True, source_options={"legislation": {"max_pages": 5}})
+    assert (result.status, result.message) == ("ok", None)  # the config's max_pages lifts the cap
+    assert UKSI_2 in server.requests
+
+    result = run(server, db_path, source_options={"legislation": {"max_pages": "lots"}})
+    assert result.status == "failed" and "max_pages (LEGISLATION_MAX_PAGES) must be a whole number" in result.message
 
 
 @pytest.mark.parametrize("path, route, message", [

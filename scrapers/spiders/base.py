@@ -44,6 +44,20 @@ class TrackerSpider(scrapy.Spider):
             self.errors.append(shorten_urls(message))
         self.logger.error(message)  # the log keeps whole URLs
 
+    def page_cap(self, argument: str | None, setting: str, default: int) -> int | None:
+        """The most listing pages to read: the `max_pages` argument, else the setting; None (and an error
+        recorded) when it is not a whole number of at least 1."""
+        value = argument if argument not in (None, "") else self.settings.get(setting, default)
+        try:
+            pages = int(value)
+        except (TypeError, ValueError):
+            pages = 0
+        if pages < 1:
+            self.record_error(f"{self.name}: max_pages ({setting}) must be a whole number of at least 1, "
+                              f"got {value!r}")
+            return None
+        return pages
+
     def request(self, url: str, callback, **kwargs: Any) -> scrapy.Request:
         """A request whose failures (HTTP errors, timeouts, resets) are recorded against the source."""
         return scrapy.Request(url, callback=callback, errback=self.on_failure,

@@ -4,7 +4,8 @@ Paging stops at the floor: the last good crawl's watermark, else `since` (defaul
 organisations and document types searched come from spider arguments (comma-separated), else the
 settings `GOVUK_ORGANISATIONS` / `GOVUK_DOCUMENT_TYPES` (a list or comma-separated text), else the
 parser's defaults. `GOVUK_SEARCH_PAGE_SIZE` (default `SEARCH_PAGE_SIZE`, at most `SEARCH_MAX_COUNT`)
-and `GOVUK_MAX_PAGES` bound the listing.
+and the page cap (spider argument `max_pages`, else `GOVUK_MAX_PAGES`) bound the listing; a capped listing
+ends the run partial, so the watermark stays and the documents beyond the cap are not skipped for good.
 """
 from __future__ import annotations
 
@@ -36,8 +37,9 @@ class GovukSpider(TrackerSpider):
     default_base_url = "https://www.gov.uk"
 
     def __init__(self, organisations: str | None = None, document_types: str | None = None,
-                 recheck: str | None = None, **kwargs: Any):
+                 recheck: str | None = None, max_pages: str | None = None, **kwargs: Any):
         super().__init__(**kwargs)
+        self.max_pages_arg = max_pages
         # Closing (or opening) does not move public_timestamp, so the search listing never shows it:
         # stored items whose dates have passed are fetched again by base path.
         self.recheck = _names(recheck) or ()
@@ -51,7 +53,9 @@ class GovukSpider(TrackerSpider):
         self.document_types = (self.document_types_arg or _names(self.settings.get("GOVUK_DOCUMENT_TYPES"))
                                or parser.DEFAULT_DOCUMENT_TYPES)
         self.page_size = self.settings.getint("GOVUK_SEARCH_PAGE_SIZE", parser.SEARCH_PAGE_SIZE)
-        self.max_pages = self.settings.getint("GOVUK_MAX_PAGES", DEFAULT_MAX_PAGES)
+        self.max_pages = self.page_cap(self.max_pages_arg, "GOVUK_MAX_PAGES", DEFAULT_MAX_PAGES)
+        if self.max_pages is None:
+            return
         unknown = [t for t in self.document_types if t not in parser.KIND_BY_TYPE]
         if unknown:
             self.record_error(f"{self.name}: document types the parser cannot read: {', '.join(unknown)} "
@@ -116,8 +120,10 @@ class GovukSpider(TrackerSpider):
         if reached_floor or not results or next_start >= total:
             return
         if page >= self.max_pages:
-            self.logger.warning("%s: stopped after GOVUK_MAX_PAGES=%d search pages before reaching %s",
-                                self.name, self.max_pages, self.floor)
+            # Not ok: an ok run would move the watermark past the documents not read, losing them for good.
+            self.record_error(f"{self.name}: incomplete: stopped after {self.max_pages} search pages (the page cap) "
+                              f"before reaching {self.floor}; older documents were not read. Raise the cap with "
+                              f"max_pages under [sources.govuk] in the config file, then crawl again")
             self.crawler.stats.set_value("govuk/page_cap_reached", True)
             return
         yield self.search_request(next_start, page + 1)

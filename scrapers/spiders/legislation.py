@@ -1,8 +1,9 @@
 """legislation.gov.uk: per-type Atom feeds newest published first, then the CLML of each new entry.
 
 A feed is followed through `rel="next"` (its host rewritten to the configured base URL) until an entry
-is older than the floor (the last good crawl's watermark, else `since`, default 2023-01-01) or
-`LEGISLATION_MAX_PAGES` pages have been read. The watermark is the newest `published` seen (the
+is older than the floor (the last good crawl's watermark, else `since`, default 2023-01-01) or the
+page cap (spider argument `max_pages`, else `LEGISLATION_MAX_PAGES`) is reached; a capped feed ends the run
+partial, so the watermark stays and nothing between the cap and the floor is skipped for good. The watermark is the newest `published` seen (the
 feeds' sort key; `updated` stands in when an entry has no `published`).
 
 The feeds' `published` is a day (midnight UTC), so more items may appear on the watermark's own day
@@ -45,15 +46,18 @@ class LegislationSpider(TrackerSpider):
             if settings.get(key) == getattr(project_settings, key, None):
                 settings.set(key, value, priority="spider")
 
-    def __init__(self, types: str | None = None, **kwargs: Any):
+    def __init__(self, types: str | None = None, max_pages: str | None = None, **kwargs: Any):
         super().__init__(**kwargs)
+        self.max_pages_arg = max_pages
         self.floor = london_iso(self.watermark or self.since or DEFAULT_SINCE)
         self.doc_types = tuple(t.strip() for t in types.split(",") if t.strip()) if types else parser.DOC_TYPES
 
     async def start(self):
         # A first crawl back-fills to `since`, which takes far more pages than keeping up does.
         default_pages = DEFAULT_MAX_PAGES if self.watermark else FIRST_CRAWL_MAX_PAGES
-        self.max_pages = self.settings.getint("LEGISLATION_MAX_PAGES", default_pages)
+        self.max_pages = self.page_cap(self.max_pages_arg, "LEGISLATION_MAX_PAGES", default_pages)
+        if self.max_pages is None:
+            return
         for doc_type in self.doc_types:
             yield self.request(parser.feed_url(self.base_url, doc_type, 1), self.parse_feed,
                                cb_kwargs={"doc_type": doc_type, "page": 1})
@@ -93,8 +97,10 @@ class LegislationSpider(TrackerSpider):
         if reached_floor or not feed.next_url:
             return
         if page >= self.max_pages:
-            self.logger.warning("%s: %s feed: stopped at LEGISLATION_MAX_PAGES=%d before reaching %s",
-                                self.name, doc_type, self.max_pages, self.floor)
+            # Not ok: an ok run would move the watermark past the entries not read, losing them for good.
+            self.record_error(f"{self.name}: incomplete: the {doc_type} feed stopped after {self.max_pages} pages "
+                              f"(the page cap) before reaching {self.floor}; older entries were not read. Raise the "
+                              f"cap with max_pages under [sources.legislation] in the config file, then crawl again")
             self.crawler.stats.set_value(f"legislation/page_cap_reached/{doc_type}", True)
             return
         yield self.request(self.on_base(feed.next_url), self.parse_feed,
