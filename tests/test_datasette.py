@@ -9,7 +9,8 @@ import pytest
 
 from scrapers.items import ItemLink, TrackedItem
 from tracker import config as config_mod
-from tracker import metadata, register, store, tagging
+from tracker import dashboard, metadata, register, store, tagging
+from tracker import db as db_module
 from tracker.serve import build_datasette, hash_env_name, hash_password
 
 HOSTILE = "<script>alert('x')</script> \"quoted\" Fraud & money laundering consultation"
@@ -24,12 +25,10 @@ def _soon(days: int) -> str:
 @pytest.fixture
 def tracker_db(tmp_path):
     path = tmp_path / "tracker.db"
-    database = store.tracker_db.connect(path) if hasattr(store, "tracker_db") else None
-    from tracker import db as tracker_db
-    database = tracker_db.connect(path)
+    database = db_module.connect(path)
     store.upsert_items(database, [
         TrackedItem(id="govuk:hostile", source="govuk", kind="consultation", title=HOSTILE,
-                    url="javascript:alert(1)" if False else "https://www.gov.uk/government/consultations/hostile",
+                    url="https://www.gov.uk/government/consultations/hostile",
                     summary="Consultation on fraud, money laundering and failure to prevent fraud offences <b>bold</b>",
                     status="open", closes=_soon(10), organisation="Home Office"),
         TrackedItem(id="govuk:quiet", source="govuk", kind="consultation", title="Proceeds of crime confiscation reform",
@@ -169,8 +168,7 @@ async def _csrf(ds, role):
 
 
 def _rows(tracker_db, sql):
-    from tracker import db as tracker_db_mod
-    database = tracker_db_mod.connect(tracker_db)
+    database = db_module.connect(tracker_db)
     try:
         return list(database.query(sql))
     finally:
@@ -237,8 +235,7 @@ async def test_review_and_triage_are_audited_and_survive_reclassification(ds, tr
     assert response.status_code == 302
     await ds.client.post("/-/triage", cookies=cookies, data={"csrftoken": token, "item_id": "govuk:quiet",
                                                              "state": "watching"})
-    from tracker import db as tracker_db_mod
-    database = tracker_db_mod.connect(tracker_db)
+    database = db_module.connect(tracker_db)
     tagging.classify_stored(database, everything=True)
     database.close()
     state = _rows(tracker_db, f"select review_state, reviewer from item_priorities where id = {tag['id']}")[0]
@@ -312,3 +309,14 @@ async def test_search_skips_default_facets_but_facets_on_request(ds):
     assert "kind" in asked["facet_results"]
     browse = (await get(ds, "/tracker/items.json", "reader")).json()
     assert {"source", "kind", "status"} <= set(browse["facet_results"])
+
+
+def test_dashboard_names_themes_as_the_taxonomy_does(tracker_db):
+    database = db_module.connect(tracker_db)
+    try:
+        names = dict(database.execute("select id, name from priorities").fetchall())
+        labels = [bar["label"] for bar in dashboard.load(database.conn)["themes"]]
+    finally:
+        database.close()
+    assert labels and "Fraud" in labels
+    assert set(labels) <= set(names.values())

@@ -31,9 +31,11 @@ def load(conn: sqlite3.Connection, today: date | None = None) -> dict[str, Any]:
         SELECT 'new_week', count(*) FROM items WHERE relevant = 1 AND first_seen >= ?""",
         [(today - timedelta(days=7)).isoformat()]))
     start = today - timedelta(days=7 * WEEKS)
+    # Theme names as the priorities table gives them (ids only for a theme no longer in the taxonomy).
     by_theme = _all(conn, """
-        SELECT t.value AS theme, count(*) FROM items i, json_each(i.themes) t
-        WHERE i.first_seen >= ? GROUP BY theme ORDER BY count(*) DESC""", [start.isoformat()])
+        SELECT coalesce(p.name, t.value) AS theme, count(*) FROM items i, json_each(i.themes) t
+        LEFT JOIN priorities p ON p.id = t.value
+        WHERE i.first_seen >= ? GROUP BY theme ORDER BY count(*) DESC, theme""", [start.isoformat()])
     per_week = []
     for offset in range(WEEKS - 1, -1, -1):
         week_start = today - timedelta(days=today.weekday(), weeks=offset)
