@@ -90,10 +90,12 @@ def run(source: str, db_path: str, run_id: int, *, base_url: str | None, snapsho
         unchanged=stats.get("tracker/unchanged", 0),
         errors=stats.get("tracker/errors", 0),
         error_message=message,
+        notes="; ".join(spider.notes) or None,
         watermark=(spider.new_watermark or watermark) if status == "ok" else None,
     )
     counts = {key: stats.get(f"tracker/{key}", 0) for key in ("items_seen", "inserted", "updated", "unchanged")}
     sys.stdout.write(json.dumps({"event": "done", "source": source, "status": status, "message": message,
+                                 "notes": spider.notes,
                                  "requests": stats.get("downloader/request_count", 0), **counts}) + "\n")
     return status
 

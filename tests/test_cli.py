@@ -14,6 +14,7 @@ from tracker.crawl import SOURCES
 
 from .conftest import FIXTURES, PROJECT
 from .reliability.support import snapshot_rows
+from .test_spider_lawcom import serve_lawcom
 
 
 def all_commands(group: click.Group, prefix=()):
@@ -58,6 +59,7 @@ def test_crawl_then_status(server, tmp_path, monkeypatch):
     status = runner.invoke(cli, ["status"])
     assert status.exit_code == 0
     assert "parliament-bills" in status.output and " ok " in status.output and "1 new" in status.output
+    assert "note:" not in status.output
     server.routes.clear()
     failed = runner.invoke(cli, ["crawl", "parliament-bills", "--base-url", f"parliament-bills={server.url}", "--full"])
     assert failed.exit_code == 1
@@ -146,3 +148,17 @@ def test_bad_crawl_settings_are_clear_errors(tmp_path, section, message):
     config.write_text(section)
     result = CliRunner().invoke(cli, ["run", "--db", str(tmp_path / "t.db"), "--config", str(config)])
     assert result.exit_code == 1 and message in result.output, result.output
+
+
+def test_notes_of_a_run_show_in_the_progress_and_in_status(server, tmp_path):
+    serve_lawcom(server)  # the publication REST type answers 404: a note, not a failure
+    db = str(tmp_path / "t.db")
+    runner = CliRunner()
+    result = runner.invoke(cli, ["crawl", "law-commission", "--base-url", f"law-commission={server.url}",
+                                 "--db", db])
+    assert result.exit_code == 0, result.output
+    assert "law-commission: ok" in result.output
+    assert "note: law-commission: REST type 'publication' not exposed" in result.output
+    status = runner.invoke(cli, ["status", "--db", db])
+    assert re.search(r"law-commission +ok .*\n +note: law-commission: REST type 'publication' not exposed",
+                     status.output), status.output

@@ -81,6 +81,9 @@ def test_crawl_lists_pages_and_stores_projects(server, db_path, database):
         "/project/corporate-criminal-liability/"]  # listed and linked from news, fetched once
     run_row = database["runs"].get(result.run_id)
     assert (run_row["inserted"], run_row["watermark"]) == (3, "2025-03-01T10:00:00+00:00")
+    # The 404 is kept in the run record as a note, where `status` and the source health query show it.
+    assert run_row["notes"] == (f"law-commission: REST type 'publication' not exposed: "
+                                f"{server.url}{LIST.format(type='publication', page=1)}: HTTP 404")
 
 
 def test_second_crawl_stops_at_watermark_and_writes_nothing(server, db_path, database):

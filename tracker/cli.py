@@ -46,6 +46,8 @@ class _Progress:
                            f"{event.get('unchanged', 0)} unchanged)") + message
             colour = {"ok": "green", "partial": "yellow"}.get(event["status"], "red")
             click.secho(f"{source}: {event['status']}{message}", err=True, fg=colour)
+            for note in event.get("notes") or []:
+                click.secho(f"  note: {note}", err=True, fg="yellow")
 
 
 @click.group()
@@ -130,6 +132,8 @@ def status(db_path):
         message = f" - {row['error_message']}" if row["error_message"] else ""
         click.echo(f"{row['source']:<20} {row['status']:<8} {row['started']}  {age}; "
                    f"{row['items_seen']} seen, {row['inserted']} new, {row['updated']} updated{message}")
+        if row["notes"]:
+            click.echo(f"{'':<20} note: {row['notes']}")
     for source in crawl_mod.available_sources():
         if source not in known:
             click.echo(f"{source:<20} never run")

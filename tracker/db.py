@@ -325,6 +325,12 @@ def _fts_trigger_on_text(db: sqlite_utils.Database) -> None:
     )
 
 
+@migrations(name="0008_run_notes")
+def _run_notes(db: sqlite_utils.Database) -> None:
+    # What a run noticed that is not a failure (a REST type a site does not expose, pages used instead).
+    db.execute("ALTER TABLE runs ADD COLUMN notes TEXT")
+
+
 @contextlib.contextmanager
 def write_transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
     """A write transaction that takes the write lock up front (BEGIN IMMEDIATE).

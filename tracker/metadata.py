@@ -153,7 +153,7 @@ order by i.relevant desc, i.closes""",
     "source_health": {
         "title": "Source health",
         "description": "The last run of each source; stale when the last successful run is over 3 days old.",
-        "sql": """select r.source, r.status as last_status, r.started as last_run, r.error_message,
+        "sql": """select r.source, r.status as last_status, r.started as last_run, r.error_message, r.notes,
   (select max(finished) from runs ok where ok.source = r.source and ok.status = 'ok') as last_ok,
   case when (select max(finished) from runs ok where ok.source = r.source and ok.status = 'ok') is null
          or (select max(finished) from runs ok where ok.source = r.source and ok.status = 'ok')

@@ -207,7 +207,7 @@ def source_status(db: sqlite_utils.Database) -> list[dict[str, Any]]:
     """Per source: the last run, its outcome, and the last successful run."""
     return list(db.query(
         """
-        SELECT r.source, r.status, r.started, r.finished, r.error_message, r.items_seen,
+        SELECT r.source, r.status, r.started, r.finished, r.error_message, r.notes, r.items_seen,
                r.inserted, r.updated, r.unchanged,
                (SELECT max(finished) FROM runs ok WHERE ok.source = r.source AND ok.status = 'ok')
                  AS last_ok

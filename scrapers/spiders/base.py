@@ -33,6 +33,8 @@ class TrackerSpider(scrapy.Spider):
         self.watermark = watermark or None
         self.allowed_domains = [urlsplit(self.base_url).hostname]
         self.errors: list[str] = []
+        #: Worth knowing but not a failure; kept in the run record beside the errors.
+        self.notes: list[str] = []
         self.new_watermark: str | None = None
         #: Set once the source answered with a well-formed listing (so an empty result is real).
         self.listing_ok = False
@@ -43,6 +45,13 @@ class TrackerSpider(scrapy.Spider):
         if len(self.errors) < MAX_ERRORS_KEPT:
             self.errors.append(shorten_urls(message))
         self.logger.error(message)  # the log keeps whole URLs
+
+    def note(self, message: str) -> None:
+        """Keep something worth knowing that is not a failure (the first MAX_ERRORS_KEPT) and log it."""
+        self.crawler.stats.inc_value("tracker/notes")
+        if len(self.notes) < MAX_ERRORS_KEPT:
+            self.notes.append(shorten_urls(message))
+        self.logger.warning(message)
 
     def page_cap(self, argument: str | None, setting: str, default: int) -> int | None:
         """The most listing pages to read: the `max_pages` argument, else the setting; None (and an error

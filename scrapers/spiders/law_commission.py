@@ -27,7 +27,6 @@ class LawCommissionSpider(TrackerSpider):
     def __init__(self, **kwargs: Any):
         super().__init__(**kwargs)
         self.floor = self.watermark or (london_iso(self.since) if self.since else None)
-        self.notes: list[str] = []
         self.project_slugs: set[str] = set()
 
     async def start(self):
@@ -41,12 +40,6 @@ class LawCommissionSpider(TrackerSpider):
             # WordPress answers 400 rest_post_invalid_page_number past the last page.
             request.meta["handle_httpstatus_list"] = [400, 404, 410]
         return request
-
-    def note(self, message: str) -> None:
-        """Something worth knowing that is not a failure (kept for the log and the closing check)."""
-        self.crawler.stats.inc_value("tracker/notes")
-        self.notes.append(message)
-        self.logger.warning(message)
 
     def parse_list(self, response, post_type: str, page: int):
         what = f"{post_type} listing"
