@@ -9,13 +9,16 @@ snapshot/committees/SOURCES.md), served in list pages assembled per test.
 """
 from __future__ import annotations
 
+import copy
 import json
 import re
+from datetime import datetime, timedelta
 from typing import Callable
 
 import pytest
 
 from tracker import crawl as crawl_mod
+from tracker.briefing import build_briefing
 
 from .conftest import FAST, PROJECT
 
@@ -196,3 +199,39 @@ def test_survives_open_calls_list_failure(server, db_path, database, failure):
     # The open-business list still serves, so the run is partial: the broken list is named, rows are kept.
     check_listing_failure(server, db_path, database, "committees", serve_committees, failure,
                           unexpected=("<html><body>Maintenance</body></html>", "text/html", "expected JSON"))
+
+
+def serve_osa(server, detail: dict) -> None:
+    """The Online Safety Act inquiry (business 9955) as the only open call."""
+    server.add(OPEN_CALLS.format(skip=0), page(detail))
+    server.add(OPEN_NEWEST, page())
+    server.add(DETAIL.format(id=9955), json.dumps(detail))
+    server.add_file(COMMITTEES.format(id=9955), SLICE / "committees_for_9955.json")
+
+
+def test_an_extended_deadline_is_a_new_version_and_moves_in_the_briefing(server, db_path, database):
+    """The real extension of submission period 3964: 2026-09-07 17:00, then 2026-09-21 16:00 (seen 2026-08-20)."""
+    extended = business(9955)
+    before = copy.deepcopy(extended)
+    before["openSubmissionPeriods"][0]["endDate"] = "2026-09-07T17:00:00"
+    serve_osa(server, before)
+    assert run(server, db_path).status == "ok"
+    assert database["items"].get("committees:9955")["closes"] == "2026-09-07T17:00:00+01:00"
+
+    serve_osa(server, extended)
+    assert run(server, db_path).status == "ok"
+    item = database["items"].get("committees:9955")
+    assert (item["closes"], item["version"]) == ("2026-09-21T16:00:00+01:00", 2)
+    [version] = database.query("select changed_fields, data, valid_to from item_versions")
+    assert "closes" in json.loads(version["changed_fields"])
+    assert json.loads(version["data"])["closes"] == "2026-09-07T17:00:00+01:00"  # the old deadline is kept
+
+    # The directorate follows it: a reviewer confirms a theme, and the week's briefing shows the move.
+    database.execute("INSERT INTO item_priorities (item_id, priority_id, score, evidence, method, version, "
+                     "review_state, created, updated, reviewed_at) VALUES ('committees:9955', 'child_exploitation', "
+                     "1, '[]', 'review', 'v', 'confirmed', ?, ?, ?)", [version["valid_to"]] * 3)
+    database.conn.commit()
+    moved_at = datetime.fromisoformat(version["valid_to"])
+    briefing = build_briefing(database, as_of=moved_at + timedelta(hours=1))
+    [move] = [m for m in briefing.moved if m.item.id == "committees:9955"]
+    assert (move.change, move.before, move.after) == ("Deadline moved", "7 Sep 2026", "21 Sep 2026")
