@@ -10,7 +10,8 @@ from scrapers.items import BillStage, ItemLink, TrackedItem
 from tracker import weeks
 from tracker.briefing import build_briefing
 from tracker.briefing_model import (Briefing, BriefingError, Deadline, ItemRef, Move, NewItem, Overdue, Response,
-                                    ResponseEntry, SourceProblem, ThemeGroup, datasette_links, first_sentence)
+                                    ResponseEntry, RollingCall, SourceProblem, ThemeGroup, datasette_links,
+                                    first_sentence)
 from tracker.store import finish_run, start_run, upsert_item, upsert_items
 
 UTC = timezone.utc
@@ -109,6 +110,9 @@ def build_db(db) -> None:
         "method": "test", "version": "t", "review_state": "confirmed", "reviewer": "bob", "reviewed_at": at(4),
         "created": at(3), "updated": at(4)})
     respond(db, "govuk:sanctions", at(5), status="submitted", submitted_on="2026-11-19")
+    # A committee's rolling call for evidence (open, no deadline), relevant, seen before the window, unanswered.
+    upsert_item(db, rolling_call("8885", "Economic crime enforcement"), now=at(2))
+    classify(db, "committees:8885", [("fraud", 0.8, ["economic crime"])])
     # Sources: govuk fresh; legislation failed last and has no ok run since 15 Nov.
     run(db, "govuk", at(23, 6), "ok")
     run(db, "legislation", at(15), "ok")
@@ -117,8 +121,19 @@ def build_db(db) -> None:
     run(db, "govuk", at(23, 8), "failed")  # after as_of: not seen by this week's briefing
 
 
+def rolling_call(ident: str, title: str, closes: str | None = None) -> TrackedItem:
+    return TrackedItem(id=f"committees:{ident}", source="committees", kind="committee_inquiry", title=title,
+                       url=f"https://committees.parliament.uk/work/{ident}/", status="open for evidence",
+                       closes=closes, organisation="Treasury Committee")
+
+
 def later_changes(db) -> None:
     """What happens after the W48 briefing: crawls change items, staff log responses, runs go on."""
+    # The rolling call gets a deadline, and a second rolling call opens, with a response logged at once.
+    upsert_item(db, rolling_call("8885", "Economic crime enforcement", "2027-01-15T12:00:00+00:00"), now=at(24))
+    upsert_item(db, rolling_call("9001", "Fraud against business"), now=at(24))
+    classify(db, "committees:9001", [("fraud", 0.9, ["fraud"])], when=at(24))
+    respond(db, "committees:9001", at(25), owner_team="Fraud policy")
     upsert_item(db, consultation("fraud-strategy", "Fraud strategy: consultation (extended)",
                                  "2026-12-10T23:59:00+00:00", summary="Extended."), now=at(25))
     upsert_item(db, consultation("late-arrival", "Late arrival on fraud", "2026-12-05"), now=at(24))
@@ -205,6 +220,9 @@ def test_sections(briefing_db):
     assert b.submitted == (ResponseEntry(sanctions, Response("respond", "submitted", "Fraud policy", "", "19 Nov 2026",
                                                              ""), 4),)
     assert b.due == (ResponseEntry(AML, DRAFTING, 8),)
+    assert b.rolling == (RollingCall(ref("committees:8885", "Economic crime enforcement", "committees",
+                                         "committee_inquiry", "https://committees.parliament.uk/work/8885/",
+                                         "Treasury Committee"), ("Fraud",), None),)
 
 
 def test_moves_closures_outcomes_deadlines_withdrawals(database):
@@ -253,7 +271,7 @@ def test_rejected_tags_do_not_count(database):
 def test_quiet_week_is_still_a_briefing(database):
     b = build_briefing(database, WEEK, None, BASE)
     assert b.subject == "SEOC reform briefing w/c 23 Nov 2026: 0 deadlines, 0 new, 0 moved"
-    assert (b.health, b.closing, b.overdue, b.new, b.moved, b.submitted, b.due) == ((),) * 7
+    assert (b.health, b.closing, b.overdue, b.rolling, b.new, b.moved, b.submitted, b.due) == ((),) * 8
 
 
 def test_past_week_is_reproducible_after_later_changes(briefing_db):
@@ -264,6 +282,9 @@ def test_past_week_is_reproducible_after_later_changes(briefing_db):
     assert again.content_hash == then.content_hash
     # ... while the next week sees the changes.
     following = build_briefing(briefing_db, "2026-W49", None, BASE)
+    # W48 still shows the call as rolling; by W49 it has a deadline and the new one is rolling, answered.
+    assert [r.item.id for r in then.rolling] == ["committees:8885"]
+    assert [(r.item.id, r.response.owner) for r in following.rolling] == [("committees:9001", "Fraud policy")]
     assert following.closing[0].item.title == "Late arrival on fraud"
     assert following.closing[0].response is None
     assert [d.response.owner for d in following.closing[1:] if d.response][0] == "Fraud policy"

@@ -75,6 +75,17 @@ def test_text_sections_read_whole(scenario):
         f"    Tracker: {BASE}/tracker/items/govuk~3Aaml-supervision\n"
         f"    Dossier: {BASE}/-/dossier/govuk:aml-supervision\n"
     )
+    rolling = text.split("Open with no deadline (rolling calls for evidence)\n"
+                         "--------------------------------------------------\n")[1].split("\n\nNEW THIS WEEK")[0]
+    assert rolling == (
+        "* Economic crime enforcement\n"
+        "    committee inquiry, Treasury Committee; open, no deadline\n"
+        "    Themes: Fraud\n"
+        "    Response: NONE LOGGED\n"
+        "    https://committees.parliament.uk/work/8885/\n"
+        f"    Tracker: {BASE}/tracker/items/committees~3A8885\n"
+        f"    Dossier: {BASE}/-/dossier/committees:8885"
+    )
     moved = text.split("MOVED THIS WEEK\n===============\n")[1].split("\n\nRESPONSES")[0]
     assert moved.splitlines()[:2] + moved.splitlines()[6:8] == [
         "* Commencement order (19 Nov 2026): The Economic Crime and Corporate Transparency Act 2023 "
@@ -93,6 +104,7 @@ def test_quiet_week_says_so(database):
     html, text = render(build_briefing(database, WEEK, None, BASE))
     for line in ("No relevant consultations or calls for evidence close in the next 28 days.",
                  "No government response is overdue.", "No new relevant items this week.",
+                 "No relevant call for evidence is open without a deadline.",
                  "No responses submitted this week.", "No responses due in the next 14 days.",
                  "No completed crawl runs are recorded yet."):
         assert line in text and line in html

@@ -26,8 +26,9 @@ import sqlite_utils
 
 from . import briefing_asof as asof
 from . import briefing_reads as reads
-from .briefing_model import (Briefing, BriefingError, Deadline, Move, NewItem, Overdue, ResponseEntry, ThemeGroup,
-                             clean, first_sentence)
+from .briefing_model import (Briefing, BriefingError, Deadline, Move, NewItem, Overdue, ResponseEntry, RollingCall,
+                             ThemeGroup, clean, first_sentence)
+from .metadata import OPEN_STATUSES
 from .weeks import (briefing_as_of, day_label, latest_briefing_week, local_date, parse_instant,
                     require_aware, utc_iso, week_monday, week_of)
 
@@ -157,6 +158,21 @@ def _action_needed(w: _Week, candidates: set[str]) -> tuple[list[Deadline], list
     return closing, [o for _, o in overdue], total
 
 
+def _rolling_calls(w: _Week, ids: set[str]) -> tuple[RollingCall, ...]:
+    """Relevant calls open at as_of with no deadline (a committee's rolling call), unanswered first."""
+    calls = []
+    for item_id in sorted(ids):
+        state = w.states.get(item_id)
+        if (state is None or state.get("closes") or state.get("status") not in OPEN_STATUSES
+                or state.get("kind") not in CONSULTATION_KINDS):
+            continue
+        latest = w.responses.get(item_id, [None])[0]
+        calls.append(RollingCall(w.reader.ref(item_id, state), w.themes(item_id),
+                                 asof.response_of(latest) if latest else None))
+    calls.sort(key=lambda c: (c.response is not None, c.item.title, c.item.id))
+    return tuple(calls)
+
+
 def _new_this_week(w: _Week) -> tuple[ThemeGroup, ...]:
     groups: dict[str, list[tuple[datetime, NewItem]]] = {}
     for item_id, seen in w.first_seen.items():
@@ -250,10 +266,13 @@ def build_briefing(db: sqlite_utils.Database, week: str | None = None, as_of: da
     lo, hi = w.near_window()
     w.versions = reads.versions_between(db, lo, hi)
     threshold_day = local_date(as_of - RESPONSE_EXPECTED_AFTER)
+    rolling = reads.open_without_deadline(db, CONSULTATION_KINDS, OPEN_STATUSES)
+    changed = reads.changed_after(db, reader.as_of_iso)
     candidates = (
-        reads.first_seen_from(db, lo)  # new this week (and commencement orders), or seen after as_of
+        rolling  # open with no deadline now; one that was at as_of but changed since is in `changed`
+        | reads.first_seen_from(db, lo)  # new this week (and commencement orders), or seen after as_of
         | {v["item_id"] for v in w.versions}  # moved this week
-        | reads.changed_after(db, reader.as_of_iso)  # state as of as_of is in item_versions
+        | changed  # state as of as_of is in item_versions
         | reads.closing_between(db, CONSULTATION_KINDS, (local_date(as_of) - timedelta(days=2)).isoformat(),
                                 (local_date(as_of + CLOSING_HORIZON) + timedelta(days=3)).isoformat())
         # overdue, where the closes string alone cannot tell, or reviewers changed relevance
@@ -270,5 +289,6 @@ def build_briefing(db: sqlite_utils.Database, week: str | None = None, as_of: da
         week=week, week_commencing=day_label(week_monday(week)), as_of=utc_iso(as_of),
         window_start=utc_iso(w.start), datasette_url=base, sources_checked=sources_checked, health=tuple(health),
         closing=tuple(closing), overdue=tuple(overdue[:MAX_OVERDUE]), overdue_more=max(0, overdue_total - MAX_OVERDUE),
+        rolling=_rolling_calls(w, rolling | changed),
         new=_new_this_week(w), moved=_moved_this_week(w), submitted=tuple(submitted), due=tuple(due),
     )

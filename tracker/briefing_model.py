@@ -73,6 +73,15 @@ class Overdue:
 
 
 @dataclass(frozen=True)
+class RollingCall:
+    """A relevant call for evidence open with no deadline: it can be answered at any time."""
+
+    item: ItemRef
+    themes: tuple[str, ...]
+    response: Response | None
+
+
+@dataclass(frozen=True)
 class NewItem:
     """A relevant item first seen this week."""
 
@@ -138,6 +147,7 @@ class Briefing:
     closing: tuple[Deadline, ...]
     overdue: tuple[Overdue, ...]
     overdue_more: int
+    rolling: tuple[RollingCall, ...]
     new: tuple[ThemeGroup, ...]
     moved: tuple[Move, ...]
     submitted: tuple[ResponseEntry, ...]

@@ -60,6 +60,13 @@ def closing_between(db: sqlite_utils.Database, kinds: Iterable[str], lo: str, hi
         [lo, hi])}
 
 
+def open_without_deadline(db: sqlite_utils.Database, kinds: Iterable[str], statuses: Iterable[str]) -> set[str]:
+    """Items of `kinds` open now with no closing date (rolling calls for evidence): few, found by status."""
+    return {row[0] for row in db.execute(
+        f"SELECT id FROM items INDEXED BY idx_items_status WHERE status IN {_in(statuses)} AND closes IS NULL "
+        f"AND kind IN {_in(kinds)}")}
+
+
 def reviewed_closed_before(db: sqlite_utils.Database, kinds: Iterable[str], hi: str) -> set[str]:
     """Items of `kinds` closing before `hi` (string) with a confirmed or rejected tag.
 
