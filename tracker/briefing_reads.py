@@ -61,10 +61,15 @@ def closing_between(db: sqlite_utils.Database, kinds: Iterable[str], lo: str, hi
 
 
 def open_without_deadline(db: sqlite_utils.Database, kinds: Iterable[str], statuses: Iterable[str]) -> set[str]:
-    """Items of `kinds` open now with no closing date (rolling calls for evidence): few, found by status."""
+    """Items of `kinds` open now with no closing date (rolling calls for evidence) that can be relevant:
+    relevant now (the relevant-kind-closes index), or reviewed (a review after as_of may have changed it)."""
+    kinds, statuses = _in(kinds), _in(statuses)
     return {row[0] for row in db.execute(
-        f"SELECT id FROM items INDEXED BY idx_items_status WHERE status IN {_in(statuses)} AND closes IS NULL "
-        f"AND kind IN {_in(kinds)}")}
+        f"""SELECT id FROM items WHERE relevant = 1 AND kind IN {kinds} AND closes IS NULL AND status IN {statuses}
+            UNION
+            SELECT i.id FROM item_priorities p JOIN items i ON i.id = p.item_id
+            WHERE p.review_state IN ('confirmed', 'rejected') AND i.kind IN {kinds} AND i.closes IS NULL
+              AND i.status IN {statuses}""")}
 
 
 def reviewed_closed_before(db: sqlite_utils.Database, kinds: Iterable[str], hi: str) -> set[str]:
