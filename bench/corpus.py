@@ -9,6 +9,7 @@ items of any larger one, and the same on every machine.
 from __future__ import annotations
 
 import copy
+import hashlib
 import json
 import re
 from dataclasses import asdict, dataclass
@@ -157,8 +158,16 @@ def items(n: int, bases: list[dict[str, Any]] | None = None) -> Iterator[dict[st
         yield vary(copy.deepcopy(bases[b]), k)
 
 
+def snapshot_digest() -> str:
+    """A short hash of the snapshot's manifests: a changed snapshot means a new corpus, not a stale cache."""
+    digest = hashlib.sha256()
+    for manifest in sorted(SNAPSHOT.glob("*/manifest.json")):
+        digest.update(manifest.read_bytes())
+    return digest.hexdigest()[:10]
+
+
 def corpus_path(n: int) -> Path:
-    return CORPORA / f"items-{CORPUS_VERSION}-{n}.jsonl"
+    return CORPORA / f"items-{CORPUS_VERSION}-{snapshot_digest()}-{n}.jsonl"
 
 
 def ensure_corpus(n: int) -> tuple[Path, bool]:
