@@ -2,9 +2,10 @@
 
 A feed is followed through `rel="next"` (its host rewritten to the configured base URL) until an entry
 is older than the floor (the last good crawl's watermark, else `since`, default 2023-01-01) or the
-page cap (spider argument `max_pages`, else `LEGISLATION_MAX_PAGES`) is reached; a capped feed ends the run
-partial, so the watermark stays and nothing between the cap and the floor is skipped for good. The watermark is the newest `published` seen (the
-feeds' sort key; `updated` stands in when an entry has no `published`).
+page cap (spider argument `max_pages`, else `LEGISLATION_MAX_PAGES`) is reached; a capped feed ends the
+run partial, so the watermark stays and nothing between the cap and the floor is skipped for good. The
+watermark is the newest `published` seen (the feeds' sort key; `updated` stands in when an entry has no
+`published`).
 
 The feeds' `published` is a day (midnight UTC), so more items may appear on the watermark's own day
 after a crawl: entries of that day are fetched again (stored as unchanged) and paging stops at the
