@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from datetime import datetime, timezone
 from typing import Any
 
 TIMELINE_LIMIT = 200
@@ -15,13 +16,16 @@ def _rows(conn: sqlite3.Connection, sql: str, params: list) -> list[dict[str, An
     return [dict(zip(names, row)) for row in cursor.fetchall()]
 
 
-def load(conn: sqlite3.Connection, item_id: str, include_responses: bool) -> dict[str, Any] | None:
+def load(conn: sqlite3.Connection, item_id: str, include_responses: bool,
+         now: datetime | None = None) -> dict[str, Any] | None:
     """Everything the dossier page shows, or None if the item does not exist."""
     found = _rows(conn, "SELECT * FROM items WHERE id = ?", [item_id])
     if not found:
         return None
     item = found[0]
     item["details"] = json.loads(item.get("details") or "{}")
+    # The status is as of the last crawl; a deadline that has passed since then is said plainly.
+    item["deadline_passed"] = _passed(item.get("closes"), now or datetime.now(timezone.utc))
     links = _links(conn, item_id)
     versions = _rows(conn, "SELECT version, valid_from, valid_to, changed_fields, data FROM item_versions "
                            "WHERE item_id = ? ORDER BY version DESC", [item_id])
@@ -51,6 +55,17 @@ def load(conn: sqlite3.Connection, item_id: str, include_responses: bool) -> dic
     return {"item": item, "links": links, "versions": versions, "tags": tags, "stages": stages,
             "responses": responses, "triage": triage[0] if triage else None,
             "timeline": timeline(item, links, versions, stages)}
+
+
+def _passed(closes: str | None, now: datetime) -> bool:
+    """Whether a stored closing instant (a bare date counts to its end) is before now; unreadable: no."""
+    if not closes:
+        return False
+    try:
+        moment = datetime.fromisoformat(closes if "T" in closes else f"{closes}T23:59:59")
+    except ValueError:
+        return False
+    return (moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)) < now
 
 
 def _links(conn: sqlite3.Connection, item_id: str) -> list[dict[str, Any]]:
