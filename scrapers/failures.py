@@ -27,7 +27,7 @@ from twisted.internet.error import (
 from twisted.python.failure import Failure
 from twisted.web._newclient import ResponseFailed, ResponseNeverReceived
 
-from tracker.crawl import UNREACHABLE
+from tracker.crawl import NO_ANSWER, UNREACHABLE
 
 #: Longest URL shown whole in a message; longer ones keep scheme, host, path and the query's tail.
 MAX_URL_SHOWN = 160
@@ -75,7 +75,7 @@ def describe(failure: Failure, url: str) -> str:
     if failure.check(DownloadTimeoutError, TimeoutError, TCPTimedOutError):
         took = _TOOK_LONGER.search(failure.getErrorMessage())
         limit = f" within {took.group(1)} seconds" if took else ""
-        return f"{host} did not answer{limit} (timed out) [{kind}]"
+        return f"{host} {NO_ANSWER}{limit} (timed out) [{kind}]"
     size_limit = _SIZE_LIMIT.search(failure.getErrorMessage())
     if size_limit:
         limit = size_limit.group(1) or size_limit.group(2)

@@ -9,8 +9,8 @@ import click
 import pytest
 from click.testing import CliRunner
 
-from tracker.cli import cli
-from tracker.crawl import SOURCES
+from tracker.cli import _explain_if_offline, cli
+from tracker.crawl import SOURCES, RunResult
 
 from .conftest import FIXTURES, PROJECT
 from .reliability.support import snapshot_rows
@@ -162,3 +162,16 @@ def test_notes_of_a_run_show_in_the_progress_and_in_status(server, tmp_path):
     status = runner.invoke(cli, ["status", "--db", db])
     assert re.search(r"law-commission +ok .*\n +note: law-commission: REST type 'publication' not exposed",
                      status.output), status.output
+
+
+@pytest.mark.parametrize("messages, offline", [
+    (["a: x: request failed: could not reach a.example: DNS lookup failed",
+      "b: y: request failed: b.example did not answer within 45.0 seconds (timed out)"], True),
+    (["a: x: request failed: could not reach a.example: the connection was refused", None], False),  # b was ok
+    (["a: x: request failed: could not reach a.example: DNS lookup failed", "b: y: HTTP 503"], False),
+])
+def test_offline_is_said_only_when_every_source_failed_to_connect(messages, offline, capsys):
+    results = [RunResult(name, i, "failed" if message else "ok", message)
+               for i, (name, message) in enumerate(zip("ab", messages))]
+    _explain_if_offline(results)
+    assert ("No source could be reached" in capsys.readouterr().err) is offline

@@ -84,7 +84,9 @@ def run_crawl(sources, db_path, *, snapshot=None, base_urls=None, record=None, f
 
 def _explain_if_offline(results) -> None:
     """When no source could even be reached, say so once: the cause is the network, not the sources."""
-    if results and all(r.status == "failed" and crawl_mod.UNREACHABLE in (r.message or "") for r in results):
+    def unreachable(message: str) -> bool:
+        return crawl_mod.UNREACHABLE in message or crawl_mod.NO_ANSWER in message
+    if results and all(r.status == "failed" and unreachable(r.message or "") for r in results):
         click.secho("No source could be reached: this machine looks offline, or a proxy or firewall blocks "
                     "it. Nothing already stored was changed or lost.", fg="red", err=True)
 

@@ -18,6 +18,9 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_TIMEOUT = 3 * 60 * 60
 #: Starts a worker's reason for a host it could not reach at all (DNS, refused): the network, not the source.
 UNREACHABLE = "could not reach"
+#: In a worker's reason for a host that never answered in time (a firewall that drops, a dead proxy, or a
+#: slow site); when every source fails so, the network is the likelier cause.
+NO_ANSWER = "did not answer"
 
 
 @dataclass
