@@ -175,3 +175,12 @@ def test_offline_is_said_only_when_every_source_failed_to_connect(messages, offl
                for i, (name, message) in enumerate(zip("ab", messages))]
     _explain_if_offline(results)
     assert ("No source could be reached" in capsys.readouterr().err) is offline
+
+
+@pytest.mark.parametrize("command", [["status"], ["brief", "--send"], ["classify"]])
+def test_reading_commands_refuse_a_missing_database_and_create_none(tmp_path, command):
+    missing = tmp_path / "typo.db"
+    result = CliRunner().invoke(cli, [*command, "--db", str(missing)])
+    assert result.exit_code == 1
+    assert f"no database at {missing}: check --db or SEOC_TRACKER_DB" in result.output
+    assert list(tmp_path.iterdir()) == []  # no empty database, no briefing written

@@ -25,6 +25,17 @@ def _fail(exc: Exception) -> None:
     raise click.ClickException(str(exc)) from exc
 
 
+def _existing_db(db_path) -> Path:
+    """The database path, which must exist: commands that only read stored data must not create an empty
+    database from a mistyped --db (and, say, email a briefing of nothing)."""
+    path = tracker_db.resolve_path(db_path)
+    if not path.exists():
+        raise click.ClickException(
+            f"no database at {path}: check --db or SEOC_TRACKER_DB, or fill one first with `seoc-tracker crawl` "
+            f"(or `seoc-tracker demo` for the bundled snapshot)")
+    return path
+
+
 class _Progress:
     """Prints one progress line per source, updated in place on a terminal."""
 
@@ -120,7 +131,7 @@ def status(db_path):
     Example: seoc-tracker status --db data/tracker.db
     """
     try:
-        database = tracker_db.connect(db_path)
+        database = tracker_db.connect(_existing_db(db_path))
     except TrackerError as exc:
         _fail(exc)
     rows = store.source_status(database)
@@ -229,8 +240,13 @@ def serve(db_path, config_path, host, port):
     Example: seoc-tracker serve --db data/tracker.db --port 8001
     """
     from .serve import serve_datasette
+    path = tracker_db.resolve_path(db_path)
+    if not path.exists():
+        # A fresh deployment serves before its first crawl; a mistyped --db should not pass unnoticed.
+        click.secho(f"no database at {path} yet: serving a new, empty one until the first crawl fills it",
+                    fg="yellow", err=True)
     try:
-        serve_datasette(tracker_db.resolve_path(db_path), host=host, port=port, config=_config(config_path))
+        serve_datasette(path, host=host, port=port, config=_config(config_path))
     except TrackerError as exc:
         _fail(exc)
 
@@ -297,7 +313,7 @@ def classify(db_path, everything, jsonl):
             click.echo(json_mod.dumps(result, ensure_ascii=False))
         return
     try:
-        database = tracker_db.connect(db_path)
+        database = tracker_db.connect(_existing_db(db_path))
         result = tagging.classify_stored(database, everything=everything,
                                          progress=lambda n: click.echo(f"classified {n} items", err=True))
         links = linking.suggest_links(database, everything=everything)
@@ -355,12 +371,13 @@ def brief(db_path, config_path, week, as_of, send, recipients, force):
     Example: seoc-tracker brief --week 2026-W48 --send
     """
     from . import jobs
+    path = _existing_db(db_path)
     config = _config(config_path)
     if week is None and as_of is None:
         from .weeks import latest_briefing_week
         week = latest_briefing_week(datetime.now(timezone.utc))
     try:
-        outcome = jobs.brief(tracker_db.resolve_path(db_path), config, week=week, as_of=_parse_as_of(as_of),
+        outcome = jobs.brief(path, config, week=week, as_of=_parse_as_of(as_of),
                              send=send or bool(recipients), recipients=list(recipients) or None, force=force)
     except TrackerError as exc:
         _fail(exc)
