@@ -9,6 +9,7 @@ items of any larger one, and the same on every machine.
 from __future__ import annotations
 
 import copy
+import functools
 import hashlib
 import json
 import re
@@ -49,28 +50,30 @@ def _body(source: str, file: str) -> bytes:
     return (SNAPSHOT / source / file).read_bytes()
 
 
+def _paired(source: str, kind: str, detail: str, companion: str) -> list[Payload]:
+    """Payloads of two bodies: each response whose path matches `detail` and the one at `companion`
+    formatted with the matched id (a bill and its stages, a business and its committees)."""
+    base, responses = _manifest(source)
+    files = {e["path"]: e["file"] for e in responses}
+    payloads = []
+    for entry in responses:
+        match = re.fullmatch(detail, entry["path"])
+        if match:
+            other = files[companion.format(match.group(1))]
+            payloads.append(Payload(source, base + entry["path"], kind,
+                                    (_body(source, entry["file"]), _body(source, other))))
+    return payloads
+
+
 def load_payloads() -> list[Payload]:
     """Every item-level payload in the snapshot, in a fixed order (one per distinct item id)."""
     payloads: list[Payload] = []
-    base, responses = _manifest("parliament-bills")
-    files = {e["path"]: e["file"] for e in responses}
-    for entry in responses:
-        match = re.fullmatch(r"/api/v1/Bills/(\d+)", entry["path"])
-        if match:
-            stages = files[f"/api/v1/Bills/{match.group(1)}/Stages?Skip=0&Take=100"]
-            payloads.append(Payload("parliament-bills", base + entry["path"], "bill",
-                                    (_body("parliament-bills", entry["file"]), _body("parliament-bills", stages))))
+    payloads += _paired("parliament-bills", "bill", r"/api/v1/Bills/(\d+)", "/api/v1/Bills/{}/Stages?Skip=0&Take=100")
     base, responses = _manifest("govuk")
     payloads += [Payload("govuk", base + e["path"], "govuk", (_body("govuk", e["file"]),))
                  for e in responses if e["path"].startswith("/api/content/")]
-    base, responses = _manifest("committees")
-    files = {e["path"]: e["file"] for e in responses}
-    for entry in responses:
-        match = re.fullmatch(r"/api/CommitteeBusiness/(\d+)", entry["path"])
-        if match:
-            owners = files[f"/api/Committees?CommitteeBusinessId={match.group(1)}"]
-            payloads.append(Payload("committees", base + entry["path"], "committees",
-                                    (_body("committees", entry["file"]), _body("committees", owners))))
+    payloads += _paired("committees", "committees", r"/api/CommitteeBusiness/(\d+)",
+                        "/api/Committees?CommitteeBusinessId={}")
     base, responses = _manifest("legislation")
     payloads += [Payload("legislation", base + e["path"], "legislation", (_body("legislation", e["file"]),))
                  for e in responses if e["path"].endswith("/data.xml")]
@@ -158,6 +161,7 @@ def items(n: int, bases: list[dict[str, Any]] | None = None) -> Iterator[dict[st
         yield vary(copy.deepcopy(bases[b]), k)
 
 
+@functools.cache
 def snapshot_digest() -> str:
     """A short hash of the snapshot's manifests: a changed snapshot means a new corpus, not a stale cache."""
     digest = hashlib.sha256()

@@ -7,6 +7,9 @@ import sqlite3
 from datetime import datetime, timezone
 from typing import Any
 
+from .errors import TrackerError
+from .weeks import parse_instant
+
 TIMELINE_LIMIT = 200
 
 
@@ -59,13 +62,11 @@ def load(conn: sqlite3.Connection, item_id: str, include_responses: bool,
 
 def _passed(closes: str | None, now: datetime) -> bool:
     """Whether a stored closing instant (a bare date counts to its end) is before now; unreadable: no."""
-    if not closes:
-        return False
     try:
-        moment = datetime.fromisoformat(closes if "T" in closes else f"{closes}T23:59:59")
-    except ValueError:
+        moment = parse_instant(closes, end_of_day=True)
+    except TrackerError:
         return False
-    return (moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)) < now
+    return moment is not None and moment < now
 
 
 def _links(conn: sqlite3.Connection, item_id: str) -> list[dict[str, Any]]:

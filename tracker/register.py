@@ -136,15 +136,19 @@ def save_response(conn: sqlite3.Connection, actor: str, entry: ResponseInput, re
         return response_id
 
 
+def _check_state_and_note(state: str, allowed: tuple[str, ...], note: str) -> None:
+    if state not in allowed:
+        raise FormError({"state": f"must be one of: {', '.join(allowed)}"})
+    if len(note) > LIMITS["note"]:
+        raise FormError({"note": f"is {len(note)} characters; the limit is {LIMITS['note']}"})
+
+
 def review(conn: sqlite3.Connection, actor: str, table: str, row_id: int, state: str, note: str = "",
            now: str | None = None) -> None:
     """Confirm or reject a suggested tag (item_priorities) or link (links), and audit it."""
     if table not in ("item_priorities", "links"):
         raise FormError({"table": "can review only tags and links"})
-    if state not in REVIEW_STATES:
-        raise FormError({"state": f"must be one of: {', '.join(REVIEW_STATES)}"})
-    if len(note) > LIMITS["note"]:
-        raise FormError({"note": f"is {len(note)} characters; the limit is {LIMITS['note']}"})
+    _check_state_and_note(state, REVIEW_STATES, note)
     now = now or _now()
     with write_transaction(conn):
         before = _row(conn, f"SELECT * FROM {table} WHERE id = ?", [row_id])
@@ -162,10 +166,7 @@ def review(conn: sqlite3.Connection, actor: str, table: str, row_id: int, state:
 def set_triage(conn: sqlite3.Connection, actor: str, item_id: str, state: str, note: str = "",
                now: str | None = None) -> None:
     """Set an item's triage state, and audit it."""
-    if state not in TRIAGE_STATES:
-        raise FormError({"state": f"must be one of: {', '.join(TRIAGE_STATES)}"})
-    if len(note) > LIMITS["note"]:
-        raise FormError({"note": f"is {len(note)} characters; the limit is {LIMITS['note']}"})
+    _check_state_and_note(state, TRIAGE_STATES, note)
     now = now or _now()
     with write_transaction(conn):
         _require_item(conn, item_id)

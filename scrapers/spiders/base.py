@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from typing import Any
+from typing import Any, Callable
 from urllib.parse import urlsplit
 
 import scrapy
@@ -14,8 +14,8 @@ from scrapers.failures import describe, shorten_urls
 from scrapers.parsers.errors import ParseError
 
 MAX_ERRORS_KEPT = 50
-#: What read_json returns when there is no usable body (the reason is already recorded).
-NO_JSON = object()
+#: What `read` returns when a response gave nothing usable (the reason is already recorded).
+UNREAD = object()
 
 
 class TrackerSpider(scrapy.Spider):
@@ -86,16 +86,24 @@ class TrackerSpider(scrapy.Spider):
         except (ValueError, UnicodeDecodeError) as exc:
             raise ParseError(f"{self.name}: {what} {response.url}: malformed JSON ({exc})") from None
 
-    def read_json(self, response: Response, what: str) -> Any:
-        """The JSON body of a 200 response, or NO_JSON after recording why not (HTTP status, not JSON, malformed)."""
+    def read(self, response: Response, what: str, parse: Callable[[Response], Any] | None = None) -> Any:
+        """`parse(response)` (default: the JSON body) of a 200 response, or UNREAD after recording why not
+        (HTTP status, not JSON, malformed, or any ParseError of `parse`)."""
         if response.status != 200:
             self.record_error(f"{self.name}: {what} {response.url}: HTTP {response.status}")
-            return NO_JSON
+            return UNREAD
         try:
-            return self.json_of(response, what)
+            return parse(response) if parse else self.json_of(response, what)
         except ParseError as exc:
             self.record_error(str(exc))
-            return NO_JSON
+            return UNREAD
+
+    def page_cap_reached(self, stopped: str, unread: str) -> None:
+        """Record that a listing `stopped` at the page cap before the floor. An error on purpose: an ok run
+        would move the watermark past the `unread` items, losing them for good."""
+        self.record_error(f"{self.name}: incomplete: {stopped} (the page cap) before reaching {self.floor}; older "
+                          f"{unread} were not read. Raise the cap with max_pages under [sources.{self.name}] in the "
+                          f"config file, then crawl again")
 
     def note_watermark(self, value: str | None) -> None:
         if value and (self.new_watermark is None

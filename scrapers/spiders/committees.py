@@ -12,7 +12,7 @@ from typing import Any
 from scrapers.parsers import committees as parser
 from scrapers.parsers.errors import ParseError
 
-from .base import NO_JSON, TrackerSpider
+from .base import UNREAD, TrackerSpider
 
 LISTS = {True: "open calls for evidence list", False: "open business list"}
 
@@ -34,14 +34,10 @@ class CommitteesSpider(TrackerSpider):
 
     def parse_list(self, response, skip: int, open_only: bool):
         what = LISTS[open_only]
-        payload = self.read_json(response, what)
-        if payload is NO_JSON:
+        listing = self.read(response, what, lambda r: parser.parse_business_list(self.json_of(r, what), r.url))
+        if listing is UNREAD:
             return
-        try:
-            summaries, total = parser.parse_business_list(payload, response.url)
-        except ParseError as exc:
-            self.record_error(str(exc))
-            return
+        summaries, total = listing
         self.listing_ok = True
         for summary in summaries:
             if summary.id in self.business_ids:
@@ -55,15 +51,15 @@ class CommitteesSpider(TrackerSpider):
                                cb_kwargs={"skip": next_skip, "open_only": True})
 
     def parse_detail(self, response, business_id: int):
-        detail = self.read_json(response, "business detail")
-        if detail is NO_JSON:
+        detail = self.read(response, "business detail")
+        if detail is UNREAD:
             return
         yield self.request(parser.committees_url(self.base_url, business_id), self.parse_committees,
                            cb_kwargs={"detail": detail, "detail_url": response.url})
 
     def parse_committees(self, response, detail: dict, detail_url: str):
-        payload = self.read_json(response, "committees of business")
-        if payload is NO_JSON:
+        payload = self.read(response, "committees of business")
+        if payload is UNREAD:
             return
         try:
             committees = parser.parse_committees(payload, response.url)

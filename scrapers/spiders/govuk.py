@@ -17,7 +17,7 @@ from scrapers.parsers import govuk as parser
 from scrapers.parsers.dates import london_iso
 from scrapers.parsers.errors import ParseError
 
-from .base import TrackerSpider
+from .base import UNREAD, TrackerSpider
 
 DEFAULT_SINCE = "2023-01-01T00:00:00"
 DEFAULT_MAX_PAGES = 50
@@ -83,16 +83,10 @@ class GovukSpider(TrackerSpider):
             self.record_error(f"{self.name}: search {response.url}: HTTP 422, the Search API refused the request: "
                               f"{_error_text(response.body)}")
             return
-        if response.status != 200:
-            self.record_error(f"{self.name}: search {response.url}: HTTP {response.status}")
+        page_read = self.read(response, "search", self.search_page)
+        if page_read is UNREAD:
             return
-        try:
-            payload = self.json_of(response, "search")
-            results = parser.search_results(payload, response.url)
-            total = parser.search_total(payload)
-        except ParseError as exc:
-            self.record_error(str(exc))
-            return
+        results, total = page_read
         if start == 0 and not results:
             # No date filter: the search always finds years of these organisations' documents.
             self.record_error(f"{self.name}: search {response.url}: the first page has no results (total {total}); "
@@ -120,13 +114,14 @@ class GovukSpider(TrackerSpider):
         if reached_floor or not results or next_start >= total:
             return
         if page >= self.max_pages:
-            # Not ok: an ok run would move the watermark past the documents not read, losing them for good.
-            self.record_error(f"{self.name}: incomplete: stopped after {self.max_pages} search pages (the page cap) "
-                              f"before reaching {self.floor}; older documents were not read. Raise the cap with "
-                              f"max_pages under [sources.govuk] in the config file, then crawl again")
-            self.crawler.stats.set_value("govuk/page_cap_reached", True)
+            self.page_cap_reached(f"stopped after {self.max_pages} search pages", "documents")
             return
         yield self.search_request(next_start, page + 1)
+
+    def search_page(self, response) -> tuple[list, int]:
+        """(results, total) of a Search API page."""
+        payload = self.json_of(response, "search")
+        return parser.search_results(payload, response.url), parser.search_total(payload)
 
     def parse_content(self, response, hit: parser.SearchHit):
         if response.status in (404, 410):

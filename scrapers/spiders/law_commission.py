@@ -15,7 +15,7 @@ from scrapers.parsers import lawcom as parser
 from scrapers.parsers.dates import london_iso
 from scrapers.parsers.errors import ParseError
 
-from .base import NO_JSON, TrackerSpider
+from .base import UNREAD, TrackerSpider
 
 
 class LawCommissionSpider(TrackerSpider):
@@ -48,13 +48,8 @@ class LawCommissionSpider(TrackerSpider):
             return
         if response.status == 400 and page > 1:
             return
-        payload = self.read_json(response, what)
-        if payload is NO_JSON:
-            return
-        try:
-            entries = parser.parse_wp_list(payload, response.url)
-        except ParseError as exc:
-            self.record_error(str(exc))
+        entries = self.read(response, what, lambda r: parser.parse_wp_list(self.json_of(r, what), r.url))
+        if entries is UNREAD:
             return
         self.listing_ok = True
         reached_floor = False

@@ -23,7 +23,7 @@ from scrapers.parsers import legislation as parser
 from scrapers.parsers.dates import london_iso
 from scrapers.parsers.errors import ParseError
 
-from .base import TrackerSpider
+from .base import UNREAD, TrackerSpider
 
 DEFAULT_SINCE = "2023-01-01T00:00:00"
 DEFAULT_MAX_PAGES = 20
@@ -69,13 +69,8 @@ class LegislationSpider(TrackerSpider):
         return self.base_url + parts.path + (f"?{parts.query}" if parts.query else "")
 
     def parse_feed(self, response, doc_type: str, page: int):
-        if response.status != 200:
-            self.record_error(f"{self.name}: {doc_type} feed {response.url}: HTTP {response.status}")
-            return
-        try:
-            feed = parser.parse_feed(response.body, response.url)
-        except ParseError as exc:
-            self.record_error(str(exc))
+        feed = self.read(response, f"{doc_type} feed", lambda r: parser.parse_feed(r.body, r.url))
+        if feed is UNREAD:
             return
         self.listing_ok = True
         reached_floor = False
@@ -98,11 +93,7 @@ class LegislationSpider(TrackerSpider):
         if reached_floor or not feed.next_url:
             return
         if page >= self.max_pages:
-            # Not ok: an ok run would move the watermark past the entries not read, losing them for good.
-            self.record_error(f"{self.name}: incomplete: the {doc_type} feed stopped after {self.max_pages} pages "
-                              f"(the page cap) before reaching {self.floor}; older entries were not read. Raise the "
-                              f"cap with max_pages under [sources.legislation] in the config file, then crawl again")
-            self.crawler.stats.set_value(f"legislation/page_cap_reached/{doc_type}", True)
+            self.page_cap_reached(f"the {doc_type} feed stopped after {self.max_pages} pages", "entries")
             return
         yield self.request(self.on_base(feed.next_url), self.parse_feed,
                            cb_kwargs={"doc_type": doc_type, "page": page + 1})

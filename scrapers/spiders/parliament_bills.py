@@ -8,7 +8,7 @@ from scrapers.parsers import parliament_bills as parser
 from scrapers.parsers.dates import london_iso
 from scrapers.parsers.errors import ParseError
 
-from .base import NO_JSON, TrackerSpider
+from .base import UNREAD, TrackerSpider
 
 
 class ParliamentBillsSpider(TrackerSpider):
@@ -24,14 +24,11 @@ class ParliamentBillsSpider(TrackerSpider):
         yield self.request(parser.list_url(self.base_url, 0), self.parse_list, cb_kwargs={"skip": 0})
 
     def parse_list(self, response, skip: int):
-        payload = self.read_json(response, "bill list")
-        if payload is NO_JSON:
+        listing = self.read(response, "bill list",
+                            lambda r: parser.parse_bill_list(self.json_of(r, "bill list"), r.url))
+        if listing is UNREAD:
             return
-        try:
-            summaries, total = parser.parse_bill_list(payload, response.url)
-        except ParseError as exc:
-            self.record_error(str(exc))
-            return
+        summaries, total = listing
         if skip == 0 and not summaries:
             # The list covers every bill ever introduced, newest first: empty means the API changed.
             self.record_error(f"{self.name}: bill list {response.url}: the first page lists no bills "
@@ -52,14 +49,14 @@ class ParliamentBillsSpider(TrackerSpider):
                                cb_kwargs={"skip": next_skip})
 
     def parse_detail(self, response, urls: dict[str, str]):
-        detail = self.read_json(response, "bill detail")
-        if detail is NO_JSON:
+        detail = self.read(response, "bill detail")
+        if detail is UNREAD:
             return
         yield self.request(urls["stages"], self.parse_stages, cb_kwargs={"urls": urls, "detail": detail})
 
     def parse_stages(self, response, urls: dict[str, str], detail: dict):
-        stages = self.read_json(response, "bill stages")
-        if stages is NO_JSON:
+        stages = self.read(response, "bill stages")
+        if stages is UNREAD:
             return
         yield self.request(urls["publications"], self.parse_publications,
                            cb_kwargs={"detail": detail, "stages": stages})

@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 from scrapers.parsers import sentencing as parser
 from scrapers.parsers.errors import ParseError
 
-from .base import TrackerSpider
+from .base import UNREAD, TrackerSpider
 
 SITE_HOST = "sentencingcouncil.org.uk"
 
@@ -32,13 +32,8 @@ class SentencingCouncilSpider(TrackerSpider):
         yield self.request(parser.feed_url(self.base_url), self.parse_feed)
 
     def parse_feed(self, response):
-        if response.status != 200:
-            self.record_error(f"{self.name}: feed {response.url}: HTTP {response.status}")
-            return
-        try:
-            entries = parser.parse_feed(response.body, response.url)
-        except ParseError as exc:
-            self.record_error(str(exc))
+        entries = self.read(response, "feed", lambda r: parser.parse_feed(r.body, r.url))
+        if entries is UNREAD:
             return
         self.listing_ok = True
         for entry in entries:
