@@ -17,7 +17,7 @@ def main() -> None:
     import uvicorn
 
     from tracker.config import Config
-    from tracker.serve import build_datasette
+    from tracker.web.serve import build_datasette
 
     db, port, secret = sys.argv[1], int(sys.argv[2]), sys.argv[3]
     datasette = build_datasette(db, config=Config(), users={}, secret=secret)

@@ -26,9 +26,9 @@ if str(PROJECT) not in sys.path:
     sys.path.insert(0, str(PROJECT))
 
 from bench import corpus  # noqa: E402
-from tracker import db as tracker_db  # noqa: E402
-from tracker import store  # noqa: E402
-from tracker.validate import validate_item  # noqa: E402
+from tracker.store import db as tracker_db  # noqa: E402
+from tracker.store import items as store  # noqa: E402
+from tracker.contract import validate_item  # noqa: E402
 
 #: Every archive item is stored "now" = this instant (long before the briefing week).
 ARCHIVE_NOW = "2026-03-02T09:00:00+00:00"
@@ -161,7 +161,7 @@ def floor(size: int, db: str, real_schema: bool = False) -> dict:
 def classify(db: str, passes: int = 1, profile: bool = False) -> dict:
     """tagging.classify_stored(everything=True), `passes` times: pass 1 on an unclassified database is the
     first classification, pass 2 a full re-classification."""
-    from tracker import tagging
+    from tracker.classify import tagging
     database = tracker_db.connect(db)
     size = database.execute("select count(*) from items").fetchone()[0]
     out: dict = {"size": size, "passes": []}
@@ -189,7 +189,7 @@ CONSULTATION_KINDS = ("consultation", "call_for_evidence", "committee_inquiry", 
 def week_changes(db: str) -> dict:
     """The briefing week's constant changes, through the real store: every base item again as a new item
     (replica WEEK_REPLICA) and every replica-0 item with a changed status (a new version)."""
-    from tracker import tagging
+    from tracker.classify import tagging
     payloads = corpus.load_payloads()
     new, moved = [], []
     for payload in payloads:
@@ -209,7 +209,7 @@ def week_changes(db: str) -> dict:
 
 def briefing(db: str, reps: int = 3, profile: bool = False) -> dict:
     """Time build_briefing for the benchmark week (median of `reps`)."""
-    from tracker.briefing import build_briefing
+    from tracker.briefing.build import build_briefing
     database = tracker_db.connect(db)
     size = database.execute("select count(*) from items").fetchone()[0]
     times, result = [], None

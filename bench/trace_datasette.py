@@ -21,7 +21,7 @@ if str(PROJECT) not in sys.path:
 
 async def trace(db: str, paths: list[str], overrides: dict) -> None:
     from tracker.config import Config
-    from tracker.serve import build_datasette
+    from tracker.web.serve import build_datasette
 
     from datasette.database import Database
 

@@ -27,7 +27,10 @@ from twisted.internet.error import (
 from twisted.python.failure import Failure
 from twisted.web._newclient import ResponseFailed, ResponseNeverReceived
 
-from tracker.crawl import NO_ANSWER, UNREACHABLE
+#: Starts the reason for a host that could not be reached at all (DNS, refused): the network, not the source.
+UNREACHABLE = "could not reach"
+#: In the reason for a host that never answered in time (a firewall that drops, a dead proxy, a slow site).
+NO_ANSWER = "did not answer"
 
 #: Longest URL shown whole in a message; longer ones keep scheme, host, path and the query's tail.
 MAX_URL_SHOWN = 160
@@ -58,6 +61,12 @@ def shorten_urls(message: str) -> str:
         core = url.rstrip(":.")
         return short_url(core) + url[len(core):]
     return _URL.sub(shorten, message)
+
+
+def is_network_failure(failure: Failure) -> bool:
+    """Whether the host was unreachable or silent (DNS, refused, timed out), as opposed to answering badly."""
+    return bool(failure.check(CannotResolveHostError, DNSLookupError, DownloadConnectionRefusedError,
+                              ConnectionRefusedError, DownloadTimeoutError, TimeoutError, TCPTimedOutError))
 
 
 def describe(failure: Failure, url: str) -> str:

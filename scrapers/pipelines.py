@@ -5,10 +5,10 @@ from dataclasses import asdict, is_dataclass
 
 from scrapy.exceptions import DropItem
 
-from tracker import db as tracker_db
-from tracker import store
+from tracker.store import db as tracker_db
+from tracker.store import items as store
 from tracker.errors import TrackerError
-from tracker.validate import validate_item
+from tracker.contract import validate_item
 
 
 class StorePipeline:

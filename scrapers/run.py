@@ -15,8 +15,8 @@ from urllib.parse import urlsplit
 from scrapy.crawler import CrawlerProcess
 from scrapy.utils.project import get_project_settings
 
-from tracker import db as tracker_db
-from tracker import store
+from tracker.store import db as tracker_db
+from tracker.store import items as store
 
 
 #: Scrapy finish reasons other than "finished", in words (the worker's log has any traceback).
@@ -95,7 +95,7 @@ def run(source: str, db_path: str, run_id: int, *, base_url: str | None, snapsho
     )
     counts = {key: stats.get(f"tracker/{key}", 0) for key in ("items_seen", "inserted", "updated", "unchanged")}
     sys.stdout.write(json.dumps({"event": "done", "source": source, "status": status, "message": message,
-                                 "notes": spider.notes,
+                                 "notes": spider.notes, "unreachable": status == "failed" and spider.unreachable,
                                  "requests": stats.get("downloader/request_count", 0), **counts}) + "\n")
     return status
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tracker import db as tracker_db
+from tracker.store import db as tracker_db
 
 FIXTURES = Path(__file__).parent / "fixtures"
 PROJECT = Path(__file__).resolve().parent.parent

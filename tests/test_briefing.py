@@ -6,13 +6,13 @@ from datetime import datetime, timezone
 
 import pytest
 
-from scrapers.items import BillStage, ItemLink, TrackedItem
+from tracker.contract import BillStage, ItemLink, TrackedItem
 from tracker import weeks
-from tracker.briefing import build_briefing
-from tracker.briefing_model import (Briefing, BriefingError, Deadline, ItemRef, Move, NewItem, Overdue, Response,
+from tracker.briefing.build import build_briefing
+from tracker.briefing.model import (Briefing, BriefingError, Deadline, ItemRef, Move, NewItem, Overdue, Response,
                                     ResponseEntry, RollingCall, SourceProblem, ThemeGroup, datasette_links,
                                     first_sentence)
-from tracker.store import finish_run, start_run, upsert_item, upsert_items
+from tracker.store.items import finish_run, start_run, upsert_item, upsert_items
 
 UTC = timezone.utc
 WEEK = "2026-W48"  # Monday 23 Nov 2026; 07:30 London is 07:30 UTC (GMT)
@@ -302,7 +302,7 @@ def test_content_hash_ignores_generation_time(briefing_db):
 def test_defaults_pick_the_latest_monday():
     import sqlite_utils
 
-    from tracker import db as tracker_db
+    from tracker.store import db as tracker_db
     database = sqlite_utils.Database(memory=True)
     tracker_db.migrations.apply(database)
     b = build_briefing(database, None, None, "", now=datetime(2026, 11, 28, 21, tzinfo=UTC))

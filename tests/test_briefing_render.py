@@ -10,10 +10,10 @@ from html.parser import HTMLParser
 import pytest
 
 from tests.test_briefing import BASE, WEEK, at, build_db, classify, consultation, respond
-from tracker.briefing import build_briefing
-from tracker.briefing_model import BriefingError
-from tracker.render import http_url, render, write_briefing
-from tracker.store import upsert_item
+from tracker.briefing.build import build_briefing
+from tracker.briefing.model import BriefingError
+from tracker.briefing.render import http_url, render, write_briefing
+from tracker.store.items import upsert_item
 
 NOW = datetime(2026, 11, 23, 7, 40, tzinfo=timezone.utc)
 HOSTILE_TITLE = "<script>alert(1)</script> \"Fraud\" & 'quotes' \u202eevil\u202c"

@@ -4,11 +4,12 @@ from __future__ import annotations
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
-from scrapers.items import TrackedItem
+from tracker.contract import TrackedItem
 from tracker import config as config_mod
-from tracker import db as tracker_db
-from tracker import store, tagging
-from tracker.serve import build_datasette, hash_env_name, hash_password
+from tracker.store import db as tracker_db
+from tracker.store import items as store
+from tracker.classify import tagging
+from tracker.web.serve import build_datasette, hash_env_name, hash_password
 
 from .browser import ServerThread, chrome_driver, require_chromium
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from tracker.classify import CLASSIFIER_VERSION, Classification, classify, classify_jsonl, clean_text
-from tracker.priorities import PriorityError, load_priorities, load_ruleset, parse_ruleset
+from tracker.classify.rules import CLASSIFIER_VERSION, Classification, classify, classify_jsonl, clean_text
+from tracker.classify.priorities import PriorityError, load_priorities, load_ruleset, parse_ruleset
 
 FIXTURE = Path(__file__).parent / "fixtures" / "labelled" / "seoc_dev.jsonl"
 DEV = {row["id"]: row for row in map(json.loads, FIXTURE.read_text(encoding="utf-8").splitlines())}

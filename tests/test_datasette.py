@@ -7,11 +7,15 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from scrapers.items import ItemLink, TrackedItem
+from tracker.contract import ItemLink, TrackedItem
 from tracker import config as config_mod
-from tracker import dashboard, metadata, register, store, tagging
-from tracker import db as db_module
-from tracker.serve import build_datasette, hash_env_name, hash_password
+from tracker.web import dashboard
+from tracker.web import metadata
+from tracker.store import register
+from tracker.store import items as store
+from tracker.classify import tagging
+from tracker.store import db as db_module
+from tracker.web.serve import build_datasette, hash_env_name, hash_password
 
 HOSTILE = "<script>alert('x')</script> \"quoted\" Fraud & money laundering consultation"
 USERS = {"rita": "reader", "ed": "editor", "ada": "admin"}

@@ -8,12 +8,14 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from scrapers.items import TrackedItem
+from tracker.contract import TrackedItem
 from scrapers.parsers import committees as parser
 from tracker import config as config_mod
-from tracker import db as tracker_db
-from tracker import dashboard, register, store
-from tracker.serve import build_datasette
+from tracker.store import db as tracker_db
+from tracker.web import dashboard
+from tracker.store import register
+from tracker.store import items as store
+from tracker.web.serve import build_datasette
 
 from .conftest import PROJECT
 

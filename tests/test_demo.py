@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from click.testing import CliRunner
 
-from tracker import db as tracker_db
+from tracker.store import db as tracker_db
 from tracker.cli import BUNDLED_SNAPSHOT, cli
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tracker.evaluate import (
+from tracker.classify.evaluate import (
     PRF, LabelledDataError, baseline_predict, evaluate, format_report, read_labelled, score, split_dev,
 )
 

@@ -15,7 +15,7 @@ from twisted.python.failure import Failure
 from twisted.web._newclient import ResponseNeverReceived
 
 from scrapers.failures import MAX_URL_SHOWN, describe, short_url, shorten_urls
-from tracker.crawl import UNREACHABLE
+from scrapers.failures import UNREACHABLE
 
 URL = "https://bills-api.parliament.uk/api/v1/Bills?Skip=0&Take=25"
 SEARCH = ("https://www.gov.uk/api/search.json?count=100" + "".join(f"&filter_organisations=org-{i}" for i in range(3))

@@ -1,8 +1,10 @@
 """Reform links: bill -> Act, items naming a bill or Act; reviewers' rejections survive reruns."""
 from __future__ import annotations
 
-from scrapers.items import TrackedItem
-from tracker import linking, register, store
+from tracker.contract import TrackedItem
+from tracker.classify import linking
+from tracker.store import register
+from tracker.store import items as store
 
 
 def add(database, **fields):

@@ -16,10 +16,10 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
 from tests.test_briefing import BASE, WEEK, build_db
-from tracker.briefing import build_briefing
+from tracker.briefing.build import build_briefing
 from tracker.errors import ConfigError
-from tracker.mailer import MailError, SmtpSettings, build_message, send_briefing
-from tracker.render import render, write_briefing
+from tracker.briefing.mailer import MailError, SmtpSettings, build_message, send_briefing
+from tracker.briefing.render import render, write_briefing
 
 PASSWORD = "s3cret-Pa55word"
 NOW = datetime(2026, 11, 23, 7, 45, tzinfo=timezone.utc)

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from scrapers.items import TrackedItem
+from tracker.contract import TrackedItem
 from scrapers.parsers.committees import (
     BusinessSummary,
     committees_url,

@@ -3,7 +3,7 @@ from pathlib import Path
 
 import pytest
 
-from scrapers.items import ItemLink, TrackedItem
+from tracker.contract import ItemLink, TrackedItem
 from scrapers.parsers.errors import ParseError
 from scrapers.parsers.legislation import (
     FeedEntry,

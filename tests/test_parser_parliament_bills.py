@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from scrapers.items import BillStage, ItemLink, TrackedItem
+from tracker.contract import BillStage, ItemLink, TrackedItem
 from scrapers.parsers import parliament_bills as parser
 from scrapers.parsers.errors import ParseError
 

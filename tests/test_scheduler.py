@@ -12,8 +12,9 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from tracker import config as config_mod
-from tracker import db as tracker_db
-from tracker import jobs, scheduler
+from tracker.store import db as tracker_db
+from tracker import jobs
+from tracker import scheduler
 
 from .conftest import PROJECT
 

@@ -18,7 +18,7 @@ from typing import Callable
 import pytest
 
 from tracker import crawl as crawl_mod
-from tracker.briefing import build_briefing
+from tracker.briefing.build import build_briefing
 
 from .conftest import FAST, PROJECT
 

@@ -87,6 +87,8 @@ def test_list_failure_fails_run_and_keeps_rows(server, db_path, database, route,
     result = run(server, db_path, full=True)
     assert result.status == "failed"
     assert result.message and __import__("re").search(message, result.message), result.message
+    # Only a host that never answered is "unreachable" (the network's fault); a bad answer is the source's.
+    assert result.unreachable is ("delay" in route)
     assert rows(database) == before
 
 
@@ -117,5 +119,5 @@ def test_detail_failure_of_one_bill_is_partial(server, db_path, database):
 def test_unreachable_source_fails_clearly(db_path, database):
     [result] = crawl_mod.crawl(["parliament-bills"], db_path, base_urls={"parliament-bills": "http://127.0.0.1:9"},
                                settings=FAST)
-    assert result.status == "failed"
+    assert result.status == "failed" and result.unreachable
     assert "Connection was refused" in result.message or "refused" in result.message.lower()

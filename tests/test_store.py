@@ -5,9 +5,9 @@ import json
 
 import pytest
 
-from scrapers.items import BillStage, ItemLink, TrackedItem
-from tracker import db as tracker_db
-from tracker import store
+from tracker.contract import BillStage, ItemLink, TrackedItem
+from tracker.store import db as tracker_db
+from tracker.store import items as store
 from tracker.errors import StoreError, ValidationError
 
 T1, T2, T3 = "2026-11-01T09:00:00+00:00", "2026-11-08T09:00:00+00:00", "2026-11-15T09:00:00+00:00"

@@ -7,10 +7,13 @@ from pathlib import Path
 
 import click
 
-from . import crawl as crawl_mod
-from . import db as tracker_db
-from . import linking, store, tagging
-from .errors import TrackerError
+from tracker import crawl as crawl_mod
+from tracker.store import db as tracker_db
+from tracker.classify import linking
+from tracker.store import items as store
+from tracker.classify import tagging
+from tracker.contract import SOURCE_NAMES
+from tracker.errors import TrackerError
 
 BUNDLED_SNAPSHOT = crawl_mod.PROJECT_ROOT / "snapshot"
 DEMO_DB = Path("data") / "demo" / "tracker.db"
@@ -95,9 +98,7 @@ def run_crawl(sources, db_path, *, snapshot=None, base_urls=None, record=None, f
 
 def _explain_if_offline(results) -> None:
     """When no source could even be reached, say so once: the cause is the network, not the sources."""
-    def unreachable(message: str) -> bool:
-        return crawl_mod.UNREACHABLE in message or crawl_mod.NO_ANSWER in message
-    if results and all(r.status == "failed" and unreachable(r.message or "") for r in results):
+    if results and all(r.status == "failed" and r.unreachable for r in results):
         click.secho("No source could be reached: this machine looks offline, or a proxy or firewall blocks "
                     "it. Nothing already stored was changed or lost.", fg="red", err=True)
 
@@ -147,7 +148,7 @@ def status(db_path):
                    f"{row['items_seen']} seen, {row['inserted']} new, {row['updated']} updated{message}")
         if row["notes"]:
             click.echo(f"{'':<20} note: {row['notes']}")
-    for source in crawl_mod.available_sources():
+    for source in SOURCE_NAMES:
         if source not in known:
             click.echo(f"{source:<20} never run")
 
@@ -201,8 +202,8 @@ def demo(db_path, serve, port):
     click.echo(f"Demo database {path}: {database['items'].count} items from {len(results)} sources; "
                f"{tagged.relevant} of {tagged.classified} relevant to SEOC priorities"
                + (f"; {len(failed)} source(s) not ok" if failed else ""))
-    from . import config as config_mod
-    from . import jobs
+    from tracker import config as config_mod
+    from tracker import jobs
     outcome = jobs.brief(path, config_mod.Config(), as_of=datetime.now(timezone.utc))
     click.echo(f"Briefing: {outcome.subject}\n  {outcome.paths[0]}\n  {outcome.paths[1]}")
     if failed:
@@ -210,7 +211,7 @@ def demo(db_path, serve, port):
     if serve:
         click.echo(f"Serving on http://127.0.0.1:{port}/ (Ctrl+C to stop). Log in as demo-editor / "
                    "demo-editor-password (a demo-only account).")
-        from .serve import serve_datasette
+        from tracker.web.serve import serve_datasette
         serve_datasette(path, host="127.0.0.1", port=port, demo=True)
 
 
@@ -219,7 +220,7 @@ config_option = click.option("--config", "config_path", type=click.Path(dir_okay
 
 
 def _config(config_path):
-    from . import config as config_mod
+    from tracker import config as config_mod
     try:
         return config_mod.load(config_path)
     except TrackerError as exc:
@@ -239,7 +240,7 @@ def serve(db_path, config_path, host, port):
 
     Example: seoc-tracker serve --db data/tracker.db --port 8001
     """
-    from .serve import serve_datasette
+    from tracker.web.serve import serve_datasette
     path = tracker_db.resolve_path(db_path)
     if not path.exists():
         # A fresh deployment serves before its first crawl; a mistyped --db should not pass unnoticed.
@@ -268,7 +269,7 @@ def user_add(name, role, password):
 
     Example: seoc-tracker user add alice --role editor
     """
-    from .serve import hash_env_name, hash_password
+    from tracker.web.serve import hash_env_name, hash_password
     if not name.replace("-", "").replace("_", "").isalnum():
         raise click.BadParameter("use letters, digits, - and _ only", param_hint="NAME")
     click.echo("# 1. Add to the config file (seoc-tracker.toml):")
@@ -287,7 +288,7 @@ def feed_token(name, db_path):
     """
     from itsdangerous import URLSafeSerializer
 
-    from .serve import persistent_secret
+    from tracker.web.serve import persistent_secret
     secret = persistent_secret(tracker_db.resolve_path(db_path))
     token = URLSafeSerializer(secret, "feed").dumps(name)
     click.echo(token)
@@ -307,7 +308,7 @@ def classify(db_path, everything, jsonl):
     """
     import json as json_mod
 
-    from .classify import classify_jsonl
+    from tracker.classify.rules import classify_jsonl
     if jsonl is not None:
         for result in classify_jsonl(jsonl):
             click.echo(json_mod.dumps(result, ensure_ascii=False))
@@ -332,7 +333,7 @@ def evaluate(labelled, part):
 
     Example: seoc-tracker evaluate seoc_dev.jsonl --part heldout
     """
-    from . import evaluate as evaluate_mod
+    from tracker.classify import evaluate as evaluate_mod
     try:
         rows = evaluate_mod.read_labelled(labelled)
     except TrackerError as exc:
@@ -346,7 +347,7 @@ def evaluate(labelled, part):
 def _parse_as_of(value):
     if value is None:
         return None
-    from .weeks import parse_instant
+    from tracker.weeks import parse_instant
     try:
         return parse_instant(value)
     except TrackerError as exc:
@@ -370,11 +371,11 @@ def brief(db_path, config_path, week, as_of, send, recipients, force):
 
     Example: seoc-tracker brief --week 2026-W48 --send
     """
-    from . import jobs
+    from tracker import jobs
     path = _existing_db(db_path)
     config = _config(config_path)
     if week is None and as_of is None:
-        from .weeks import latest_briefing_week
+        from tracker.weeks import latest_briefing_week
         week = latest_briefing_week(datetime.now(timezone.utc))
     try:
         outcome = jobs.brief(path, config, week=week, as_of=_parse_as_of(as_of),
@@ -394,7 +395,7 @@ def schedule(db_path, config_path):
     """
     import logging
 
-    from .scheduler import run_forever
+    from tracker.scheduler import run_forever
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     config = _config(config_path)
     run_forever(tracker_db.resolve_path(db_path), config)
@@ -409,7 +410,7 @@ def run_once(db_path, config_path):
 
     Example: seoc-tracker run --db data/tracker.db
     """
-    from . import jobs
+    from tracker import jobs
     config = _config(config_path)
     path = tracker_db.resolve_path(db_path)
     try:

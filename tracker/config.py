@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import ConfigError
+from tracker.errors import ConfigError
 
 ENV_CONFIG = "SEOC_TRACKER_CONFIG"
 DEFAULT_FILE = Path("seoc-tracker.toml")

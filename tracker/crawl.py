@@ -9,18 +9,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable
 
-from . import db as tracker_db
-from . import store
-from .errors import CrawlError
+from tracker.store import db as tracker_db
+from tracker.store import items as store
+from tracker.contract import SOURCE_NAMES
+from tracker.errors import CrawlError
 
-SOURCES = ("parliament-bills", "govuk", "legislation", "committees", "law-commission", "sentencing-council")
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_TIMEOUT = 3 * 60 * 60
-#: Starts a worker's reason for a host it could not reach at all (DNS, refused): the network, not the source.
-UNREACHABLE = "could not reach"
-#: In a worker's reason for a host that never answered in time (a firewall that drops, a dead proxy, or a
-#: slow site); when every source fails so, the network is the likelier cause.
-NO_ANSWER = "did not answer"
 
 
 @dataclass
@@ -31,15 +26,11 @@ class RunResult:
     run_id: int
     status: str
     message: str | None
+    #: The worker found the source's host unreachable or silent on every request: the network, not the source.
+    unreachable: bool = False
 
 
 ProgressFn = Callable[[dict], None]
-
-
-def available_sources() -> list[str]:
-    """Sources whose spider exists in this installation."""
-    spiders = PROJECT_ROOT / "scrapers" / "spiders"
-    return [s for s in SOURCES if (spiders / f"{s.replace('-', '_')}.py").exists()]
 
 
 def crawl(sources: Iterable[str], db_path: str | os.PathLike, *, snapshot: str | None = None,
@@ -48,8 +39,8 @@ def crawl(sources: Iterable[str], db_path: str | os.PathLike, *, snapshot: str |
           source_options: dict[str, dict] | None = None,
           timeout: float = DEFAULT_TIMEOUT) -> list[RunResult]:
     """Crawl each source in its own process; one source failing never stops the others."""
-    known = available_sources()
-    sources = list(sources) or known
+    known = SOURCE_NAMES
+    sources = list(sources) or list(known)
     # The workers run in the project folder: every path they get must not depend on our working directory.
     db_path = Path(db_path).resolve()
     snapshot = str(Path(snapshot).resolve()) if snapshot else None
@@ -114,7 +105,7 @@ def _run_worker(database, source: str, run_id: int, command: list[str], progress
         store.finish_run(database, run_id, "failed", error_message=message)
         result = RunResult(source, run_id, "failed", message)
     else:
-        result = RunResult(source, run_id, row[0], row[1])
+        result = RunResult(source, run_id, row[0], row[1], unreachable=bool(done.get("unreachable")))
     if progress:
         progress({**(done or {}), "event": "done", "source": source, "status": result.status,
                   "message": result.message})

@@ -14,11 +14,12 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterator
 
-from . import crawl as crawl_mod
-from . import db as tracker_db
-from . import linking, tagging
-from .config import Config
-from .errors import CrawlError, TrackerError
+from tracker import crawl as crawl_mod
+from tracker.store import db as tracker_db
+from tracker.classify import linking
+from tracker.classify import tagging
+from tracker.config import Config
+from tracker.errors import CrawlError, TrackerError
 
 log = logging.getLogger("seoc_tracker.jobs")
 
@@ -94,7 +95,7 @@ def smtp_settings(config: Config, environ: dict[str, str] | None = None):
 
     The password is read from the environment only, never from the file.
     """
-    from .mailer import ENV, SmtpSettings
+    from tracker.briefing.mailer import ENV, SmtpSettings
     environ = dict(os.environ if environ is None else environ)
     merged: dict[str, str] = {}
     file_keys = {"host": "host", "port": "port", "starttls": "starttls", "user": "user", "from": "sender",
@@ -118,9 +119,9 @@ def brief(db_path: Path, config: Config, *, week: str | None = None, as_of: date
     """Build and write a week's briefing; send it if asked (idempotent per week unless forced)."""
     from dataclasses import replace
 
-    from .briefing import build_briefing
-    from .mailer import send_briefing
-    from .render import write_briefing
+    from tracker.briefing.build import build_briefing
+    from tracker.briefing.mailer import send_briefing
+    from tracker.briefing.render import write_briefing
 
     database = tracker_db.connect(db_path)
     try:
@@ -143,7 +144,7 @@ def brief(db_path: Path, config: Config, *, week: str | None = None, as_of: date
 
 def briefing_job(db_path: Path, config: Config, now: datetime | None = None) -> BriefingOutcome | None:
     """The Monday job and its catch-up: build the latest due week's briefing and send it once if configured."""
-    from .weeks import latest_briefing_week
+    from tracker.weeks import latest_briefing_week
 
     now = now or datetime.now(timezone.utc)
     week = latest_briefing_week(now)
@@ -155,7 +156,7 @@ def briefing_job(db_path: Path, config: Config, now: datetime | None = None) -> 
 
 def briefing_due(db_path: Path, config: Config, now: datetime) -> str | None:
     """The week whose briefing should have gone out by `now` but has not (decided from our own tables)."""
-    from .weeks import latest_briefing_week
+    from tracker.weeks import latest_briefing_week
 
     week = latest_briefing_week(now)
     database = tracker_db.connect(db_path)

@@ -20,9 +20,9 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from . import jobs
-from .config import Config
-from .errors import TrackerError
+from tracker import jobs
+from tracker.config import Config
+from tracker.errors import TrackerError
 
 LONDON = ZoneInfo("Europe/London")
 log = logging.getLogger("seoc_tracker.schedule")

@@ -9,7 +9,7 @@ import re
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-from .errors import TrackerError
+from tracker.errors import TrackerError
 
 LONDON = ZoneInfo("Europe/London")
 #: Local time on the Monday at which a week's briefing is taken.

@@ -30,7 +30,7 @@ from urllib.parse import urlencode
 
 from bs4 import BeautifulSoup
 
-from scrapers.items import TrackedItem
+from tracker.contract import TrackedItem
 from scrapers.parsers.dates import london_iso
 from scrapers.parsers.errors import ParseError
 

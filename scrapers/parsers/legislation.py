@@ -27,7 +27,7 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
-from scrapers.items import ItemLink, TrackedItem
+from tracker.contract import ItemLink, TrackedItem
 from scrapers.parsers.errors import ParseError
 
 SOURCE = "legislation"

@@ -14,7 +14,7 @@ from urllib.parse import urlencode
 
 from bs4 import BeautifulSoup
 
-from scrapers.items import BillStage, ItemLink, TrackedItem
+from tracker.contract import BillStage, ItemLink, TrackedItem
 
 from .dates import date_only, london_iso
 from .errors import ParseError

@@ -10,7 +10,7 @@ import scrapy
 from scrapy.http import Response
 from twisted.python.failure import Failure
 
-from scrapers.failures import describe, shorten_urls
+from scrapers.failures import describe, is_network_failure, shorten_urls
 from scrapers.parsers.errors import ParseError
 
 MAX_ERRORS_KEPT = 50
@@ -38,6 +38,8 @@ class TrackerSpider(scrapy.Spider):
         self.new_watermark: str | None = None
         #: Set once the source answered with a well-formed listing (so an empty result is real).
         self.listing_ok = False
+        #: Requests that failed because the host was unreachable or silent (not because it answered badly).
+        self.network_failures = 0
 
     def record_error(self, message: str) -> None:
         """Keep an error for the run record (the first MAX_ERRORS_KEPT) and count it."""
@@ -74,6 +76,8 @@ class TrackerSpider(scrapy.Spider):
 
     def on_failure(self, failure: Failure) -> None:
         url = failure.request.url
+        if is_network_failure(failure):
+            self.network_failures += 1
         self.record_error(f"{self.name}: {url}: request failed: {describe(failure, url)}")
 
     def json_of(self, response: Response, what: str) -> Any:
@@ -104,6 +108,11 @@ class TrackerSpider(scrapy.Spider):
         self.record_error(f"{self.name}: incomplete: {stopped} (the page cap) before reaching {self.floor}; older "
                           f"{unread} were not read. Raise the cap with max_pages under [sources.{self.name}] in the "
                           f"config file, then crawl again")
+
+    @property
+    def unreachable(self) -> bool:
+        """The source's listing never arrived because its host could not be reached or never answered."""
+        return not self.listing_ok and self.network_failures > 0
 
     def note_watermark(self, value: str | None) -> None:
         if value and (self.new_watermark is None

@@ -11,7 +11,7 @@ from typing import Any
 
 import scrapy
 
-from scrapers.parsers import lawcom as parser
+from scrapers.parsers import law_commission as parser
 from scrapers.parsers.dates import london_iso
 from scrapers.parsers.errors import ParseError
 

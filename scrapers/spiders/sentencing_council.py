@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
-from scrapers.parsers import sentencing as parser
+from scrapers.parsers import sentencing_council as parser
 from scrapers.parsers.errors import ParseError
 
 from .base import UNREAD, TrackerSpider

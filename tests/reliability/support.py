@@ -17,16 +17,17 @@ from pathlib import Path
 from typing import Callable
 
 from tracker import crawl as crawl_mod
+from tracker.contract import SOURCE_NAMES
 
 from ..conftest import FAST, LocalServer
 from .. import test_spider_committees as committees
 from .. import test_spider_govuk as govuk
-from .. import test_spider_lawcom as lawcom
+from .. import test_spider_law_commission as lawcom
 from .. import test_spider_legislation as legislation
 from .. import test_spider_parliament_bills as bills
-from .. import test_spider_sentencing as sentencing
+from .. import test_spider_sentencing_council as sentencing
 
-SOURCES = crawl_mod.SOURCES
+SOURCES = SOURCE_NAMES
 #: Back far enough that every recorded payload is inside a first crawl.
 SINCE = "2000-01-01T00:00:00"
 #: FAST, with a one-second download timeout so the timeout faults cost little.

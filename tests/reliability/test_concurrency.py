@@ -21,12 +21,13 @@ import httpx
 import pytest
 import uvicorn
 
-from scrapers.items import TrackedItem
+from tracker.contract import TrackedItem
 from tracker import config as config_mod
 from tracker import crawl as crawl_mod
-from tracker import db as tracker_db
-from tracker import register, store
-from tracker.serve import build_datasette
+from tracker.store import db as tracker_db
+from tracker.store import register
+from tracker.store import items as store
+from tracker.web.serve import build_datasette
 
 from .support import FIRST_BILL, SETTINGS, SINCE, FaultServer, serve_many_bills
 

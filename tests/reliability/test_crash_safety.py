@@ -23,8 +23,8 @@ from collections import Counter
 import pytest
 
 from tracker import crawl as crawl_mod
-from tracker import db as tracker_db
-from tracker import store
+from tracker.store import db as tracker_db
+from tracker.store import items as store
 
 from .support import SETTINGS, SINCE, FaultServer, integrity, serve_many_bills
 

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from tracker.mailer import MailError, send_briefing
+from tracker.briefing.mailer import MailError, send_briefing
 
 from ..test_mailer import (NOW, PASSWORD, WEEK, authenticator, ca, client_context, row,  # noqa: F401 - fixtures
                            settings_for, stored, tls_server)

@@ -16,15 +16,15 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from scrapers.items import TrackedItem
+from tracker.contract import TrackedItem
 from tracker import config as config_mod
 from tracker import crawl as crawl_mod
-from tracker import db as tracker_db
-from tracker import store
-from tracker.briefing import build_briefing
+from tracker.store import db as tracker_db
+from tracker.store import items as store
+from tracker.briefing.build import build_briefing
 from tracker.errors import ValidationError
-from tracker.render import render
-from tracker.serve import build_datasette
+from tracker.briefing.render import render
+from tracker.web.serve import build_datasette
 
 from .. import test_spider_govuk as govuk
 from ..test_briefing import BASE, WEEK, at, classify, consultation, respond

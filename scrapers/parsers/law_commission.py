@@ -37,7 +37,7 @@ from urllib.parse import urljoin, urlparse
 
 from bs4 import BeautifulSoup, Tag
 
-from scrapers.items import TrackedItem
+from tracker.contract import TrackedItem
 from scrapers.parsers.dates import london_iso
 from scrapers.parsers.errors import ParseError
 

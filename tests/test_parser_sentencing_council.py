@@ -5,9 +5,9 @@ from pathlib import Path
 
 import pytest
 
-from scrapers.items import TrackedItem
+from tracker.contract import TrackedItem
 from scrapers.parsers.errors import ParseError
-from scrapers.parsers.sentencing import FeedEntry, feed_url, parse_consultation_page, parse_feed
+from scrapers.parsers.sentencing_council import FeedEntry, feed_url, parse_consultation_page, parse_feed
 
 FIXTURES = Path(__file__).parent / "fixtures" / "sentencing-council"
 FEED_URL = feed_url()

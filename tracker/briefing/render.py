@@ -12,8 +12,8 @@ import css_inline
 import sqlite_utils
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from .briefing_model import Briefing, BriefingError
-from .weeks import parse_instant, time_label, utc_iso
+from tracker.briefing.model import Briefing, BriefingError
+from tracker.weeks import parse_instant, time_label, utc_iso
 
 TEMPLATES = Path(__file__).parent / "templates"
 SOURCE_NAMES = {

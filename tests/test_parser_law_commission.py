@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from scrapers.items import TrackedItem
+from tracker.contract import TrackedItem
 from scrapers.parsers.errors import ParseError
-from scrapers.parsers.lawcom import WpEntry, parse_project_page, parse_wp_list, wp_list_url
+from scrapers.parsers.law_commission import WpEntry, parse_project_page, parse_wp_list, wp_list_url
 
 FIXTURES = Path(__file__).parent / "fixtures" / "law-commission"
 CCL_URL = "https://www.lawcom.gov.uk/project/corporate-criminal-liability/"

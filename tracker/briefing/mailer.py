@@ -17,8 +17,8 @@ from typing import Any, Mapping, Protocol
 
 import sqlite_utils
 
-from .errors import ConfigError, TrackerError
-from .weeks import utc_iso
+from tracker.errors import ConfigError, TrackerError
+from tracker.weeks import utc_iso
 
 log = logging.getLogger(__name__)
 

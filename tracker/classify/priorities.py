@@ -1,4 +1,4 @@
-"""Load and validate the SEOC priorities file (tracker/priorities.toml) into compiled phrase rules."""
+"""Load and validate the SEOC priorities file (tracker/classify/priorities.toml) into compiled phrase rules."""
 from __future__ import annotations
 
 import functools
@@ -177,7 +177,7 @@ def normalise_quotes(text: str) -> str:
 
 
 def load_priorities(path: str | Path | None = None) -> list[Priority]:
-    """Load the priorities (default: the packaged tracker/priorities.toml)."""
+    """Load the priorities (default: the packaged tracker/classify/priorities.toml)."""
     return list(load_ruleset(path).priorities)
 
 
@@ -195,8 +195,8 @@ def load_ruleset(path: str | Path | None = None) -> Ruleset:
 
 @functools.lru_cache(maxsize=1)
 def _default_ruleset() -> Ruleset:
-    data = resources.files("tracker").joinpath("priorities.toml").read_bytes()
-    return parse_ruleset(data, "tracker/priorities.toml")
+    data = resources.files("tracker.classify").joinpath("priorities.toml").read_bytes()
+    return parse_ruleset(data, "tracker/classify/priorities.toml")
 
 
 def parse_ruleset(data: bytes | str, source: str = "<priorities>") -> Ruleset:

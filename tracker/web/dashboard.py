@@ -6,7 +6,7 @@ import sqlite3
 from datetime import date, timedelta
 from typing import Any
 
-from .metadata import OPEN_NOW
+from tracker.contract import OPEN_NOW_SQL as OPEN_NOW
 
 WEEKS = 8
 

@@ -9,12 +9,12 @@ from typing import Any
 
 from datasette.app import Datasette
 
-from . import config as config_mod
-from . import metadata as metadata_mod
-from .db import connect
-from .errors import ConfigError
+from tracker import config as config_mod
+from tracker.web import metadata as metadata_mod
+from tracker.store.db import connect
+from tracker.errors import ConfigError
 
-TEMPLATES = Path(__file__).resolve().parent / "templates" / "datasette"
+TEMPLATES = Path(__file__).resolve().parent / "templates"
 SECRET_ENV = "DATASETTE_SECRET"
 DEMO_USER, DEMO_PASSWORD = "demo-editor", "demo-editor-password"
 

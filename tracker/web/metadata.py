@@ -9,29 +9,18 @@ import json
 from pathlib import Path
 from typing import Any
 
+from tracker.contract import CLOSING_SOON_SQL, OPEN_NOW_SQL
+
 DB = "tracker"
 EDITORS = {"roles": ["editor", "admin"]}
 ADMINS = {"roles": ["admin"]}
 OGL = ("Open Government Licence v3.0", "https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/")
 OPL = ("Open Parliament Licence v3.0",
        "https://www.parliament.uk/site-information/copyright-parliament/open-parliament-licence/")
-METADATA_FILE = Path(__file__).resolve().parent.parent / "datasette_metadata.json"
+METADATA_FILE = Path(__file__).resolve().parents[2] / "datasette_metadata.json"
 
-RELEVANT_OPEN = """
-  i.relevant = 1
-  and i.kind in ('consultation', 'call_for_evidence', 'committee_inquiry', 'sentencing_consultation',
-                 'law_commission_consultation')
-  and i.closes is not null
-  and date(i.closes) >= date('now')
-  and date(i.closes) <= date('now', '+28 days')
-  and coalesce(i.status, '') not in ('withdrawn', 'outcome')"""
-
-#: Statuses the parsers give an item that is taking responses: GOV.UK, Sentencing Council and Law Commission
-#: say "open", a committee with an open submission period "open for evidence".
-OPEN_STATUSES = ("open", "open for evidence")
-#: Open at the last crawl and not past its deadline now (a passed deadline is caught by the next crawl).
-OPEN_NOW = (f"i.status in ({', '.join(repr(s) for s in OPEN_STATUSES)})"
-            " and (i.closes is null or datetime(i.closes) >= datetime('now'))")
+RELEVANT_OPEN = CLOSING_SOON_SQL
+OPEN_NOW = OPEN_NOW_SQL
 
 QUERIES_SQL: dict[str, dict[str, Any]] = {
     "closing_soon": {
@@ -241,7 +230,7 @@ def descriptive() -> dict[str, Any]:
             "links": {"description": "Relations between items (commences, enacted_as, outcome_of, consults_on, "
                                      "mentions), from the sources or suggested, with their review state."},
             "priorities": {"description": "The directorate's priorities: themes and cross-cutting issues, "
-                                          "with the strategies they come from (tracker/priorities.toml)."},
+                                          "with the strategies they come from (tracker/classify/priorities.toml)."},
             "item_priorities": {"description": "Which priorities each item touches, with score, evidence and "
                                                "review state; re-classification never overrides a reviewer."},
             "classifications": {"description": "The classifier's latest decision for each item, with evidence."},

@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from tracker.classify import classify, classify_jsonl, clean_text
+from tracker.classify.rules import classify, classify_jsonl, clean_text
 from tracker.errors import TrackerError
 
 __all__ = [

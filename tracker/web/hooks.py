@@ -9,8 +9,12 @@ from markupsafe import escape
 from datasette.utils import tilde_decode, tilde_encode
 from datasette.utils.asgi import Forbidden, NotFound, Response
 
-from . import dashboard, dossier, register
-from .errors import ValidationError
+from tracker.web import dashboard
+
+from tracker.web import dossier
+
+from tracker.store import register
+from tracker.errors import ValidationError
 
 FEED_EXTENSIONS = (".atom", ".ics")
 EDITOR_ROLES = {"editor", "admin"}

@@ -24,24 +24,17 @@ from typing import Any, Iterable
 
 import sqlite_utils
 
-from . import briefing_asof as asof
-from . import briefing_reads as reads
-from .briefing_model import (Briefing, BriefingError, Deadline, Move, NewItem, Overdue, ResponseEntry, RollingCall,
+from tracker.briefing import asof
+from tracker.briefing import reads
+from tracker.briefing.model import (Briefing, BriefingError, Deadline, Move, NewItem, Overdue, ResponseEntry, RollingCall,
                              ThemeGroup, clean, first_sentence)
-from .metadata import OPEN_STATUSES
-from .weeks import (briefing_as_of, day_label, latest_briefing_week, local_date, parse_instant,
+from tracker.contract import (CLOSED_STATUSES, CONSULTATION_KINDS, FINISHED_STATUSES, GOVERNMENT_RESPONSE_KINDS,
+                              OPEN_STATUSES, RESPONSE_EXPECTED_AFTER)
+from tracker.weeks import (briefing_as_of, day_label, latest_briefing_week, local_date, parse_instant,
                     require_aware, utc_iso, week_monday, week_of)
 
-CONSULTATION_KINDS = ("consultation", "call_for_evidence", "committee_inquiry",
-                      "sentencing_consultation", "law_commission_consultation")
-#: Kinds whose government response shows as status 'outcome' (GOV.UK consultations and calls for evidence).
-GOVERNMENT_RESPONSE_KINDS = ("consultation", "call_for_evidence")
-CLOSED_STATUSES = ("closed", "evidence closed")
-#: Statuses after which nothing is left to respond to (overdue checks still read 'closed').
-FINISHED_STATUSES = ("withdrawn", "outcome", "reported")
 WINDOW = timedelta(days=7)
 CLOSING_HORIZON = timedelta(days=28)
-RESPONSE_EXPECTED_AFTER = timedelta(days=84)
 RESPONSES_DUE_HORIZON = timedelta(days=14)
 MAX_OVERDUE = 20
 MAX_EVIDENCE = 8

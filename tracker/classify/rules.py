@@ -9,7 +9,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from tracker.priorities import FIELDS, PhraseSet, Priority, Ruleset, load_ruleset, normalise_quotes, prefilter
+from tracker.classify.priorities import FIELDS, PhraseSet, Priority, Ruleset, load_ruleset, normalise_quotes, prefilter
 
 CLASSIFIER_VERSION = "phrase-rules/1.0"
 METHOD = "weighted phrase rules with context exclusions"

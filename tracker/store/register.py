@@ -10,8 +10,9 @@ from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from typing import Any, Mapping
 
-from .db import write_transaction
-from .errors import ValidationError
+from tracker.store.db import write_transaction
+from tracker.store.items import refresh_relevance
+from tracker.errors import ValidationError
 
 DECISIONS = ("respond", "no response", "joint response", "nil return")
 STATUSES = ("planned", "drafting", "in clearance", "submitted")
@@ -176,12 +177,3 @@ def set_triage(conn: sqlite3.Connection, actor: str, item_id: str, state: str, n
                      "updated_by = excluded.updated_by, updated_at = excluded.updated_at",
                      [item_id, state, note, actor, now])
         _audit(conn, actor, "triage", "triage", item_id, before, {"state": state, "note": note}, now)
-
-
-def refresh_relevance(conn: sqlite3.Connection, item_id: str) -> None:
-    """Recompute items.relevant and items.themes from the item's non-rejected tags."""
-    themes = [row[0] for row in conn.execute(
-        "SELECT priority_id FROM item_priorities WHERE item_id = ? AND review_state != 'rejected' "
-        "ORDER BY review_state = 'confirmed' DESC, score DESC", [item_id])]
-    conn.execute("UPDATE items SET relevant = ?, themes = ? WHERE id = ?",
-                 [1 if themes else 0, json.dumps(themes), item_id])

@@ -10,7 +10,7 @@ from urllib.parse import quote
 
 from datasette.utils import tilde_encode
 
-from .errors import TrackerError
+from tracker.errors import TrackerError
 
 SUMMARY_CHARS = 200
 

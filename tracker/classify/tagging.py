@@ -7,11 +7,10 @@ from typing import Callable
 
 import sqlite_utils
 
-from .classify import CLASSIFIER_VERSION, classify
-from .priorities import Ruleset, load_ruleset
-from .db import write_transaction
-from .register import refresh_relevance
-from .store import utc_now
+from tracker.classify.rules import CLASSIFIER_VERSION, classify
+from tracker.classify.priorities import Ruleset, load_ruleset
+from tracker.store.db import write_transaction
+from tracker.store.items import refresh_relevance, utc_now
 
 BATCH = 500
 

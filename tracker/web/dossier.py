@@ -7,8 +7,7 @@ import sqlite3
 from datetime import datetime, timezone
 from typing import Any
 
-from .errors import TrackerError
-from .weeks import parse_instant
+from tracker.contract import deadline_passed
 
 TIMELINE_LIMIT = 200
 
@@ -28,7 +27,7 @@ def load(conn: sqlite3.Connection, item_id: str, include_responses: bool,
     item = found[0]
     item["details"] = json.loads(item.get("details") or "{}")
     # The status is as of the last crawl; a deadline that has passed since then is said plainly.
-    item["deadline_passed"] = _passed(item.get("closes"), now or datetime.now(timezone.utc))
+    item["deadline_passed"] = deadline_passed(item.get("closes"), now or datetime.now(timezone.utc))
     links = _links(conn, item_id)
     versions = _rows(conn, "SELECT version, valid_from, valid_to, changed_fields, data FROM item_versions "
                            "WHERE item_id = ? ORDER BY version DESC", [item_id])
@@ -58,15 +57,6 @@ def load(conn: sqlite3.Connection, item_id: str, include_responses: bool,
     return {"item": item, "links": links, "versions": versions, "tags": tags, "stages": stages,
             "responses": responses, "triage": triage[0] if triage else None,
             "timeline": timeline(item, links, versions, stages)}
-
-
-def _passed(closes: str | None, now: datetime) -> bool:
-    """Whether a stored closing instant (a bare date counts to its end) is before now; unreadable: no."""
-    try:
-        moment = parse_instant(closes, end_of_day=True)
-    except TrackerError:
-        return False
-    return moment is not None and moment < now
 
 
 def _links(conn: sqlite3.Connection, item_id: str) -> list[dict[str, Any]]:

@@ -11,9 +11,10 @@ from typing import Any, Iterable, Literal
 
 import sqlite_utils
 
-from .db import CONTENT_FIELDS, write_transaction
-from .errors import StoreError
-from .validate import validate_item
+from tracker.store.db import write_transaction
+from tracker.store.migrations import CONTENT_FIELDS
+from tracker.errors import StoreError
+from tracker.contract import validate_item
 
 Outcome = Literal["inserted", "updated", "unchanged"]
 BATCH_SIZE = 50
@@ -226,3 +227,12 @@ def due_rechecks(db: sqlite_utils.Database, source: str, now: str | None = None)
         "SELECT url FROM items WHERE source = ? AND ((status = 'open' AND closes IS NOT NULL AND closes <= ?) "
         "OR (status = 'upcoming' AND opens IS NOT NULL AND opens <= ?)) ORDER BY closes LIMIT 500",
         [source, now, now]).fetchall()]
+
+
+def refresh_relevance(conn: sqlite3.Connection, item_id: str) -> None:
+    """Recompute items.relevant and items.themes from the item's non-rejected tags."""
+    themes = [row[0] for row in conn.execute(
+        "SELECT priority_id FROM item_priorities WHERE item_id = ? AND review_state != 'rejected' "
+        "ORDER BY review_state = 'confirmed' DESC, score DESC", [item_id])]
+    conn.execute("UPDATE items SET relevant = ?, themes = ? WHERE id = ?",
+                 [1 if themes else 0, json.dumps(themes), item_id])

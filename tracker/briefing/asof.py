@@ -8,10 +8,10 @@ from typing import Any, Iterable
 
 import sqlite_utils
 
-from . import briefing_reads as reads
-from .briefing_model import ItemRef, Response, SourceProblem, clean, datasette_links
-from .errors import TrackerError
-from .weeks import day_label, local_date, parse_instant
+from tracker.briefing import reads
+from tracker.briefing.model import ItemRef, Response, SourceProblem, clean, datasette_links
+from tracker.errors import TrackerError
+from tracker.weeks import day_label, local_date, parse_instant
 
 STALE_AFTER = timedelta(days=3)
 

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 import sqlite_utils
 
-from .db import write_transaction
-from .store import utc_now
+from tracker.store.db import write_transaction
+from tracker.store.items import utc_now
 
 METHOD = "title-match/1"
 _SPACE = re.compile(r"\s+")

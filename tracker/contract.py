@@ -1,0 +1,237 @@
+"""The contract every part of the tracker shares: what an item is, how it is checked, which sources exist,
+and what its status words mean (the one definition of open, closed and awaiting an outcome).
+
+Parsers build `TrackedItem`s; the pipeline checks them with `validate_item` before the store writes them;
+the crawl, the CLI, the briefing, the dashboard, the dossier and the saved queries read the registry and the
+status vocabulary from here, so a fact lives in one place.
+
+- `TrackedItem.id` is stable and source-prefixed (the prefix is the registry's `id_prefix`).
+- Dates are ISO 8601 strings. Datetimes carry an offset (Europe/London as published, or UTC);
+  plain dates (`YYYY-MM-DD`) are allowed where the source gives only a date.
+- `details` holds source-specific data (attachments, sponsors, document type...) as plain JSON.
+"""
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from tracker.errors import TrackerError, ValidationError
+from tracker.weeks import parse_instant
+
+# --- Items ---------------------------------------------------------------------------------------------
+
+#: Kinds of tracked thing, shared across sources (the classifier keys on them).
+KINDS = (
+    "bill",
+    "act",
+    "statutory_instrument",
+    "commencement_order",
+    "consultation",
+    "call_for_evidence",
+    "policy_paper",
+    "strategy",
+    "impact_assessment",
+    "independent_report",
+    "committee_inquiry",
+    "law_commission_project",
+    "law_commission_consultation",
+    "sentencing_consultation",
+)
+
+#: Relations an item may have to another (the `links` table).
+RELATIONS = ("commences", "enacted_as", "outcome_of", "consults_on", "mentions", "same_reform")
+
+
+@dataclass
+class BillStage:
+    """One stage of a bill: a `bill_stages` row."""
+
+    bill_stage_id: int
+    stage_type_id: int
+    stage: str
+    house: str
+    sort_order: int
+    session_id: int | None = None
+    abbreviation: str | None = None
+    sitting_dates: list[str] = field(default_factory=list)
+
+
+@dataclass
+class ItemLink:
+    """A relation from the item that carries it to another item id."""
+
+    to_id: str
+    relation: str
+    evidence: str = ""
+
+
+@dataclass
+class TrackedItem:
+    """One tracked thing from any source: an `items` row."""
+
+    id: str
+    source: str
+    kind: str
+    title: str
+    url: str
+    summary: str | None = None
+    organisation: str | None = None
+    status: str | None = None
+    published: str | None = None
+    updated: str | None = None
+    opens: str | None = None
+    closes: str | None = None
+    body_text: str | None = None
+    details: dict[str, Any] = field(default_factory=dict)
+    stages: list[BillStage] = field(default_factory=list)
+    links: list[ItemLink] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+# --- Sources -------------------------------------------------------------------------------------------
+
+OGL = "Open Government Licence v3.0"
+OPL = "Open Parliament Licence v3.0"
+
+
+@dataclass(frozen=True)
+class Source:
+    """One source: its name is the Scrapy spider's name, the CLI's and the config's; `module` names its spider
+    (`scrapers/spiders/<module>.py`) and parser (`scrapers/parsers/<module>.py`); tests and fixtures use `name`."""
+
+    name: str
+    id_prefix: str
+    display_name: str
+    licence: str
+
+    @property
+    def module(self) -> str:
+        return self.name.replace("-", "_")
+
+
+#: Every source, in crawl order. Adding a source: a parser, a spider, an entry here, fixtures, tests.
+SOURCES: dict[str, Source] = {s.name: s for s in (
+    Source("parliament-bills", "bill:", "UK Parliament Bills API", OPL),
+    Source("govuk", "govuk:", "GOV.UK", OGL),
+    Source("legislation", "legislation:", "legislation.gov.uk", OGL),
+    Source("committees", "committees:", "UK Parliament Committees API", OPL),
+    Source("law-commission", "lawcom:", "Law Commission", OGL),
+    Source("sentencing-council", "sentencing:", "Sentencing Council", OGL),
+)}
+SOURCE_NAMES = tuple(SOURCES)
+
+
+# --- Status vocabulary ---------------------------------------------------------------------------------
+
+#: Kinds that take responses by a closing date.
+CONSULTATION_KINDS = ("consultation", "call_for_evidence", "committee_inquiry",
+                      "sentencing_consultation", "law_commission_consultation")
+#: Kinds whose government response shows as status 'outcome' (GOV.UK consultations and calls for evidence).
+GOVERNMENT_RESPONSE_KINDS = ("consultation", "call_for_evidence")
+#: Statuses the parsers give an item that is taking responses: GOV.UK, Sentencing Council and Law Commission
+#: say "open", a committee with an open submission period "open for evidence".
+OPEN_STATUSES = ("open", "open for evidence")
+CLOSED_STATUSES = ("closed", "evidence closed")
+#: Statuses after which nothing is left to respond to (overdue checks still read 'closed').
+FINISHED_STATUSES = ("withdrawn", "outcome", "reported")
+#: A government response is expected within 12 weeks of a consultation closing.
+RESPONSE_EXPECTED_AFTER = timedelta(days=84)
+
+
+def _sql_list(values: tuple[str, ...]) -> str:
+    return ", ".join(repr(v) for v in values)
+
+
+#: SQL over `items i`: open at the last crawl and not past its deadline now (a passed deadline is not open,
+#: whatever the last crawl said).
+OPEN_NOW_SQL = (f"i.status in ({_sql_list(OPEN_STATUSES)})"
+                " and (i.closes is null or datetime(i.closes) >= datetime('now'))")
+#: SQL over `items i`: a relevant consultation-like item closing in the next 28 days that can still be answered.
+CLOSING_SOON_SQL = f"""
+  i.relevant = 1
+  and i.kind in ({_sql_list(CONSULTATION_KINDS)})
+  and i.closes is not null
+  and date(i.closes) >= date('now')
+  and date(i.closes) <= date('now', '+28 days')
+  and coalesce(i.status, '') not in ('withdrawn', 'outcome')"""
+
+
+def deadline_passed(closes: str | None, now: datetime) -> bool:
+    """Whether a stored closing instant (a bare date counts to its end) is before `now`; unreadable: no."""
+    try:
+        moment = parse_instant(closes, end_of_day=True)
+    except TrackerError:
+        return False
+    return moment is not None and moment < now
+
+
+def is_open(status: str | None, closes: str | None, now: datetime) -> bool:
+    """The Python twin of OPEN_NOW_SQL: open at the last crawl and its deadline (if any) not passed."""
+    return status in OPEN_STATUSES and not deadline_passed(closes, now)
+
+
+# --- Validation ----------------------------------------------------------------------------------------
+
+MAX_LENGTHS = {"title": 1_000, "summary": 20_000, "body_text": 200_000, "organisation": 2_000, "url": 2_000}
+DATE_FIELDS = ("published", "updated", "opens", "closes")
+TEXT_FIELDS = ("title", "summary", "body_text", "organisation", "status")
+# C0/C1 control characters (tab and newline kept): invisible in pages, and they make XML feeds invalid.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def _check_date(item_id: str, field_name: str, value: Any) -> None:
+    if value is None:
+        return
+    if not isinstance(value, str):
+        raise ValidationError(f"{item_id}: field {field_name!r} must be an ISO 8601 string, "
+                              f"got {type(value).__name__}")
+    try:
+        if len(value) == 10:
+            date.fromisoformat(value)
+            return
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise ValidationError(f"{item_id}: field {field_name!r} is not an ISO 8601 date: {value!r}") from None
+    if parsed.tzinfo is None:
+        raise ValidationError(f"{item_id}: field {field_name!r} has no UTC offset: {value!r}")
+
+
+def validate_item(item: dict[str, Any]) -> dict[str, Any]:
+    """Return the item with over-long text capped, or raise ValidationError naming the id and field."""
+    item_id = item.get("id") or "<no id>"
+    for name in ("id", "source", "kind", "title", "url"):
+        if not isinstance(item.get(name), str) or not item[name].strip():
+            raise ValidationError(f"{item_id}: required field {name!r} is missing or empty")
+    source = SOURCES.get(item["source"])
+    if source is None:
+        raise ValidationError(f"{item_id}: unknown source {item['source']!r}")
+    if not item_id.startswith(source.id_prefix):
+        raise ValidationError(f"{item_id}: id must start with {source.id_prefix!r} for source {item['source']!r}")
+    if item["kind"] not in KINDS:
+        raise ValidationError(f"{item_id}: unknown kind {item['kind']!r}")
+    if not item["url"].startswith(("https://", "http://")):
+        raise ValidationError(f"{item_id}: field 'url' is not an http(s) URL: {item['url'][:100]!r}")
+    for name in DATE_FIELDS:
+        _check_date(item_id, name, item.get(name))
+    for name in TEXT_FIELDS:
+        if isinstance(item.get(name), str) and _CONTROL.search(item[name]):
+            item[name] = _CONTROL.sub("", item[name])
+    for name, limit in MAX_LENGTHS.items():
+        value = item.get(name)
+        if value is not None and not isinstance(value, str):
+            raise ValidationError(f"{item_id}: field {name!r} must be text")
+        if value and len(value) > limit:
+            item[name] = value[:limit]
+    try:
+        json.dumps(item.get("details") or {})
+    except (TypeError, ValueError) as exc:
+        raise ValidationError(f"{item_id}: field 'details' is not JSON: {exc}") from None
+    for link in item.get("links") or []:
+        if link.get("relation") not in RELATIONS or not link.get("to_id"):
+            raise ValidationError(f"{item_id}: bad link {link!r}")
+    return item
