@@ -38,6 +38,19 @@ def test_crawl_unknown_source_is_a_clear_error(tmp_path):
     assert "unknown source 'no-such-source'" in result.output
 
 
+@pytest.mark.parametrize("command", [["brief"], ["serve"], ["schedule"], ["run"]])
+def test_a_tracker_error_in_any_command_is_one_message_and_exit_1(tmp_path, command):
+    """The CLI's one error funnel: a domain error is a message, never a traceback."""
+    config = tmp_path / "bad.toml"
+    config.write_text("[datasette\n")
+    db = tmp_path / "t.db"
+    db.touch()
+    result = CliRunner().invoke(cli, [*command, "--db", str(db), "--config", str(config)])
+    assert result.exit_code == 1
+    assert isinstance(result.exception, SystemExit), result.exception
+    assert f"Error: config file {config} is not valid TOML" in result.output
+
+
 def test_base_url_must_be_source_equals_url(tmp_path):
     result = CliRunner().invoke(cli, ["crawl", "parliament-bills", "--base-url", "bills", "--db", str(tmp_path / "t.db")])
     assert result.exit_code == 2

@@ -24,10 +24,6 @@ db_option = click.option(
 )
 
 
-def _fail(exc: Exception) -> None:
-    raise click.ClickException(str(exc)) from exc
-
-
 def _existing_db(db_path) -> Path:
     """The database path, which must exist: commands that only read stored data must not create an empty
     database from a mistyped --db (and, say, email a briefing of nothing)."""
@@ -64,7 +60,17 @@ class _Progress:
                 click.secho(f"  note: {note}", err=True, fg="yellow")
 
 
-@click.group()
+class TrackerGroup(click.Group):
+    """The one error funnel: any TrackerError from a command becomes its message and exit code 1."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except TrackerError as exc:
+            raise click.ClickException(str(exc)) from exc
+
+
+@click.group(cls=TrackerGroup)
 @click.version_option(package_name="seoc-tracker")
 def cli() -> None:
     """Track UK bills, consultations, calls for evidence, strategies and SIs for the SEOC directorate.
@@ -85,13 +91,9 @@ def _parse_base_urls(values: tuple[str, ...]) -> dict[str, str]:
 
 def run_crawl(sources, db_path, *, snapshot=None, base_urls=None, record=None, full=False, since=None) -> list:
     """Crawl and print progress; returns the run results."""
-    try:
-        results = crawl_mod.crawl(sources, tracker_db.resolve_path(db_path), snapshot=snapshot,
-                                  base_urls=base_urls, record=record, full=full, since=since,
-                                  progress=_Progress())
-    except TrackerError as exc:
-        _fail(exc)
-        return []
+    results = crawl_mod.crawl(sources, tracker_db.resolve_path(db_path), snapshot=snapshot,
+                              base_urls=base_urls, record=record, full=full, since=since,
+                              progress=_Progress())
     _explain_if_offline(results)
     return results
 
@@ -131,10 +133,7 @@ def status(db_path):
 
     Example: seoc-tracker status --db data/tracker.db
     """
-    try:
-        database = tracker_db.connect(_existing_db(db_path))
-    except TrackerError as exc:
-        _fail(exc)
+    database = tracker_db.connect(_existing_db(db_path))
     rows = store.source_status(database)
     known = {row["source"] for row in rows}
     now = datetime.now(timezone.utc)
@@ -221,10 +220,7 @@ config_option = click.option("--config", "config_path", type=click.Path(dir_okay
 
 def _config(config_path):
     from tracker import config as config_mod
-    try:
-        return config_mod.load(config_path)
-    except TrackerError as exc:
-        _fail(exc)
+    return config_mod.load(config_path)
 
 
 @cli.command()
@@ -246,10 +242,7 @@ def serve(db_path, config_path, host, port):
         # A fresh deployment serves before its first crawl; a mistyped --db should not pass unnoticed.
         click.secho(f"no database at {path} yet: serving a new, empty one until the first crawl fills it",
                     fg="yellow", err=True)
-    try:
-        serve_datasette(path, host=host, port=port, config=_config(config_path))
-    except TrackerError as exc:
-        _fail(exc)
+    serve_datasette(path, host=host, port=port, config=_config(config_path))
 
 
 @cli.group()
@@ -313,13 +306,10 @@ def classify(db_path, everything, jsonl):
         for result in classify_jsonl(jsonl):
             click.echo(json_mod.dumps(result, ensure_ascii=False))
         return
-    try:
-        database = tracker_db.connect(_existing_db(db_path))
-        result = tagging.classify_stored(database, everything=everything,
-                                         progress=lambda n: click.echo(f"classified {n} items", err=True))
-        links = linking.suggest_links(database, everything=everything)
-    except TrackerError as exc:
-        _fail(exc)
+    database = tracker_db.connect(_existing_db(db_path))
+    result = tagging.classify_stored(database, everything=everything,
+                                     progress=lambda n: click.echo(f"classified {n} items", err=True))
+    links = linking.suggest_links(database, everything=everything)
     click.echo(f"classified {result.classified} items: {result.relevant} relevant, {result.tags_written} tags; "
                f"{links.suggested} reform links suggested")
 
@@ -334,10 +324,7 @@ def evaluate(labelled, part):
     Example: seoc-tracker evaluate seoc_dev.jsonl --part heldout
     """
     from tracker.classify import evaluate as evaluate_mod
-    try:
-        rows = evaluate_mod.read_labelled(labelled)
-    except TrackerError as exc:
-        _fail(exc)
+    rows = evaluate_mod.read_labelled(labelled)
     if part != "all":
         tune, heldout = evaluate_mod.split_dev(rows)
         rows = tune if part == "tune" else heldout
@@ -377,11 +364,8 @@ def brief(db_path, config_path, week, as_of, send, recipients, force):
     if week is None and as_of is None:
         from tracker.weeks import latest_briefing_week
         week = latest_briefing_week(datetime.now(timezone.utc))
-    try:
-        outcome = jobs.brief(path, config, week=week, as_of=_parse_as_of(as_of),
-                             send=send or bool(recipients), recipients=list(recipients) or None, force=force)
-    except TrackerError as exc:
-        _fail(exc)
+    outcome = jobs.brief(path, config, week=week, as_of=_parse_as_of(as_of),
+                         send=send or bool(recipients), recipients=list(recipients) or None, force=force)
     click.echo(f"{outcome.subject}\n  {outcome.paths[0]}\n  {outcome.paths[1]}\n  {outcome.message}")
 
 
@@ -413,14 +397,11 @@ def run_once(db_path, config_path):
     from tracker import jobs
     config = _config(config_path)
     path = tracker_db.resolve_path(db_path)
-    try:
-        results = jobs.crawl_and_classify(path, config, progress=_Progress())
-        _explain_if_offline(results)
-        # "Now": the briefing covers the 7 days up to this moment and reports this crawl's failures.
-        outcome = jobs.brief(path, config, as_of=datetime.now(timezone.utc),
-                             send=jobs.smtp_settings(config) is not None)
-    except TrackerError as exc:
-        _fail(exc)
+    results = jobs.crawl_and_classify(path, config, progress=_Progress())
+    _explain_if_offline(results)
+    # "Now": the briefing covers the 7 days up to this moment and reports this crawl's failures.
+    outcome = jobs.brief(path, config, as_of=datetime.now(timezone.utc),
+                         send=jobs.smtp_settings(config) is not None)
     click.echo(f"{outcome.subject}\n  {outcome.paths[0]}\n  {outcome.message}")
     failed = [r.source for r in results if r.status != "ok"]
     if failed:
