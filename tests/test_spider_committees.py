@@ -1,7 +1,7 @@
 """The Committees spider through real Scrapy downloads against a local server, and snapshot replay.
 
 `check_listing_failure` is the failure check every tracker spider's tests run (parametrised over
-LISTING_FAILURES in test_spider_committees, test_spider_lawcom and test_spider_sentencing: one file per
+LISTING_FAILURES in test_spider_committees, test_spider_law_commission and test_spider_sentencing_council: one file per
 spider keeps each file fast).
 
 Payloads are the snapshot slice's bodies (real CommitteeBusinessSummary / Committee objects, see

@@ -139,7 +139,7 @@ def test_off_site_redirect_is_a_recorded_error(site, db_path):
 
 def test_javascript_link_in_a_feed_is_refused(tmp_path, db_path):
     """A feed entry whose link is javascript: never becomes an item (the error names the field)."""
-    from .. import test_spider_sentencing as sentencing
+    from .. import test_spider_sentencing_council as sentencing
     server = FaultServer().start()
     try:
         sentencing.serve_sentencing(server)
