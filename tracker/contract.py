@@ -116,10 +116,10 @@ class Source:
 
 #: Every source, in crawl order. Adding a source: a parser, a spider, an entry here, fixtures, tests.
 SOURCES: dict[str, Source] = {s.name: s for s in (
-    Source("parliament-bills", "bill:", "UK Parliament Bills API", OPL),
+    Source("parliament-bills", "bill:", "UK Parliament (Bills)", OPL),
     Source("govuk", "govuk:", "GOV.UK", OGL),
     Source("legislation", "legislation:", "legislation.gov.uk", OGL),
-    Source("committees", "committees:", "UK Parliament Committees API", OPL),
+    Source("committees", "committees:", "UK Parliament (committees)", OPL),
     Source("law-commission", "lawcom:", "Law Commission", OGL),
     Source("sentencing-council", "sentencing:", "Sentencing Council", OGL),
 )}

@@ -13,17 +13,10 @@ import sqlite_utils
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from tracker.briefing.model import Briefing, BriefingError
+from tracker.contract import SOURCES
 from tracker.weeks import parse_instant, time_label, utc_iso
 
 TEMPLATES = Path(__file__).parent / "templates"
-SOURCE_NAMES = {
-    "parliament-bills": "UK Parliament (Bills)",
-    "govuk": "GOV.UK",
-    "legislation": "legislation.gov.uk",
-    "committees": "UK Parliament (committees)",
-    "law-commission": "Law Commission",
-    "sentencing-council": "Sentencing Council",
-}
 _UNSAFE_URL_RE = re.compile(r"[\s\x00-\x1f\x7f<>\"'`\\]")
 
 
@@ -48,7 +41,8 @@ def http_url(value: Any) -> str:
 
 def source_name(value: str) -> str:
     """A source key as readers know it."""
-    return SOURCE_NAMES.get(value, value)
+    source = SOURCES.get(value)
+    return source.display_name if source else value
 
 
 def kind_name(value: str) -> str:
