@@ -2,17 +2,18 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 import pytest
 
 from tracker.contract import BillStage, ItemLink, TrackedItem
 from tracker import weeks
 from tracker.briefing.build import build_briefing
-from tracker.briefing.model import (Briefing, BriefingError, Deadline, ItemRef, Move, NewItem, Overdue, Response,
+from tracker.briefing.model import (ArchiveNote, Briefing, BriefingError, Deadline, ItemRef, Move, NewItem, Overdue, Response,
                                     ResponseEntry, RollingCall, SourceProblem, ThemeGroup, datasette_links,
                                     first_sentence)
 from tracker.store.items import finish_run, start_run, upsert_item, upsert_items
+from tracker.web import dossier, metadata
 
 UTC = timezone.utc
 WEEK = "2026-W48"  # Monday 23 Nov 2026; 07:30 London is 07:30 UTC (GMT)
@@ -33,9 +34,10 @@ def consultation(ident: str, title: str, closes: str, status: str = "open", **ex
 
 
 def classify(db, item_id: str, themes: list[tuple[str, float, list[str]]], relevant: bool = True,
-             when: str | None = None) -> None:
-    """A classifications row shaped as tracker.classify writes it."""
+             when: str | None = None, since: str | None = None) -> None:
+    """A classifications row shaped as tracker.classify writes it (relevant since `since`, default `when`)."""
     db["classifications"].upsert({
+        "relevant_since": (since or when or at(1)) if relevant else None,
         "item_id": item_id, "relevant": int(relevant), "score": max([s for _, s, _ in themes], default=0.0),
         "themes": json.dumps([{"theme": t, "score": s, "evidence": [
             {"phrase": p, "field": "title", "weight": 1.0, "theme": t, "text": p, "kind": "phrase"} for p in phrases
@@ -70,7 +72,7 @@ def build_db(db) -> None:
                                  summary="We seek views on fraud. A second sentence."), now=at(2))
     classify(db, "govuk:fraud-strategy", [("fraud", 0.9, ["fraud"])])
     # New this week, closing in 21 days, with a response being drafted (due in 8 days).
-    upsert_item(db, consultation("aml-supervision", "AML supervision reform", "2026-12-14",
+    upsert_item(db, consultation("aml-supervision", "AML supervision reform", "2026-12-14", opens="2026-11-18",
                                  summary="Reforming anti-money laundering supervision.  It closes soon."),
                 now=at(18))
     classify(db, "govuk:aml-supervision", [("money_laundering", 0.95, ["money laundering", "supervision"]),
@@ -101,7 +103,7 @@ def build_db(db) -> None:
     upsert_item(db, TrackedItem(
         id="legislation:uksi/2026/1200", source="legislation", kind="commencement_order",
         title="The Economic Crime and Corporate Transparency Act 2023 (Commencement No. 9) Regulations 2026",
-        url="https://www.legislation.gov.uk/uksi/2026/1200", status="made",
+        url="https://www.legislation.gov.uk/uksi/2026/1200", status="made", published="2026-11-19",
         links=[ItemLink("legislation:ukpga/2023/56", "commences", "made under s. 219")]), now=at(19))
     # A response submitted this week on an older consultation, and one a reviewer confirmed.
     upsert_item(db, consultation("sanctions", "Sanctions enforcement", "2026-11-20", status="closed"), now=at(3))
@@ -202,24 +204,27 @@ def test_sections(briefing_db):
             "https://www.gov.uk/government/consultations/failure-to-prevent", "Home Office"),
         "1 Jul 2026", 145, "23 Sep 2026", ("Corporate criminal liability",)),)
     assert b.new == (ThemeGroup("Money laundering", (NewItem(
-        AML, "18 Nov 2026", "Reforming anti-money laundering supervision.", ("Money laundering", "Fraud"),
-        ("money laundering", "supervision", "fraud"), (DRAFTING,)),)),)
+        AML, "opened 18 Nov 2026", "open until 14 Dec 2026", "Reforming anti-money laundering supervision.",
+        ("Money laundering", "Fraud"), ("money laundering", "supervision", "fraud"), (DRAFTING,)),)),)
     act = ref("legislation:ukpga/2023/56", "Economic Crime and Corporate Transparency Act 2023", "legislation",
               "act", "https://www.legislation.gov.uk/ukpga/2023/56")
     assert b.moved == (
         Move(ref("legislation:uksi/2026/1200",
                  "The Economic Crime and Corporate Transparency Act 2023 (Commencement No. 9) Regulations 2026",
                  "legislation", "commencement_order", "https://www.legislation.gov.uk/uksi/2026/1200"),
-             "Commencement order", "", act.title, "19 Nov 2026", act),
+             "Commencement order", "", act.title, "made 19 Nov 2026", act),
         Move(ref("bill:4000", "Crime and Policing Bill", "parliament-bills", "bill",
                  "https://bills.parliament.uk/bills/4000"),
-             "Bill stage", "Commons: 2nd reading", "Commons: Committee stage", "20 Nov 2026", None),
+             "Bill stage", "Commons: 2nd reading", "Commons: Committee stage", "seen by the tracker 20 Nov 2026", None),
     )
     sanctions = ref("govuk:sanctions", "Sanctions enforcement", "govuk", "consultation",
                     "https://www.gov.uk/government/consultations/sanctions", "Home Office")
     assert b.submitted == (ResponseEntry(sanctions, Response("respond", "submitted", "Fraud policy", "", "19 Nov 2026",
                                                              ""), 4),)
     assert b.due == (ResponseEntry(AML, DRAFTING, 8),)
+    # The irrelevant undated consultation first seen this week, before govuk's first recorded run: back catalogue.
+    assert b.archived == (ArchiveNote("govuk", 1, 0, True, f"{BASE}/tracker/items?source=govuk&_sort_desc=first_seen"),)
+    assert (b.newly_relevant, b.missed) == ((), ())
     assert b.rolling == (RollingCall(ref("committees:8885", "Economic crime enforcement", "committees",
                                          "committee_inquiry", "https://committees.parliament.uk/work/8885/",
                                          "Treasury Committee"), ("Fraud",), None),)
@@ -247,10 +252,10 @@ def test_moves_closures_outcomes_deadlines_withdrawals(database):
     upsert_item(database, consultation("c5", "Moved after as_of", "2027-01-30"), now=at(23, 8))
     b = build_briefing(database, WEEK, None, "")
     assert [(m.item.title, m.change, m.before, m.after, m.on) for m in b.moved] == [
-        ("Closes", "Consultation closed", "open", "closed", "17 Nov 2026"),
-        ("Outcome", "Outcome published", "closed", "outcome", "18 Nov 2026"),
-        ("Moved", "Deadline moved", "30 Nov 2026", "7 Dec 2026", "19 Nov 2026"),
-        ("Withdrawn", "Withdrawn", "open", "withdrawn", "20 Nov 2026"),
+        ("Closes", "Consultation closed", "open", "closed", "seen by the tracker 17 Nov 2026"),
+        ("Outcome", "Outcome published", "closed", "outcome", "seen by the tracker 18 Nov 2026"),
+        ("Moved", "Deadline moved", "30 Nov 2026", "7 Dec 2026", "seen by the tracker 19 Nov 2026"),
+        ("Withdrawn", "Withdrawn", "open", "withdrawn", "seen by the tracker 20 Nov 2026"),
     ]
     assert [d.item.title for d in b.closing] == ["Moved", "Moved after as_of"]  # withdrawn ones never count
     assert (b.closing[1].closes, b.closing[1].days_left) == ("15 Dec 2026", 22)  # the deadline as it was then
@@ -258,7 +263,7 @@ def test_moves_closures_outcomes_deadlines_withdrawals(database):
 
 
 def test_rejected_tags_do_not_count(database):
-    upsert_item(database, consultation("x", "Rejected by reviewer", "2026-12-01"), now=at(18))
+    upsert_item(database, consultation("x", "Rejected by reviewer", "2026-12-01", opens="2026-11-18"), now=at(18))
     classify(database, "govuk:x", [("fraud", 0.9, ["fraud"])])
     database["item_priorities"].insert({
         "item_id": "govuk:x", "priority_id": "fraud", "score": 0.9, "evidence": "[]", "method": "t",
@@ -384,3 +389,104 @@ def test_briefing_reads_the_week_not_the_archive(briefing_db):
     assert [o.item.id for o in archive.overdue] == [item_id for _, _, item_id in expected[:20]]
     assert archive.overdue_more == len(expected) - 20
     assert archive.overdue[0] == quiet.overdue[0]
+
+
+# --- What "new", "moved" and "overdue" mean (issue: a briefing a policy lead can act on) ----------------------
+
+def fraud_item(db, item: TrackedItem, seen: str, **classified) -> None:
+    upsert_item(db, item, now=seen)
+    classify(db, item.id, [("fraud", 0.9, ["fraud"])], **classified)
+
+
+def test_new_means_published_this_week_by_the_source_date(database):
+    database["priorities"].insert({"id": "fraud", "name": "Fraud", "grouping": "theme", "description": ""})
+    run(database, "govuk", at(1, month=10), "ok")  # govuk was crawled before this week
+    run(database, "legislation", at(17), "ok")  # legislation's first crawl is this week
+    # Published in 2023, first seen this week: back catalogue, not news.
+    fraud_item(database, TrackedItem(id="govuk:strategy", source="govuk", kind="strategy", title="Fraud Strategy",
+                                     url="https://www.gov.uk/s", published="2023-05-03T00:00:00+01:00"), at(18))
+    # Published this week: new, dated by the source.
+    fraud_item(database, TrackedItem(id="govuk:paper", source="govuk", kind="policy_paper", title="Fraud paper",
+                                     url="https://www.gov.uk/p", published="2026-11-18T10:00:00+00:00"), at(18))
+    # No date at the source, first seen this week from a source crawled before: new, dated by the tracker.
+    fraud_item(database, rolling_call("77", "Fraud inquiry"), at(19))
+    run(database, "committees", at(1, month=10), "ok")
+    # A commencement order made in 2023 that legislation's first crawl found this week: not a move.
+    upsert_item(database, TrackedItem(
+        id="legislation:uksi/2023/1206", source="legislation", kind="commencement_order", title="Commencement 1",
+        url="https://www.legislation.gov.uk/uksi/2023/1206", status="made", published="2023-10-26",
+        links=[ItemLink("legislation:ukpga/2023/56", "commences", "")]), now=at(18))
+    fraud_item(database, TrackedItem(id="legislation:ukpga/2023/56", source="legislation", kind="act",
+                                     title="ECCT Act 2023", url="https://www.legislation.gov.uk/ukpga/2023/56",
+                                     published="2023-10-26"), at(18))
+    b = build_briefing(database, WEEK, None, "")
+    new = {n.item.id: (n.dated, n.state) for g in b.new for n in g.items}
+    assert new == {"govuk:paper": ("published 18 Nov 2026", ""),
+                   "committees:77": ("first seen 19 Nov 2026 (no date at the source)", "open, no deadline")}
+    assert b.moved == ()
+    assert b.archived == (ArchiveNote("govuk", 1, 1, False, ""), ArchiveNote("legislation", 2, 1, True, ""))
+    assert b.subject.endswith(": 0 deadlines, 2 new, 0 moved")
+
+
+def test_an_older_item_that_became_relevant_is_listed_as_such(database):
+    database["priorities"].insert({"id": "fraud", "name": "Fraud", "grouping": "theme", "description": ""})
+    old = dict(source="govuk", kind="policy_paper", published="2024-01-10T00:00:00+00:00")
+    fraud_item(database, TrackedItem(id="govuk:reclassified", title="Reclassified", url="https://www.gov.uk/r", **old),
+               at(1, month=10), since=at(18))
+    fraud_item(database, TrackedItem(id="govuk:always", title="Relevant all along", url="https://www.gov.uk/a", **old),
+               at(1, month=10), since=at(1, month=10))
+    upsert_item(database, TrackedItem(id="govuk:reviewed", title="Reviewed", url="https://www.gov.uk/v", **old),
+                now=at(1, month=10))
+    database["item_priorities"].insert({
+        "item_id": "govuk:reviewed", "priority_id": "fraud", "score": 0.3, "evidence": "[]", "method": "t",
+        "version": "t", "review_state": "confirmed", "reviewer": "bob", "reviewed_at": at(19),
+        "created": at(1, month=10), "updated": at(19)})
+    b = build_briefing(database, WEEK, None, "")
+    assert [(n.item.id, n.newly_relevant, n.dated) for n in b.newly_relevant] == [
+        ("govuk:reclassified", "newly relevant: reclassified", "published 10 Jan 2024"),
+        ("govuk:reviewed", "newly relevant: a reviewer confirmed Fraud", "published 10 Jan 2024"),
+    ]
+    assert b.new == () and b.archived == ()
+    # The week before, neither had happened.
+    assert build_briefing(database, "2026-W47", None, "").newly_relevant == ()
+
+
+def test_a_missed_deadline_stays_under_action_needed_until_submitted_or_dropped(database):
+    fraud_item(database, consultation("late", "Our deadline passed", "2026-12-20"), at(1))
+    respond(database, "govuk:late", at(2), internal_deadline="2026-11-18", owner_team="Fraud policy")
+    fraud_item(database, consultation("closed", "Closed while drafting", "2026-11-20"), at(1))
+    respond(database, "govuk:closed", at(2), status="planned")
+    fraud_item(database, consultation("dropped", "Marked no response", "2026-11-20"), at(1))
+    respond(database, "govuk:dropped", at(2), decision="no response", internal_deadline="2026-11-18")
+    b = build_briefing(database, WEEK, None, "")
+    assert [(m.item.id, m.which, m.days_ago, m.response.owner) for m in b.missed] == [
+        ("govuk:closed", "the consultation's closing date", 3, "Fraud policy"),
+        ("govuk:late", "our internal deadline", 5, "Fraud policy"),
+    ]
+    # Still listed weeks later, until submitted.
+    assert [m.item.id for m in build_briefing(database, "2026-W51", None, "").missed] == ["govuk:closed", "govuk:late"]
+    database.execute("UPDATE responses SET status = 'submitted', submitted_on = '2026-12-01', updated_at = ? "
+                     "WHERE item_id = 'govuk:late'", [at(1, month=12)])
+    database.conn.commit()
+    assert [m.item.id for m in build_briefing(database, "2026-W51", None, "").missed] == ["govuk:closed"]
+
+
+def test_overdue_is_one_list_in_the_briefing_the_saved_query_and_the_dossier(database):
+    """A consultation closed by its date is closed whatever the last crawl said; overdue 12 weeks after."""
+    now = datetime(2026, 12, 7, 7, 30, tzinfo=UTC)
+    for ident, closes, status in [("stale-open", "2024-06-09", "open"),  # the crawl still said open
+                                  ("closed", "2026-07-01", "closed"), ("recent", "2026-10-01", "closed"),
+                                  ("answered", "2026-05-01", "outcome"), ("withdrawn", "2026-05-01", "withdrawn")]:
+        fraud_item(database, consultation(ident, ident, closes, status=status), at(1, month=10))
+    upsert_item(database, consultation("irrelevant", "irrelevant", "2026-05-01", status="closed"), now=at(1, month=10))
+    # items.relevant as classification and review leave it (the saved query reads it).
+    database.execute("UPDATE items SET relevant = (id != 'govuk:irrelevant')")
+    database.conn.commit()
+    briefing = {o.item.id for o in build_briefing(database, None, now, "").overdue}
+    sql = metadata.QUERIES_SQL["responses_overdue"]["sql"].replace("'now'", ":now")
+    query = {row[0] for row in database.execute(sql, {"now": now.strftime("%Y-%m-%d %H:%M:%S")})}
+    pages = {item_id for (item_id,) in database.execute("SELECT id FROM items WHERE relevant = 1")
+             if dossier.load(database.conn, item_id, include_responses=False, now=now)["item"]["overdue"]}
+    assert briefing == query == pages == {"govuk:stale-open", "govuk:closed"}
+    assert dossier.load(database.conn, "govuk:stale-open", False, now=now)["item"]["state"] == (
+        "closed, awaiting the government's response")

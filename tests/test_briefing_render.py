@@ -88,10 +88,10 @@ def test_text_sections_read_whole(scenario):
     )
     moved = text.split("MOVED THIS WEEK\n===============\n")[1].split("\n\nRESPONSES")[0]
     assert moved.splitlines()[:2] + moved.splitlines()[6:8] == [
-        "* Commencement order (19 Nov 2026): The Economic Crime and Corporate Transparency Act 2023 "
+        "* Commencement order (made 19 Nov 2026): The Economic Crime and Corporate Transparency Act 2023 "
         "(Commencement No. 9) Regulations 2026",
         "    Commences: Economic Crime and Corporate Transparency Act 2023",
-        "* Bill stage (20 Nov 2026): Crime and Policing Bill",
+        "* Bill stage (seen by the tracker 20 Nov 2026): Crime and Policing Bill",
         "    Commons: 2nd reading -> Commons: Committee stage",
     ]
     assert text.index("!! SOURCE PROBLEMS") < text.index("ACTION NEEDED")
@@ -103,7 +103,7 @@ def test_text_sections_read_whole(scenario):
 def test_quiet_week_says_so(database):
     html, text = render(build_briefing(database, WEEK, None, BASE))
     for line in ("No relevant consultations or calls for evidence close in the next 28 days.",
-                 "No government response is overdue.", "No new relevant items this week.",
+                 "No government response is overdue.", "No relevant items were published this week.",
                  "No relevant call for evidence is open without a deadline.",
                  "No responses submitted this week.", "No responses due in the next 14 days.",
                  "No completed crawl runs are recorded yet."):
@@ -112,7 +112,7 @@ def test_quiet_week_says_so(database):
 
 
 def test_hostile_scraped_text(database):
-    upsert_item(database, consultation("evil", HOSTILE_TITLE, "2026-12-01",
+    upsert_item(database, consultation("evil", HOSTILE_TITLE, "2026-12-01", opens="2026-11-18",
                                        summary="<img src=x onerror=alert(1)> Steal. Second.",
                                        organisation="</td></tr></table><a href='javascript:alert(3)'>x</a>"),
                 now=at(18))
@@ -201,3 +201,18 @@ def test_html_renders_in_headless_chromium(scenario, tmp_path):
                     f"--screenshot={shot}", page.as_uri()],
                    check=True, timeout=120, capture_output=True)
     assert shot.exists() and _png_has_content(shot.read_bytes())
+
+
+def test_missed_deadlines_newly_relevant_and_archive_lines_are_shown(database):
+    database["priorities"].insert({"id": "fraud", "name": "Fraud", "grouping": "theme", "description": ""})
+    upsert_item(database, consultation("late", "Late one", "2026-12-20"), now=at(1))
+    classify(database, "govuk:late", [("fraud", 0.9, ["fraud"])], since=at(18))
+    respond(database, "govuk:late", at(2), internal_deadline="2026-11-18", owner_team="Fraud policy")
+    html, text = render(build_briefing(database, WEEK, None, BASE))
+    assert ("Our deadlines missed\n--------------------\n* Late one\n"
+            "    Our internal deadline passed 5 days ago; our response is drafting (owner: Fraud policy)\n") in text
+    assert "Our internal deadline passed 5 days ago; our response is <strong" in html
+    assert "* Late one\n    newly relevant: reclassified. consultation, Home Office; first seen 1 Nov 2026; " \
+           "open until 20 Dec 2026; themes: Fraud\n" in text
+    # The item was first seen on 1 Nov, before the window: nothing was added to the archive this week.
+    assert "Added to the archive" not in text and "Added to the archive" not in html

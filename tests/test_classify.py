@@ -8,7 +8,10 @@ from pathlib import Path
 import pytest
 
 from tracker.classify.rules import CLASSIFIER_VERSION, Classification, classify, classify_jsonl, clean_text
+from tracker.classify import tagging
 from tracker.classify.priorities import PriorityError, load_priorities, load_ruleset, parse_ruleset
+from tracker.contract import TrackedItem
+from tracker.store.items import upsert_item
 
 FIXTURE = Path(__file__).parent / "fixtures" / "labelled" / "seoc_dev.jsonl"
 DEV = {row["id"]: row for row in map(json.loads, FIXTURE.read_text(encoding="utf-8").splitlines())}
@@ -254,3 +257,26 @@ def test_classify_jsonl_reports_bad_lines_and_continues() -> None:
 def test_ruleset_settings_loaded() -> None:
     st = load_ruleset().settings
     assert st.threshold > 0 and st.body_chars == 20000 and dict(st.field_weights)["title"] > 1
+
+
+def test_relevant_since_is_when_the_item_last_turned_relevant(database):
+    """The briefing lists an older item that newly became relevant: the store must remember when it did."""
+    item = TrackedItem(id="govuk:x", source="govuk", kind="consultation", url="https://www.gov.uk/x",
+                       title="Fraud strategy: tackling fraud and scams against consumers")
+    upsert_item(database, item, now="2026-10-01T09:00:00+00:00")
+
+    def since():
+        return database.execute("SELECT relevant, relevant_since FROM classifications").fetchone()
+
+    tagging.classify_stored(database, now="2026-10-01T10:00:00+00:00")
+    assert since() == (1, "2026-10-01T10:00:00+00:00")
+    tagging.classify_stored(database, everything=True, now="2026-11-02T10:00:00+00:00")
+    assert since() == (1, "2026-10-01T10:00:00+00:00")  # still relevant: unchanged by re-classification
+    item.title, item.summary = "Plant health fees", "Fees for plant health checks at the border."
+    upsert_item(database, item, now="2026-11-03T09:00:00+00:00")
+    tagging.classify_stored(database, now="2026-11-03T10:00:00+00:00")
+    assert since() == (0, None)
+    item.title = "Fraud strategy: tackling fraud and scams against consumers"
+    upsert_item(database, item, now="2026-11-04T09:00:00+00:00")
+    tagging.classify_stored(database, now="2026-11-04T10:00:00+00:00")
+    assert since() == (1, "2026-11-04T10:00:00+00:00")

@@ -147,10 +147,12 @@ def _sql_list(values: tuple[str, ...]) -> str:
     return ", ".join(repr(v) for v in values)
 
 
+#: SQL: the instant `i.closes` ends (a bare date runs to the end of its day, as `deadline_passed` reads it).
+CLOSES_END_SQL = "datetime(case when length(i.closes) = 10 then date(i.closes, '+1 day') else i.closes end)"
 #: SQL over `items i`: open at the last crawl and not past its deadline now (a passed deadline is not open,
 #: whatever the last crawl said).
 OPEN_NOW_SQL = (f"i.status in ({_sql_list(OPEN_STATUSES)})"
-                " and (i.closes is null or datetime(i.closes) >= datetime('now'))")
+                f" and (i.closes is null or {CLOSES_END_SQL} >= datetime('now'))")
 #: SQL over `items i`: a relevant consultation-like item closing in the next 28 days that can still be answered.
 CLOSING_SOON_SQL = f"""
   i.relevant = 1
@@ -159,6 +161,18 @@ CLOSING_SOON_SQL = f"""
   and date(i.closes) >= date('now')
   and date(i.closes) <= date('now', '+28 days')
   and coalesce(i.status, '') not in ('withdrawn', 'outcome')"""
+
+
+#: SQL over `items i`: a government response overdue now: a GOV.UK consultation or call for evidence closed more
+#: than 12 weeks ago (whatever the last crawl's status said) with no outcome published and not withdrawn.
+OVERDUE_SQL = (f"i.kind in ({_sql_list(GOVERNMENT_RESPONSE_KINDS)})"
+               f" and coalesce(i.status, '') not in ({_sql_list(FINISHED_STATUSES)})"
+               f" and i.closes is not null"
+               f" and {CLOSES_END_SQL} < datetime('now', '-{RESPONSE_EXPECTED_AFTER.days} days')")
+
+#: The states a consultation-like item can be in, as every page and the briefing say them.
+OPEN, CLOSED, AWAITING_OUTCOME, OUTCOME, WITHDRAWN = ("open", "closed", "closed, awaiting the government's response",
+                                                      "outcome published", "withdrawn")
 
 
 def deadline_passed(closes: str | None, now: datetime) -> bool:
@@ -173,6 +187,36 @@ def deadline_passed(closes: str | None, now: datetime) -> bool:
 def is_open(status: str | None, closes: str | None, now: datetime) -> bool:
     """The Python twin of OPEN_NOW_SQL: open at the last crawl and its deadline (if any) not passed."""
     return status in OPEN_STATUSES and not deadline_passed(closes, now)
+
+
+def is_overdue(kind: str | None, status: str | None, closes: str | None, now: datetime) -> bool:
+    """The Python twin of OVERDUE_SQL."""
+    if kind not in GOVERNMENT_RESPONSE_KINDS or (status or "") in FINISHED_STATUSES:
+        return False
+    try:
+        moment = parse_instant(closes, end_of_day=True)
+    except TrackerError:
+        return False
+    return moment is not None and moment + RESPONSE_EXPECTED_AFTER < now
+
+
+def consultation_state(kind: str | None, status: str | None, closes: str | None, now: datetime) -> str | None:
+    """Where a consultation-like item stands now, in words (None for other kinds, whose status says it).
+
+    A passed closing date is closed whatever the last crawl said; a GOV.UK consultation closed with no outcome
+    is awaiting the government's response.
+    """
+    if kind not in CONSULTATION_KINDS:
+        return None
+    if status == "withdrawn":
+        return WITHDRAWN
+    if status in ("outcome", "reported"):
+        return OUTCOME
+    if is_open(status, closes, now):
+        return OPEN
+    if status in OPEN_STATUSES or status in CLOSED_STATUSES:
+        return AWAITING_OUTCOME if kind in GOVERNMENT_RESPONSE_KINDS else CLOSED
+    return status
 
 
 # --- Validation ----------------------------------------------------------------------------------------

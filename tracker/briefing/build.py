@@ -18,6 +18,7 @@ changes if an item's relevance or themes were later reclassified differently.
 """
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any, Iterable
@@ -26,10 +27,11 @@ import sqlite_utils
 
 from tracker.briefing import asof
 from tracker.briefing import reads
-from tracker.briefing.model import (Briefing, BriefingError, Deadline, Move, NewItem, Overdue, ResponseEntry, RollingCall,
-                             ThemeGroup, clean, first_sentence)
-from tracker.contract import (CLOSED_STATUSES, CONSULTATION_KINDS, FINISHED_STATUSES, GOVERNMENT_RESPONSE_KINDS,
-                              OPEN_STATUSES, RESPONSE_EXPECTED_AFTER)
+from tracker.briefing.model import (ArchiveNote, Briefing, BriefingError, Deadline, MissedDeadline, Move, NewItem,
+                                    Overdue, ResponseEntry, RollingCall, ThemeGroup, clean, first_sentence)
+from tracker.contract import (CLOSED_STATUSES, CONSULTATION_KINDS, FINISHED_STATUSES, GOVERNMENT_RESPONSE_KINDS, OPEN,
+                              OPEN_STATUSES, RESPONSE_EXPECTED_AFTER, consultation_state)
+from tracker.errors import TrackerError
 from tracker.weeks import (briefing_as_of, day_label, latest_briefing_week, local_date, parse_instant,
                     require_aware, utc_iso, week_monday, week_of)
 
@@ -48,7 +50,7 @@ def _moves(reader: asof.Reader, version: dict[str, Any], kind_now: str) -> list[
     changed = set(asof.json_value(version["changed_fields"], []))
     kind = new.get("kind") or kind_now
     ref = reader.ref(version["item_id"], new)
-    on = day_label(parse_instant(version["valid_to"]))
+    on = _change_date(old, new, version)
     moves = []
     if "status" in changed:
         before, after = clean(old.get("status")) or "none", clean(new.get("status")) or "none"
@@ -67,6 +69,41 @@ def _moves(reader: asof.Reader, version: dict[str, Any], kind_now: str) -> list[
         moves.append(Move(ref, "Deadline moved", day_label(parse_instant(old["closes"], end_of_day=True)),
                           day_label(parse_instant(new["closes"], end_of_day=True)), on, None))
     return moves
+
+
+def _instant(value: Any, end_of_day: bool = False) -> datetime | None:
+    """A stored date or datetime, or None when missing or unreadable."""
+    try:
+        return parse_instant(value, end_of_day=end_of_day)
+    except TrackerError:
+        return None
+
+
+def _change_date(old: dict[str, Any], new: dict[str, Any], version: dict[str, Any]) -> str:
+    """When a change happened: the source's own 'updated' date where it moved with the change and falls between
+    the two crawls that saw it, else when the tracker saw it; the label says which."""
+    seen = parse_instant(version["valid_to"])
+    updated = _instant(new.get("updated"))
+    since = _instant(version.get("valid_from"))
+    if updated and new.get("updated") != old.get("updated") and since and since <= updated <= seen:
+        return f"{day_label(updated)} at the source"
+    return f"seen by the tracker {day_label(seen)}"
+
+
+def _source_date(state: dict[str, Any]) -> tuple[str, datetime | None]:
+    """(word, instant) of the source's own date for an item: opened for a consultation that says, else published."""
+    if state.get("kind") in CONSULTATION_KINDS and _instant(state.get("opens")):
+        return "opened", _instant(state["opens"])
+    return "published", _instant(state.get("published"))
+
+
+def _state_label(state: dict[str, Any], as_of: datetime) -> str:
+    """Where an item stands at as_of, in words, by the one definition in tracker.contract."""
+    words = consultation_state(state.get("kind"), state.get("status"), state.get("closes"), as_of)
+    if words == OPEN:
+        closes = _instant(state.get("closes"), end_of_day=True)
+        return f"open until {day_label(closes)}" if closes else "open, no deadline"
+    return clean(words or state.get("status"), 80)
 
 
 @dataclass
@@ -88,6 +125,9 @@ class _Week:
     states: dict[str, dict[str, Any]] = field(default_factory=dict)
     loaded: set[str] = field(default_factory=set)
     versions: list[dict[str, Any]] = field(default_factory=list)
+    first_runs: dict[str, str] = field(default_factory=dict)
+    #: Commencement orders listed under Moved (so not counted as back catalogue).
+    listed_orders: set[str] = field(default_factory=set)
 
     def load(self, ids: Iterable[str]) -> None:
         """Relevance, first_seen and state as of as_of of ids not loaded yet (a few statements)."""
@@ -166,24 +206,94 @@ def _rolling_calls(w: _Week, ids: set[str]) -> tuple[RollingCall, ...]:
     return tuple(calls)
 
 
-def _new_this_week(w: _Week) -> tuple[ThemeGroup, ...]:
+def _new_item(w: _Week, item_id: str, dated: str, newly_relevant: str = "") -> NewItem:
+    state = w.states[item_id]
+    evidence = list(dict.fromkeys(p for _, raw in w.relevance[item_id]
+                                  for p in asof.evidence_phrases(raw)))[:MAX_EVIDENCE]
+    return NewItem(w.reader.ref(item_id, state), dated, _state_label(state, w.as_of),
+                   first_sentence(state.get("summary") or state.get("body_text")), w.themes(item_id),
+                   tuple(evidence), tuple(asof.response_of(r) for r in w.responses.get(item_id, [])), newly_relevant)
+
+
+def _is_new(w: _Week, item_id: str) -> tuple[bool, str]:
+    """(new this week, its date label): published or opened in the window by the source's date; an undated item
+    when first seen in the window from a source crawled before it (not a first crawl's back catalogue)."""
+    state = w.states[item_id]
+    word, when = _source_date(state)
+    if when is not None:
+        return w.in_window(when), f"{word} {day_label(when)}"
+    seen = w.first_seen[item_id]
+    first_run = _instant(w.first_runs.get(state.get("source")))
+    return (w.in_window(seen) and first_run is not None and first_run < w.start,
+            f"first seen {day_label(seen)} (no date at the source)")
+
+
+def _new_this_week(w: _Week) -> tuple[tuple[ThemeGroup, ...], set[str]]:
+    """(new items grouped by strongest theme, their ids)."""
     groups: dict[str, list[tuple[datetime, NewItem]]] = {}
+    ids = set()
     for item_id, seen in w.first_seen.items():
         state = w.states.get(item_id)
-        if state is None or not w.in_window(seen) or state.get("kind") == "commencement_order":
+        if state is None or state.get("kind") == "commencement_order":
             continue  # commencement orders are reported under 'Moved', with their Act
-        themes = w.themes(item_id)
-        evidence = list(dict.fromkeys(p for _, raw in w.relevance[item_id]
-                                      for p in asof.evidence_phrases(raw)))[:MAX_EVIDENCE]
-        new_item = NewItem(w.reader.ref(item_id, state), day_label(seen),
-                           first_sentence(state.get("summary") or state.get("body_text")), themes,
-                           tuple(evidence), tuple(asof.response_of(r) for r in w.responses.get(item_id, [])))
-        groups.setdefault(themes[0] if themes else OTHER_THEME, []).append((seen, new_item))
+        new, dated = _is_new(w, item_id)
+        if not new:
+            continue
+        ids.add(item_id)
+        new_item = _new_item(w, item_id, dated)
+        when = _source_date(state)[1] or seen
+        groups.setdefault(new_item.themes[0] if new_item.themes else OTHER_THEME, []).append((when, new_item))
     order = {name: i for i, name in enumerate(w.names.values())}
     return tuple(
         ThemeGroup(theme, tuple(n for _, n in sorted(groups[theme], key=lambda p: (p[0], p[1].item.title,
                                                                                   p[1].item.id))))
-        for theme in sorted(groups, key=lambda t: (t == OTHER_THEME, order.get(t, len(order)), t)))
+        for theme in sorted(groups, key=lambda t: (t == OTHER_THEME, order.get(t, len(order)), t))), ids
+
+
+def _newly_relevant(w: _Week, candidates: set[str], new_ids: set[str]) -> tuple[NewItem, ...]:
+    """Older items (seen before the window, not new) that became relevant in the window, and why."""
+    older = {i for i in candidates if i in w.states and i not in new_ids and w.first_seen[i] < w.start}
+    if not older:
+        return ()
+    reviewed: dict[str, list[str]] = {}
+    for row in reads.review_rows(w.db, older):
+        if row["review_state"] == "confirmed" and w.in_window(_instant(row["reviewed_at"])):
+            reviewed.setdefault(row["item_id"], []).append(w.names.get(row["priority_id"], row["priority_id"]))
+    since = {i: _instant(v) for i, v in reads.relevant_since_rows(w.db, older).items()}
+    found = []
+    for item_id in sorted(older):
+        if item_id in reviewed:
+            why = "newly relevant: a reviewer confirmed " + ", ".join(sorted(reviewed[item_id]))
+        elif w.in_window(since.get(item_id)):
+            why = "newly relevant: reclassified"
+        else:
+            continue
+        word, when = _source_date(w.states[item_id])
+        dated = f"{word} {day_label(when)}" if when else f"first seen {day_label(w.first_seen[item_id])}"
+        found.append(_new_item(w, item_id, dated, why))
+    found.sort(key=lambda n: (n.themes[:1], n.item.title, n.item.id))
+    return tuple(found)
+
+
+def _archived(w: _Week, listed: set[str]) -> tuple[ArchiveNote, ...]:
+    """Per source, what it added this week that was published earlier: counted in SQL, relevant ones from the
+    loaded candidates (every relevant item first seen in the window is one), minus what the briefing lists."""
+    added = reads.first_seen_counts(w.db, utc_iso(w.start), utc_iso(w.as_of))
+    in_window = {i for i, seen in w.first_seen.items() if w.in_window(seen)}
+    # Listed items first seen in the window (a commencement order may itself be irrelevant, so not in states).
+    listed_by_source = Counter((w.reader.state(i) or {}).get("source") for i in listed
+                               if w.in_window(_instant(w.reader.first_seen.get(i))))
+    relevant = Counter(w.states[i].get("source") for i in in_window - listed if i in w.states)
+    notes = []
+    for source in sorted(added):
+        count = added[source] - listed_by_source[source]
+        if count <= 0:
+            continue
+        first = _instant(w.first_runs.get(source))
+        url = f"{w.reader.base}/tracker/items?source={source}&_sort_desc=first_seen" if w.reader.base else ""
+        notes.append(ArchiveNote(clean(source), count, relevant[source],
+                                 first is not None and w.in_window(first), url))
+    return tuple(notes)
 
 
 def _moved_this_week(w: _Week) -> tuple[Move, ...]:
@@ -199,7 +309,9 @@ def _moved_this_week(w: _Week) -> tuple[Move, ...]:
     for row in orders:
         seen = parse_instant(row["first_seen"])
         state = w.reader.state(row["id"])
-        if state is None or not w.in_window(seen):
+        made = _instant(state.get("published")) if state else None
+        # An order is news when it was made this week; one made earlier and first seen now is back catalogue.
+        if state is None or not w.in_window(seen) or (made is not None and not w.in_window(made)):
             continue
         acts = [link["to_id"] for link in w.db.query(
             "SELECT to_id, created, review_state, reviewed_at FROM links WHERE from_id = ? "
@@ -212,16 +324,22 @@ def _moved_this_week(w: _Week) -> tuple[Move, ...]:
             continue
         act_id = (relevant_acts or acts or [None])[0]
         act = w.reader.ref(act_id) if act_id else None
+        on = f"made {day_label(made)}" if made else f"seen by the tracker {day_label(seen)}"
+        w.listed_orders.add(row["id"])
         moved.append((seen, Move(w.reader.ref(row["id"], state), "Commencement order", "",
-                                 act.title if act else "", day_label(seen), act)))
+                                 act.title if act else "", on, act)))
     moved.sort(key=lambda pair: (pair[0], pair[1].item.title, pair[1].change))
     return tuple(m for _, m in moved)
 
 
-def _response_deadlines(w: _Week) -> tuple[list[ResponseEntry], list[ResponseEntry]]:
-    """(submitted in the window, due within 14 days), by London calendar date."""
+def _response_deadlines(w: _Week) -> tuple[list[ResponseEntry], list[ResponseEntry], list[MissedDeadline]]:
+    """(submitted in the window, due within 14 days, our deadlines missed), by London calendar date.
+
+    A response not submitted and not marked 'no response' is missed once its internal deadline has passed, or
+    once the consultation has closed while it is still being prepared; it stays listed until one of those changes.
+    """
     start_day, as_of_day = local_date(w.start), local_date(w.as_of)
-    submitted, due = [], []
+    submitted, due, missed = [], [], []
     w.reader.prefetch(w.responses)
     for item_id in sorted(w.responses):
         for row in w.responses[item_id]:
@@ -229,13 +347,22 @@ def _response_deadlines(w: _Week) -> tuple[list[ResponseEntry], list[ResponseEnt
             if day and start_day <= day < as_of_day:
                 submitted.append(ResponseEntry(w.reader.ref(item_id), asof.response_of(row), (as_of_day - day).days))
         latest = w.responses[item_id][0]
+        if latest.get("status") == "submitted" or latest.get("decision") == "no response":
+            continue
         deadline = asof.calendar_date(latest.get("internal_deadline"))
-        if deadline and as_of_day <= deadline <= as_of_day + RESPONSES_DUE_HORIZON \
-                and latest.get("status") != "submitted" and latest.get("decision") != "no response":
+        closes = asof.calendar_date((w.reader.state(item_id) or {}).get("closes"))
+        if deadline and as_of_day <= deadline <= as_of_day + RESPONSES_DUE_HORIZON:
             due.append(ResponseEntry(w.reader.ref(item_id), asof.response_of(latest), (deadline - as_of_day).days))
+        elif deadline and deadline < as_of_day:
+            missed.append(MissedDeadline(w.reader.ref(item_id), asof.response_of(latest), "our internal deadline",
+                                         (as_of_day - deadline).days))
+        elif closes and closes < as_of_day:
+            missed.append(MissedDeadline(w.reader.ref(item_id), asof.response_of(latest),
+                                         "the consultation's closing date", (as_of_day - closes).days))
     submitted.sort(key=lambda e: (e.days, e.item.title))
     due.sort(key=lambda e: (e.days, e.item.title))
-    return submitted, due
+    missed.sort(key=lambda e: (e.days_ago, e.item.title))
+    return submitted, due, missed
 
 
 def build_briefing(db: sqlite_utils.Database, week: str | None = None, as_of: datetime | None = None,
@@ -255,7 +382,7 @@ def build_briefing(db: sqlite_utils.Database, week: str | None = None, as_of: da
         raise BriefingError(f"datasette_url {datasette_url!r} is not an http(s) URL")
     reader = asof.Reader(db, utc_iso(as_of), base)
     w = _Week(db=db, as_of=as_of, start=as_of - WINDOW, reader=reader, names=asof.theme_names(db),
-              responses=asof.responses_as_of(db, as_of))
+              responses=asof.responses_as_of(db, as_of), first_runs=reads.first_runs(db))
     lo, hi = w.near_window()
     w.versions = reads.versions_between(db, lo, hi)
     threshold_day = local_date(as_of - RESPONSE_EXPECTED_AFTER)
@@ -264,6 +391,8 @@ def build_briefing(db: sqlite_utils.Database, week: str | None = None, as_of: da
     candidates = (
         rolling  # open with no deadline now; one that was at as_of but changed since is in `changed`
         | reads.first_seen_from(db, lo)  # new this week (and commencement orders), or seen after as_of
+        | reads.dated_between(db, lo, hi)  # published or opened this week by the source's date
+        | reads.newly_relevant_between(db, lo, hi)  # older items that became relevant this week
         | {v["item_id"] for v in w.versions}  # moved this week
         | changed  # state as of as_of is in item_versions
         | reads.closing_between(db, CONSULTATION_KINDS, (local_date(as_of) - timedelta(days=2)).isoformat(),
@@ -276,12 +405,16 @@ def build_briefing(db: sqlite_utils.Database, week: str | None = None, as_of: da
     )
     w.load(candidates)
     closing, overdue, overdue_total = _action_needed(w, candidates)
-    submitted, due = _response_deadlines(w)
+    submitted, due, missed = _response_deadlines(w)
+    new, new_ids = _new_this_week(w)
+    moved = _moved_this_week(w)
     sources_checked, health = asof.source_health(db, as_of)
     return Briefing(
         week=week, week_commencing=day_label(week_monday(week)), as_of=utc_iso(as_of),
         window_start=utc_iso(w.start), datasette_url=base, sources_checked=sources_checked, health=tuple(health),
         closing=tuple(closing), overdue=tuple(overdue[:MAX_OVERDUE]), overdue_more=max(0, overdue_total - MAX_OVERDUE),
         rolling=_rolling_calls(w, rolling | changed),
-        new=_new_this_week(w), moved=_moved_this_week(w), submitted=tuple(submitted), due=tuple(due),
+        new=new, moved=moved, submitted=tuple(submitted), due=tuple(due),
+        newly_relevant=_newly_relevant(w, candidates, new_ids), archived=_archived(w, new_ids | w.listed_orders),
+        missed=tuple(missed),
     )

@@ -83,14 +83,41 @@ class RollingCall:
 
 @dataclass(frozen=True)
 class NewItem:
-    """A relevant item first seen this week."""
+    """A relevant item published (or opened) this week, or an older one that became relevant this week."""
 
     item: ItemRef
-    first_seen: str
+    #: By whose clock: "published 3 Dec 2026", "opened 3 Dec 2026", "first seen 3 Dec 2026 (no date at the source)".
+    dated: str
+    #: Where it stands as of the briefing: "open until 21 Sep 2026", "closed, awaiting ...", a bill's stage.
+    state: str
     summary: str
     themes: tuple[str, ...]
     evidence: tuple[str, ...]
     responses: tuple[Response, ...]
+    #: For an older item: why it is in this week's briefing ("reclassified", "a reviewer confirmed Fraud").
+    newly_relevant: str = ""
+
+
+@dataclass(frozen=True)
+class ArchiveNote:
+    """Items a source added this week that were published earlier: a first crawl or a back-fill, in one line."""
+
+    source: str
+    added: int
+    relevant: int
+    first_crawl: bool
+    url: str
+
+
+@dataclass(frozen=True)
+class MissedDeadline:
+    """Our own deadline passed with the response not submitted (nor marked as no response)."""
+
+    item: ItemRef
+    response: Response
+    #: "our internal deadline" or "the consultation's closing date".
+    which: str
+    days_ago: int
 
 
 @dataclass(frozen=True)
@@ -152,6 +179,9 @@ class Briefing:
     moved: tuple[Move, ...]
     submitted: tuple[ResponseEntry, ...]
     due: tuple[ResponseEntry, ...]
+    newly_relevant: tuple[NewItem, ...] = ()
+    archived: tuple[ArchiveNote, ...] = ()
+    missed: tuple[MissedDeadline, ...] = ()
 
     @property
     def counts(self) -> dict[str, int]:

@@ -16,7 +16,8 @@ from typing import Any, Iterable
 import sqlite_utils
 
 #: What the briefing reads of an item: never body_text unless the summary is empty (it is the fallback).
-STATE_COLUMNS = ("id, source, kind, title, summary, url, organisation, status, closes, first_seen, "
+STATE_COLUMNS = ("id, source, kind, title, summary, url, organisation, status, published, updated, opens, closes, "
+                 "first_seen, "
                  "last_changed, version, CASE WHEN summary IS NULL OR summary = '' THEN body_text END AS body_text")
 _IDS = "(SELECT value FROM json_each(?))"
 #: A stored date or datetime in the dashed ISO form, whose string order follows its date.
@@ -37,6 +38,35 @@ def _in(values: Iterable[str]) -> str:
 def first_seen_from(db: sqlite_utils.Database, lo: str) -> set[str]:
     """Items first seen at or after lo (string bound): this week's, and any seen after as_of."""
     return {row[0] for row in db.execute("SELECT id FROM items WHERE first_seen >= ?", [lo])}
+
+
+def dated_between(db: sqlite_utils.Database, lo: str, hi: str) -> set[str]:
+    """Items the source dates (published, or opened) in [lo, hi) (string bounds a day wider than the window)."""
+    return {row[0] for row in db.execute(
+        "SELECT id FROM items WHERE published >= ? AND published < ? "
+        "UNION SELECT id FROM items WHERE opens >= ? AND opens < ?", [lo, hi, lo, hi])}
+
+
+def newly_relevant_between(db: sqlite_utils.Database, lo: str, hi: str) -> set[str]:
+    """Items the classifier turned relevant, or a reviewer confirmed a theme of, in [lo, hi) (string bounds)."""
+    return {row[0] for row in db.execute(
+        """
+        SELECT item_id FROM classifications WHERE relevant_since >= :lo AND relevant_since < :hi
+        UNION
+        SELECT item_id FROM item_priorities INDEXED BY idx_item_priorities_priority
+        WHERE priority_id IN (SELECT id FROM priorities) AND review_state = 'confirmed'
+          AND reviewed_at >= :lo AND reviewed_at < :hi""", {"lo": lo, "hi": hi})}
+
+
+def first_seen_counts(db: sqlite_utils.Database, start: str, end: str) -> dict[str, int]:
+    """Source -> items first seen in [start, end) (exact: first_seen is stored as UTC ISO text)."""
+    return dict(db.execute("SELECT source, count(*) FROM items WHERE first_seen >= ? AND first_seen < ? "
+                           "GROUP BY source", [start, end]).fetchall())
+
+
+def first_runs(db: sqlite_utils.Database) -> dict[str, str]:
+    """Source -> when its first run started."""
+    return dict(db.execute("SELECT source, min(started) FROM runs GROUP BY source").fetchall())
 
 
 def changed_after(db: sqlite_utils.Database, when: str) -> set[str]:
@@ -164,6 +194,12 @@ def read_items(db: sqlite_utils.Database, ids: Iterable[str], when: str
                 data.pop("body_text", None)
             out[item_id] = (current[item_id]["first_seen"], {**data, "id": item_id, "version": version["version"]})
     return out
+
+
+def relevant_since_rows(db: sqlite_utils.Database, ids: Iterable[str]) -> dict[str, str]:
+    """Id -> when the classifier last turned it relevant, for the ids that are."""
+    return dict(db.execute(f"SELECT item_id, relevant_since FROM classifications WHERE item_id IN {_IDS} "
+                           "AND relevant_since IS NOT NULL", [id_list(ids)]).fetchall())
 
 
 def review_rows(db: sqlite_utils.Database, ids: Iterable[str]) -> list[dict[str, Any]]:

@@ -71,12 +71,16 @@ def _apply(db, item, decision, ruleset: Ruleset, now: str, result: TaggingResult
     themes = decision.themes if decision.relevant else []
     db.execute(
         "INSERT INTO classifications (item_id, relevant, score, themes, evidence, method, version, content_hash, "
-        "classified_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (item_id) DO UPDATE SET "
+        "classified_at, relevant_since) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (item_id) DO UPDATE SET "
+        # relevant_since changes only when the item turns relevant, so a briefing can tell newly relevant items.
+        "relevant_since = CASE WHEN excluded.relevant = 0 THEN NULL WHEN classifications.relevant = 1 "
+        "THEN coalesce(classifications.relevant_since, excluded.classified_at) ELSE excluded.classified_at END, "
         "relevant = excluded.relevant, score = excluded.score, themes = excluded.themes, "
         "evidence = excluded.evidence, method = excluded.method, version = excluded.version, "
         "content_hash = excluded.content_hash, classified_at = excluded.classified_at",
         [item["id"], int(decision.relevant), decision.score, json.dumps([t.as_json() for t in themes]),
-         json.dumps([e.as_json() for e in decision.evidence]), decision.method, version, item["content_hash"], now],
+         json.dumps([e.as_json() for e in decision.evidence]), decision.method, version, item["content_hash"], now,
+         now if decision.relevant else None],
     )
     suggested = {t.theme: t for t in themes}
     for theme, match in suggested.items():

@@ -288,3 +288,15 @@ def _fts_trigger_on_text(db: sqlite_utils.Database) -> None:
 def _run_notes(db: sqlite_utils.Database) -> None:
     # What a run noticed that is not a failure (a REST type a site does not expose, pages used instead).
     db.execute("ALTER TABLE runs ADD COLUMN notes TEXT")
+
+
+@migrations(name="0010_source_dates")
+def _source_dates(db: sqlite_utils.Database) -> None:
+    # "New this week" is decided by the source's own date (published, or opened for consultations), and an
+    # older item that becomes relevant is reported as such: both need bounded reads by date.
+    db.execute("CREATE INDEX idx_items_published ON items(published)")
+    db.execute("CREATE INDEX idx_items_opens ON items(opens)")
+    # When the classifier last turned the item relevant (kept while it stays relevant, cleared when it is not).
+    db.execute("ALTER TABLE classifications ADD COLUMN relevant_since TEXT")
+    db.execute("UPDATE classifications SET relevant_since = classified_at WHERE relevant = 1")
+    db.execute("CREATE INDEX idx_classifications_relevant_since ON classifications(relevant_since)")

@@ -7,7 +7,7 @@ import sqlite3
 from datetime import datetime, timezone
 from typing import Any
 
-from tracker.contract import deadline_passed
+from tracker.contract import consultation_state, deadline_passed, is_overdue
 
 TIMELINE_LIMIT = 200
 
@@ -27,7 +27,10 @@ def load(conn: sqlite3.Connection, item_id: str, include_responses: bool,
     item = found[0]
     item["details"] = json.loads(item.get("details") or "{}")
     # The status is as of the last crawl; a deadline that has passed since then is said plainly.
-    item["deadline_passed"] = deadline_passed(item.get("closes"), now or datetime.now(timezone.utc))
+    now = now or datetime.now(timezone.utc)
+    item["deadline_passed"] = deadline_passed(item.get("closes"), now)
+    item["state"] = consultation_state(item["kind"], item.get("status"), item.get("closes"), now)
+    item["overdue"] = is_overdue(item["kind"], item.get("status"), item.get("closes"), now)
     links = _links(conn, item_id)
     versions = _rows(conn, "SELECT version, valid_from, valid_to, changed_fields, data FROM item_versions "
                            "WHERE item_id = ? ORDER BY version DESC", [item_id])

@@ -9,7 +9,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from tracker.contract import CLOSING_SOON_SQL, OPEN_NOW_SQL
+from tracker.contract import CLOSING_SOON_SQL, OPEN_NOW_SQL, OVERDUE_SQL
 
 DB = "tracker"
 EDITORS = {"roles": ["editor", "admin"]}
@@ -131,13 +131,14 @@ order by commencement_orders, a.published desc""",
     },
     "responses_overdue": {
         "title": "Government responses overdue",
-        "description": "Consultations closed more than 12 weeks ago with no outcome published.",
-        "sql": """select i.id, i.title, i.organisation, date(i.closes) as closed,
-  cast(julianday(date('now')) - julianday(date(i.closes)) as integer) as days_since_close, i.relevant, i.url
+        "description": "Relevant consultations and calls for evidence closed more than 12 weeks ago with no outcome "
+                       "published (closed by their date, whatever the last crawl said): the list the briefing and "
+                       "the dossiers show.",
+        "sql": f"""select i.id, i.title, i.organisation, date(i.closes) as closed,
+  cast(julianday(date('now')) - julianday(date(i.closes)) as integer) as days_since_close, i.themes, i.url
 from items i
-where i.kind in ('consultation', 'call_for_evidence') and i.status = 'closed'
-  and date(i.closes) < date('now', '-84 days')
-order by i.relevant desc, i.closes""",
+where i.relevant = 1 and {OVERDUE_SQL}
+order by i.closes desc""",
     },
     "source_health": {
         "title": "Source health",
