@@ -43,6 +43,21 @@ KINDS = (
 
 #: Relations an item may have to another (the `links` table).
 RELATIONS = ("commences", "enacted_as", "outcome_of", "consults_on", "mentions", "same_reform")
+#: Relations that make two items one reform (a thread); a mere mention does not.
+STRONG_RELATIONS = ("commences", "enacted_as", "outcome_of", "consults_on", "same_reform")
+#: Which member of a reform thread leads it (names it), first to last; other kinds after these.
+LEAD_KINDS = ("act", "bill", "law_commission_project", "consultation", "call_for_evidence", "committee_inquiry",
+              "strategy", "policy_paper", "law_commission_consultation", "sentencing_consultation",
+              "independent_report", "impact_assessment", "statutory_instrument", "commencement_order")
+
+
+def reform_lead(members: list[dict[str, Any]]) -> str:
+    """The id of the item that leads a thread: by LEAD_KINDS, then the earliest published, then the id."""
+    def rank(item: dict[str, Any]) -> tuple:
+        kind = item.get("kind")
+        return (LEAD_KINDS.index(kind) if kind in LEAD_KINDS else len(LEAD_KINDS),
+                str(item.get("published") or "9999"), item["id"])
+    return min(members, key=rank)["id"]
 
 
 @dataclass
@@ -169,6 +184,20 @@ OVERDUE_SQL = (f"i.kind in ({_sql_list(GOVERNMENT_RESPONSE_KINDS)})"
                f" and coalesce(i.status, '') not in ({_sql_list(FINISHED_STATUSES)})"
                f" and i.closes is not null"
                f" and {CLOSES_END_SQL} < datetime('now', '-{RESPONSE_EXPECTED_AFTER.days} days')")
+
+#: SQL over `items i`: the source's own date of an item (opened, for a consultation that says; else published).
+SOURCE_DATE_SQL = (f"coalesce(case when i.kind in ({_sql_list(CONSULTATION_KINDS)}) then i.opens end, "
+                   f"i.published)")
+#: SQL over `items i` (bills): the stage in words, truthful about bills that will go no further. The current
+#: session is the newest any tracked bill belongs to; a bill not carried into it fell at prorogation.
+BILL_STAGE_SQL = """case
+  when json_extract(i.details, '$.is_act') then 'Royal Assent'
+  when json_extract(i.details, '$.withdrawn') is not null then 'withdrawn'
+  when json_extract(i.details, '$.defeated') then 'defeated'
+  when (select max(s.value) from json_each(i.details, '$.session_ids') s)
+       < (select max(s.value) from items b, json_each(b.details, '$.session_ids') s where b.kind = 'bill')
+    then 'lapsed: fell at the end of its session'
+  else coalesce(i.status, 'unknown') end"""
 
 #: The states a consultation-like item can be in, as every page and the briefing say them.
 OPEN, CLOSED, AWAITING_OUTCOME, OUTCOME, WITHDRAWN = ("open", "closed", "closed, awaiting the government's response",

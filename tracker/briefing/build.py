@@ -19,7 +19,7 @@ changes if an item's relevance or themes were later reclassified differently.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
 from typing import Any, Iterable
 
@@ -27,8 +27,8 @@ import sqlite_utils
 
 from tracker.briefing import asof
 from tracker.briefing import reads
-from tracker.briefing.model import (ArchiveNote, Briefing, BriefingError, Deadline, MissedDeadline, Move, NewItem,
-                                    Overdue, ResponseEntry, RollingCall, ThemeGroup, clean, first_sentence)
+from tracker.briefing.model import (ArchiveNote, Briefing, BriefingError, Deadline, ItemRef, MissedDeadline, Move,
+                                    NewItem, Overdue, ResponseEntry, RollingCall, ThemeGroup, clean, first_sentence)
 from tracker.contract import (CLOSED_STATUSES, CONSULTATION_KINDS, FINISHED_STATUSES, GOVERNMENT_RESPONSE_KINDS, OPEN,
                               OPEN_STATUSES, RESPONSE_EXPECTED_AFTER, consultation_state)
 from tracker.errors import TrackerError
@@ -365,6 +365,49 @@ def _response_deadlines(w: _Week) -> tuple[list[ResponseEntry], list[ResponseEnt
     return submitted, due, missed
 
 
+def _one_entry_per_reform(w: _Week, new: tuple[ThemeGroup, ...], moved: tuple[Move, ...]
+                          ) -> tuple[tuple[ThemeGroup, ...], tuple[Move, ...]]:
+    """Each reform once: items of one thread share an entry, the first move (or first new item) of the reform,
+    which names the reform; the others become its 'also this week' steps."""
+    listed = [m.item.id for m in moved] + [n.item.id for g in new for n in g.items]
+    leads = reads.reform_leads(w.db, listed)
+    if not leads:
+        return new, moved
+    steps: dict[str, list[str]] = {}
+    kept_moves, seen = [], {}
+    for move in moved:
+        key = leads.get(move.item.id, move.item.id)
+        if key in seen:
+            steps.setdefault(key, []).append(f"{move.change} ({move.on}): {move.item.title}")
+            continue
+        seen[key] = "moved"
+        kept_moves.append(move)
+    groups = []
+    for group in new:
+        items = []
+        for entry in group.items:
+            key = leads.get(entry.item.id, entry.item.id)
+            if key in seen:
+                steps.setdefault(key, []).append(f"{entry.item.kind.replace('_', ' ').capitalize()} "
+                                                 f"{entry.dated}: {entry.item.title}")
+                continue
+            seen[key] = "new"
+            items.append(entry)
+        if items:
+            groups.append(ThemeGroup(group.theme, tuple(items)))
+
+    def reform_of(item_id: str) -> ItemRef | None:
+        lead = leads.get(item_id)
+        return w.reader.ref(lead) if lead and lead != item_id else None
+
+    kept_moves = [replace(m, reform=reform_of(m.item.id), also=tuple(steps.get(leads.get(m.item.id, m.item.id), ())))
+                  for m in kept_moves]
+    groups = [ThemeGroup(g.theme, tuple(replace(n, reform=reform_of(n.item.id),
+                                                also=tuple(steps.get(leads.get(n.item.id, n.item.id), ())))
+                                        for n in g.items)) for g in groups]
+    return tuple(groups), tuple(kept_moves)
+
+
 def build_briefing(db: sqlite_utils.Database, week: str | None = None, as_of: datetime | None = None,
                    datasette_url: str = "", *, now: datetime | None = None) -> Briefing:
     """The briefing of ISO `week`, read as of `as_of` (default: Monday of the week, 07:30 Europe/London).
@@ -408,6 +451,7 @@ def build_briefing(db: sqlite_utils.Database, week: str | None = None, as_of: da
     submitted, due, missed = _response_deadlines(w)
     new, new_ids = _new_this_week(w)
     moved = _moved_this_week(w)
+    new, moved = _one_entry_per_reform(w, new, moved)
     sources_checked, health = asof.source_health(db, as_of)
     return Briefing(
         week=week, week_commencing=day_label(week_monday(week)), as_of=utc_iso(as_of),

@@ -96,6 +96,10 @@ class NewItem:
     responses: tuple[Response, ...]
     #: For an older item: why it is in this week's briefing ("reclassified", "a reviewer confirmed Fraud").
     newly_relevant: str = ""
+    #: The reform it belongs to (its lead item), when it is one of several items of one reform.
+    reform: ItemRef | None = None
+    #: Other steps of the same reform this week, listed here rather than as entries of their own.
+    also: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -138,6 +142,8 @@ class Move:
     after: str
     on: str
     act: ItemRef | None
+    reform: ItemRef | None = None
+    also: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -202,6 +202,12 @@ def relevant_since_rows(db: sqlite_utils.Database, ids: Iterable[str]) -> dict[s
                            "AND relevant_since IS NOT NULL", [id_list(ids)]).fetchall())
 
 
+def reform_leads(db: sqlite_utils.Database, ids: Iterable[str]) -> dict[str, str]:
+    """Id -> the lead item of its reform thread, for the ids in a thread of several items."""
+    return dict(db.execute(f"SELECT item_id, reform_id FROM reforms WHERE item_id IN {_IDS}",
+                           [id_list(ids)]).fetchall())
+
+
 def review_rows(db: sqlite_utils.Database, ids: Iterable[str]) -> list[dict[str, Any]]:
     """Confirmed and rejected tags of the ids."""
     return list(db.query("SELECT item_id, priority_id, score, evidence, review_state, reviewed_at, updated "

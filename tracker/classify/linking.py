@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import sqlite_utils
 
+from tracker.store import reforms
 from tracker.store.db import write_transaction
 from tracker.store.items import utc_now
 
@@ -40,6 +41,7 @@ class LinkingResult:
 
     scanned: int = 0
     suggested: int = 0
+    reforms: int = 0
 
 
 def _suggest(db: sqlite_utils.Database, from_id: str, to_id: str, relation: str, evidence: str, score: float,
@@ -88,4 +90,6 @@ def suggest_links(db: sqlite_utils.Database, *, everything: bool = False, now: s
             db.execute("INSERT INTO link_scans (item_id, content_hash, scanned_at) VALUES (?, ?, ?) "
                        "ON CONFLICT (item_id) DO UPDATE SET content_hash = excluded.content_hash, "
                        "scanned_at = excluded.scanned_at", [row["id"], row["content_hash"], now])
+        # Links from the sources arrive with the crawl and suggestions just now: rebuild the reform threads.
+        result.reforms = reforms.recompute(db.conn)
     return result

@@ -300,3 +300,11 @@ def _source_dates(db: sqlite_utils.Database) -> None:
     db.execute("ALTER TABLE classifications ADD COLUMN relevant_since TEXT")
     db.execute("UPDATE classifications SET relevant_since = classified_at WHERE relevant = 1")
     db.execute("CREATE INDEX idx_classifications_relevant_since ON classifications(relevant_since)")
+
+
+@migrations(name="0011_reforms")
+def _reforms(db: sqlite_utils.Database) -> None:
+    # Items joined by strong links form one reform thread; each member points at the thread's lead item.
+    # Derived from links (recomputed after linking and link review), so it holds only threads of two or more.
+    db.execute("CREATE TABLE reforms (item_id TEXT PRIMARY KEY, reform_id TEXT NOT NULL)")
+    db.execute("CREATE INDEX idx_reforms_reform ON reforms(reform_id)")

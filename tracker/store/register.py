@@ -11,6 +11,7 @@ from datetime import date, datetime, timezone
 from typing import Any, Mapping
 
 from tracker.store.db import write_transaction
+from tracker.store import reforms
 from tracker.store.items import refresh_relevance
 from tracker.errors import ValidationError
 
@@ -162,6 +163,8 @@ def review(conn: sqlite3.Connection, actor: str, table: str, row_id: int, state:
                {k: before[k] for k in after}, after, now)
         if table == "item_priorities":
             refresh_relevance(conn, before["item_id"])
+        else:
+            reforms.recompute(conn)  # a rejected link splits a thread, a confirmed one keeps it
 
 
 def set_triage(conn: sqlite3.Connection, actor: str, item_id: str, state: str, note: str = "",

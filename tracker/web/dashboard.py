@@ -6,6 +6,7 @@ import sqlite3
 from datetime import date, timedelta
 from typing import Any
 
+from tracker.contract import BILL_STAGE_SQL, SOURCE_DATE_SQL
 from tracker.contract import OPEN_NOW_SQL as OPEN_NOW
 
 WEEKS = 8
@@ -23,28 +24,32 @@ def _bars(pairs: list[tuple[str, int]]) -> list[dict[str, Any]]:
 def load(conn: sqlite3.Connection, today: date | None = None) -> dict[str, Any]:
     """Figures for the dashboard, as of `today` (default: the database's today)."""
     today = today or date.fromisoformat(_all(conn, "SELECT date('now')")[0][0])
+    week_ago = (today - timedelta(days=7)).isoformat()
     counts = dict(_all(conn, f"""
         SELECT 'items', count(*) FROM items UNION ALL
         SELECT 'relevant', count(*) FROM items WHERE relevant = 1 UNION ALL
         SELECT 'open', count(*) FROM items i WHERE relevant = 1 AND {OPEN_NOW} UNION ALL
-        SELECT 'calls_open', count(*) FROM items i WHERE kind = 'committee_inquiry' AND {OPEN_NOW} UNION ALL
-        SELECT 'new_week', count(*) FROM items WHERE relevant = 1 AND first_seen >= ?""",
-        [(today - timedelta(days=7)).isoformat()]))
+        SELECT 'calls_open', count(*) FROM items i WHERE relevant = 1 AND kind = 'committee_inquiry' AND {OPEN_NOW}
+        UNION ALL
+        SELECT 'new_week', count(*) FROM items i WHERE relevant = 1 AND datetime({SOURCE_DATE_SQL}) >= ?""",
+        [week_ago]))
     start = today - timedelta(days=7 * WEEKS)
-    # Theme names as the priorities table gives them (ids only for a theme no longer in the taxonomy).
-    by_theme = _all(conn, """
+    # Relevant items by the source's own date (what the briefing calls new), themes named as the taxonomy does.
+    by_theme = _all(conn, f"""
         SELECT coalesce(p.name, t.value) AS theme, count(*) FROM items i, json_each(i.themes) t
         LEFT JOIN priorities p ON p.id = t.value
-        WHERE i.first_seen >= ? GROUP BY theme ORDER BY count(*) DESC, theme""", [start.isoformat()])
+        WHERE i.relevant = 1 AND datetime({SOURCE_DATE_SQL}) >= ? GROUP BY theme ORDER BY count(*) DESC, theme""",
+                    [start.isoformat()])
     per_week = []
     for offset in range(WEEKS - 1, -1, -1):
         week_start = today - timedelta(days=today.weekday(), weeks=offset)
-        n = _all(conn, "SELECT count(*) FROM items WHERE relevant = 1 AND first_seen >= ? AND first_seen < ?",
+        n = _all(conn, f"SELECT count(*) FROM items i WHERE relevant = 1 AND datetime({SOURCE_DATE_SQL}) >= ? "
+                       f"AND datetime({SOURCE_DATE_SQL}) < ?",
                  [week_start.isoformat(), (week_start + timedelta(days=7)).isoformat()])[0][0]
         per_week.append((f"w/c {week_start:%d %b}", n))
-    stages = _all(conn, """
-        SELECT coalesce(status, 'unknown'), count(*) FROM items WHERE kind = 'bill'
-        GROUP BY status ORDER BY count(*) DESC LIMIT 12""")
+    stages = _all(conn, f"""
+        SELECT {BILL_STAGE_SQL} AS stage, count(*) FROM items i WHERE kind = 'bill' AND relevant = 1
+        GROUP BY stage ORDER BY count(*) DESC LIMIT 12""")
     deadlines = []
     for offset in range(WEEKS):
         week_start = today + timedelta(weeks=offset)

@@ -8,6 +8,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from tracker.contract import consultation_state, deadline_passed, is_overdue
+from tracker.store import reforms
 
 TIMELINE_LIMIT = 200
 
@@ -57,9 +58,79 @@ def load(conn: sqlite3.Connection, item_id: str, include_responses: bool,
     if include_responses:
         responses = _rows(conn, "SELECT * FROM responses WHERE item_id = ? ORDER BY updated_at DESC", [item_id])
     triage = _rows(conn, "SELECT state, note, updated_by, updated_at FROM triage WHERE item_id = ?", [item_id])
+    lead, members = reforms.members(conn, item_id)
+    if len(members) > 1:
+        # The reform's page: one timeline across every item of the thread, each event naming its item.
+        events, gaps = [], []
+        for member in members:
+            own = member["id"] == item_id
+            member_stages = stages if own else _stages(conn, member["id"])
+            member_versions = versions if own else _versions(conn, member["id"])
+            events += [{**e, "ref": e["ref"] or (None if own else member["id"])}
+                       for e in timeline(member, [], member_versions, member_stages)]
+            gaps += [f"{member['title']}: {gap}" for gap in stage_gaps(member_stages)]
+        events.sort(key=lambda e: e["date"])
+        reform = {"lead": lead, "title": members[0]["title"], "items": [
+            {"id": m["id"], "title": m["title"], "kind": m["kind"], "published": m["published"]} for m in members]}
+        return {"item": item, "links": links, "versions": versions, "tags": tags, "stages": stages,
+                "responses": responses, "triage": triage[0] if triage else None, "reform": reform,
+                "timeline": events[:TIMELINE_LIMIT], "gaps": gaps}
     return {"item": item, "links": links, "versions": versions, "tags": tags, "stages": stages,
-            "responses": responses, "triage": triage[0] if triage else None,
-            "timeline": timeline(item, links, versions, stages)}
+            "responses": responses, "triage": triage[0] if triage else None, "reform": None,
+            "timeline": timeline(item, links, versions, stages), "gaps": stage_gaps(stages)}
+
+
+def _stages(conn: sqlite3.Connection, item_id: str) -> list[dict[str, Any]]:
+    return _rows(conn, "SELECT stage, house, first_sitting, last_sitting, sort_order FROM bill_stages "
+                       "WHERE item_id = ? ORDER BY sort_order", [item_id])
+
+
+def _versions(conn: sqlite3.Connection, item_id: str) -> list[dict[str, Any]]:
+    versions = _rows(conn, "SELECT version, valid_from, valid_to, changed_fields, data FROM item_versions "
+                           "WHERE item_id = ? ORDER BY version DESC", [item_id])
+    for version in versions:
+        version["changed_fields"] = json.loads(version["changed_fields"])
+        old = json.loads(version.pop("data"))
+        version["old_values"] = {f: _short(old.get(f)) for f in version["changed_fields"]}
+    return versions
+
+
+#: The stages every bill passes in each House, in order (other stage names, such as programme motions or
+#: consideration of amendments, are neither expected nor counted).
+_STANDARD_STAGES = ("1st reading", "2nd reading", "committee", "report", "3rd reading")
+
+
+def _stage_index(name: str) -> int | None:
+    lowered = (name or "").lower()
+    return next((i for i, stage in enumerate(_STANDARD_STAGES) if stage in lowered), None)
+
+
+def stage_gaps(stages: list[dict[str, Any]]) -> list[str]:
+    """Where a bill's recorded stages skip standard ones: 'stages not recorded between Commons: 3rd reading
+    (25 Jan 2023) and Lords: 3rd reading (4 Jul 2023)'."""
+    def label(stage: dict[str, Any]) -> str:
+        house = stage.get("house")
+        name = f"{house}: {stage['stage']}" if house and house not in ("Unassigned", "Both") else stage["stage"]
+        return f"{name} ({stage['first_sitting']})" if stage.get("first_sitting") else name
+
+    gaps, previous = [], None
+    for stage in stages:
+        index = _stage_index(stage["stage"])
+        is_assent = "royal assent" in (stage["stage"] or "").lower()
+        if index is None and not is_assent:
+            continue
+        if previous is not None:
+            prev_index = _stage_index(previous["stage"])
+            if is_assent:
+                missing = prev_index is not None and prev_index < len(_STANDARD_STAGES) - 1
+            elif stage.get("house") == previous.get("house"):
+                missing = prev_index is not None and index > prev_index + 1
+            else:  # into the second House: the first finished, the second starts at its 1st or 2nd reading
+                missing = (prev_index is not None and prev_index < len(_STANDARD_STAGES) - 1) or index > 1
+            if missing:
+                gaps.append(f"stages not recorded between {label(previous)} and {label(stage)}")
+        previous = stage
+    return gaps
 
 
 def _links(conn: sqlite3.Connection, item_id: str) -> list[dict[str, Any]]:

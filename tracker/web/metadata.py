@@ -9,7 +9,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from tracker.contract import CLOSING_SOON_SQL, OPEN_NOW_SQL, OVERDUE_SQL
+from tracker.contract import BILL_STAGE_SQL, CLOSING_SOON_SQL, OPEN_NOW_SQL, OVERDUE_SQL, SOURCE_DATE_SQL
 
 DB = "tracker"
 EDITORS = {"roles": ["editor", "admin"]}
@@ -85,6 +85,15 @@ where i.kind = 'committee_inquiry' and i.status = 'open for evidence'
 order by i.closes is not null and datetime(i.closes) < datetime('now'), i.closes is null,
   i.relevant desc, i.closes""",
     },
+    "new_this_week": {
+        "title": "Relevant items published in the last 7 days",
+        "description": "By the source's own date (published, or opened for consultations), newest first: what the "
+                       "briefing calls new. Items the tracker found this week but published earlier are not here.",
+        "sql": f"""select i.id, i.title, i.kind, i.organisation, date({SOURCE_DATE_SQL}) as published, i.themes, i.url
+from items i
+where i.relevant = 1 and datetime({SOURCE_DATE_SQL}) >= datetime('now', '-7 days')
+order by datetime({SOURCE_DATE_SQL}) desc""",
+    },
     "changed_last_7_days": {
         "title": "What changed in the last 7 days",
         "description": "Items first seen or changed in the last seven days, with the fields that changed.",
@@ -99,10 +108,12 @@ order by i.last_changed desc""",
     },
     "bills_by_stage": {
         "title": "Bills by stage",
-        "sql": """select i.id, i.title, i.status as stage, json_extract(i.details, '$.current_house') as house,
-  i.relevant, i.themes, i.updated, i.url
-from items i where i.kind = 'bill'
-order by i.relevant desc, i.status, i.updated desc""",
+        "description": "Relevant bills with their stage; a bill that fell at the end of its session (not carried "
+                       "over), was withdrawn or defeated says so instead of the stage it reached.",
+        "sql": f"""select i.id, i.title, {BILL_STAGE_SQL} as stage,
+  json_extract(i.details, '$.current_house') as house, i.themes, i.updated, i.url
+from items i where i.kind = 'bill' and i.relevant = 1
+order by stage like 'lapsed%' or stage in ('withdrawn', 'defeated', 'Royal Assent'), stage, i.updated desc""",
     },
     "items_by_theme": {
         "title": "Items by priority theme",
@@ -235,6 +246,9 @@ def descriptive() -> dict[str, Any]:
             "item_priorities": {"description": "Which priorities each item touches, with score, evidence and "
                                                "review state; re-classification never overrides a reviewer."},
             "classifications": {"description": "The classifier's latest decision for each item, with evidence."},
+            "reforms": {"description": "Reform threads: each item joined to others by strong links (bill -> Act, "
+                                       "Act <- commencement regulations, consultation -> outcome) and the item that "
+                                       "leads its reform. Derived from links."},
             "responses": {"description": "The directorate's consultation response register (editors only)."},
             "audit_log": {"description": "Every write by staff: who, when, what, before and after. Append-only."},
             "triage": {"description": "Editors' triage state per item."},
