@@ -34,7 +34,7 @@ def tracker_db(tmp_path):
         TrackedItem(id="govuk:hostile", source="govuk", kind="consultation", title=HOSTILE,
                     url="https://www.gov.uk/government/consultations/hostile",
                     summary="Consultation on fraud, money laundering and failure to prevent fraud offences <b>bold</b>",
-                    status="open", closes=_soon(10), organisation="Home Office"),
+                    status="open", opens=_soon(-3), closes=_soon(10), organisation="Home Office"),
         TrackedItem(id="govuk:quiet", source="govuk", kind="consultation", title="Proceeds of crime confiscation reform",
                     url="https://www.gov.uk/government/consultations/confiscation", status="open", closes=_soon(20),
                     summary="Reforming confiscation orders under the Proceeds of Crime Act 2002"),
