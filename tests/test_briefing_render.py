@@ -1,6 +1,7 @@
 """Rendering the briefing: email-safe HTML, readable text, hostile scraped text, reports and their record."""
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import zlib
@@ -13,6 +14,7 @@ from tests.test_briefing import BASE, WEEK, at, build_db, classify, consultation
 from tracker.briefing.build import build_briefing
 from tracker.briefing.model import BriefingError
 from tracker.briefing.render import http_url, render, write_briefing
+from tracker import weeks
 from tracker.store.items import upsert_item
 
 NOW = datetime(2026, 11, 23, 7, 40, tzinfo=timezone.utc)
@@ -216,3 +218,79 @@ def test_missed_deadlines_newly_relevant_and_archive_lines_are_shown(database):
            "open until 20 Dec 2026; themes: Fraud\n" in text
     # The item was first seen on 1 Nov, before the window: nothing was added to the archive this week.
     assert "Added to the archive" not in text and "Added to the archive" not in html
+
+
+SATURDAY = datetime(2026, 11, 28, 2, 0, tzinfo=timezone.utc)  # inside W48, after its Monday 07:30
+
+
+def test_a_preview_gets_its_own_files_and_leaves_the_week_alone(scenario, tmp_path):
+    """As of Saturday is a preview: its own files, no `briefings` row; the week's files stay byte-identical."""
+    reports = tmp_path / "reports"
+    week = write_briefing(scenario, build_briefing(scenario, WEEK, None, BASE), reports, now=NOW)
+    assert week == (reports / "2026-W48.html", reports / "2026-W48.txt")
+    files = {path: path.read_bytes() for path in week}
+    row = next(iter(scenario.query("SELECT * FROM briefings")))
+
+    preview = build_briefing(scenario, None, SATURDAY, BASE)
+    assert (preview.week, preview.preview) == (WEEK, True)
+    paths = write_briefing(scenario, preview, reports, now=SATURDAY)
+
+    assert paths == (reports / "2026-W48-preview-20261128T0200.html", reports / "2026-W48-preview-20261128T0200.txt")
+    assert (paths.html.read_text(encoding="utf-8"), paths.text.read_text(encoding="utf-8")) == render(preview)
+    assert {path: path.read_bytes() for path in week} == files
+    assert list(scenario.query("SELECT * FROM briefings")) == [row]
+    assert sorted(p.name for p in reports.iterdir()) == [
+        "2026-W48-preview-20261128T0200.html", "2026-W48-preview-20261128T0200.txt", "2026-W48.html", "2026-W48.txt"]
+
+
+def test_as_of_the_weeks_monday_0730_is_the_weeks_briefing_not_a_preview(scenario, tmp_path):
+    exact = build_briefing(scenario, None, datetime(2026, 11, 23, 7, 30, tzinfo=timezone.utc), BASE)
+    assert not exact.preview and exact == build_briefing(scenario, WEEK, None, BASE)
+    paths = write_briefing(scenario, exact, tmp_path, now=NOW)
+    assert paths.html.name == "2026-W48.html"
+    assert [r["week"] for r in scenario.query("SELECT week FROM briefings")] == [WEEK]
+    # A second later it is a preview (named to the minute, London time).
+    later = build_briefing(scenario, None, datetime(2026, 11, 23, 7, 30, 1, tzinfo=timezone.utc), BASE)
+    assert later.preview and write_briefing(scenario, later, tmp_path).html.name == "2026-W48-preview-20261123T0730.html"
+
+
+def heading(html: str) -> str:
+    """The text of the page's one <h1> (its attributes are the inlined CSS)."""
+    (found,) = re.findall(r"<h1[^>]*>(.*?)</h1>", html)
+    return found
+
+
+def test_a_previews_title_and_subject_say_preview_as_of(scenario):
+    canonical = build_briefing(scenario, WEEK, None, BASE)
+    preview = build_briefing(scenario, None, SATURDAY, BASE)
+    counts = preview.counts
+    assert preview.subject == (f"SEOC reform briefing w/c 23 Nov 2026 (preview as of 28 Nov 2026, 02:00): "
+                               f"{counts['deadlines']} deadlines, {counts['new']} new, {counts['moved']} moved")
+    html, text = render(preview)
+    assert f"<title>{preview.subject}</title>" in html
+    assert heading(html) == "SEOC reform briefing (preview as of 28 Nov 2026, 02:00)"
+    assert text.startswith("SEOC REFORM BRIEFING (preview as of 28 Nov 2026, 02:00)\nWeek commencing 23 Nov 2026 "
+                           "(2026-W48)\nAs of Sat 28 Nov 2026 02:00 (London)")
+    html, text = render(canonical)
+    assert "preview" not in canonical.subject and "preview" not in html and "preview" not in text
+    assert heading(html) == "SEOC reform briefing" and text.startswith("SEOC REFORM BRIEFING\n")
+
+
+def test_a_summer_preview_is_labelled_and_named_in_london_time(database, tmp_path):
+    preview = build_briefing(database, None, datetime(2026, 6, 6, 1, 0, tzinfo=timezone.utc), BASE)  # 02:00 BST
+    assert "(preview as of 6 Jun 2026, 02:00)" in preview.subject
+    assert write_briefing(database, preview, tmp_path).html.name == "2026-W23-preview-20260606T0200.html"
+
+
+@pytest.mark.parametrize("when, exact", [
+    (datetime(2026, 11, 23, 7, 30, tzinfo=timezone.utc), True),  # GMT
+    (datetime(2026, 11, 23, 7, 30, 0, 999999, tzinfo=timezone.utc), True),  # the store keeps whole seconds
+    (datetime(2026, 11, 23, 7, 30, 1, tzinfo=timezone.utc), False),
+    (datetime(2026, 11, 23, 7, 29, 59, tzinfo=timezone.utc), False),
+    (datetime(2026, 6, 29, 6, 30, tzinfo=timezone.utc), True),  # 07:30 BST
+    (datetime(2026, 6, 29, 7, 30, tzinfo=timezone.utc), False),
+    (datetime(2026, 11, 24, 7, 30, tzinfo=timezone.utc), False),  # a Tuesday
+])
+def test_is_briefing_instant_is_monday_0730_london_to_the_second(when, exact):
+    """What `run` asks before sending: only a week's own instant may be emailed."""
+    assert weeks.is_briefing_instant(when) is exact

@@ -4,17 +4,21 @@ from __future__ import annotations
 import json
 import re
 import socket
+from datetime import datetime, timezone
 
 import click
 import pytest
 from click.testing import CliRunner
 
+from tracker import crawl as crawl_mod
 from tracker.cli import _explain_if_offline, cli
 from tracker.contract import SOURCE_NAMES as SOURCES
 from tracker.crawl import RunResult
+from tracker.store import db as tracker_db
 
 from .conftest import FIXTURES, PROJECT
 from .reliability.support import snapshot_rows
+from .test_briefing import build_db
 from .test_spider_law_commission import serve_lawcom
 
 
@@ -197,3 +201,101 @@ def test_reading_commands_refuse_a_missing_database_and_create_none(tmp_path, co
     assert result.exit_code == 1
     assert f"no database at {missing}: check --db or SEOC_TRACKER_DB" in result.output
     assert list(tmp_path.iterdir()) == []  # no empty database, no briefing written
+
+
+# --- brief: one document per week, previews beside it, bad input refused -----------------------------
+
+WEDNESDAY = datetime(2026, 11, 25, 9, 0, tzinfo=timezone.utc)  # in W48, after its Monday 07:30
+
+
+@pytest.fixture
+def briefing_db(tmp_path, monkeypatch):
+    """The briefing scenario's database in data/, run from its parent folder with no config file; the clock
+    frozen on Wednesday 25 Nov 2026 09:00 UTC."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("SEOC_TRACKER_CONFIG", raising=False)
+    monkeypatch.setattr("tracker.cli._now", lambda: WEDNESDAY)
+    path = tmp_path / "data" / "tracker.db"
+    database = tracker_db.connect(path)
+    build_db(database)
+    database.close()
+    return path
+
+
+def briefings(path) -> list[dict]:
+    return list(tracker_db.connect(path).query("SELECT * FROM briefings"))
+
+
+@pytest.mark.parametrize("args, option, message", [
+    (["--week", "2026-48"], "--week", "week '2026-48' is not an ISO week like 2026-W48"),
+    (["--week", "2025-W53"], "--week", "2025 has no week 53"),
+    (["--week", "2026-W49"], "--week",
+     "week 2026-W49 has not started: its briefing is taken on Mon 30 Nov 2026 07:30 (London)"),
+    (["--as-of", "last saturday"], "--as-of", "'last saturday' is not an ISO 8601 date or datetime"),
+    (["--as-of", "2026-11-25T09:00:01+00:00"], "--as-of", "Wed 25 Nov 2026 09:00 (London) is in the future"),
+    (["--as-of", "2026-11-14"], "--as-of",
+     "Sat 14 Nov 2026 00:00 (London) is before the first crawl (Sun 15 Nov 2026 09:00 London)"),
+    (["--week", "2026-W47", "--as-of", "2026-11-24"], "--as-of", "is in week 2026-W48, not 2026-W47"),
+    (["--as-of", "2026-11-24", "--send"], "--send", "a preview (as of Tue 24 Nov 2026 00:00 London) is never "
+                                                    "emailed; only a week's own briefing is (--week 2026-W48)"),
+])
+def test_brief_refuses_bad_weeks_and_instants_writing_nothing(briefing_db, tmp_path, args, option, message):
+    result = CliRunner().invoke(cli, ["brief", "--db", str(briefing_db), *args])
+    assert result.exit_code == 2, result.output
+    assert f"Invalid value for '{option}'" in result.output and message in " ".join(result.output.split())
+    assert sorted(p.name for p in (tmp_path / "data").iterdir() if not p.name.startswith("tracker.db")) == []
+    assert not (tmp_path / "reports").exists() and briefings(briefing_db) == []
+
+
+def test_brief_as_of_inside_a_week_is_a_preview_beside_the_weeks_briefing(briefing_db, tmp_path):
+    """The issue's story: the week's briefing, then a Saturday preview that must not overwrite it."""
+    runner = CliRunner()
+    reports = tmp_path / "data" / "reports"  # beside the database, not in the folder we run from
+    week = runner.invoke(cli, ["brief", "--db", str(briefing_db)])
+    assert week.exit_code == 0, week.output
+    assert week.output.splitlines()[:3] == [
+        "SEOC reform briefing w/c 23 Nov 2026: 2 deadlines, 1 new, 2 moved",
+        f"  {reports / '2026-W48.html'}", f"  {reports / '2026-W48.txt'}"]
+    files = {path: path.read_bytes() for path in reports.iterdir()}
+    row = briefings(briefing_db)
+
+    preview = runner.invoke(cli, ["brief", "--db", str(briefing_db), "--as-of", "2026-11-25T08:15"])
+    assert preview.exit_code == 0, preview.output
+    assert preview.output.splitlines()[:3] == [
+        # AML opened on 18 Nov (a date: its first moment), before this window opens at 08:15 that day.
+        "SEOC reform briefing w/c 23 Nov 2026 (preview as of 25 Nov 2026, 08:15): 2 deadlines, 0 new, 2 moved",
+        f"  {reports / '2026-W48-preview-20261125T0815.html'}", f"  {reports / '2026-W48-preview-20261125T0815.txt'}"]
+    assert "a preview is never emailed" in preview.output
+    assert {path: path.read_bytes() for path in files} == files and briefings(briefing_db) == row
+    assert not (tmp_path / "reports").exists()
+
+    # Exactly the week's Monday 07:30 is the week's briefing again, the same document.
+    exact = runner.invoke(cli, ["brief", "--db", str(briefing_db), "--as-of", "2026-11-23T07:30:00+00:00"])
+    assert exact.exit_code == 0 and "preview" not in exact.output and f"{reports / '2026-W48.html'}" in exact.output
+    assert {path: path.read_bytes() for path in files} == files
+    assert [r["content_hash"] for r in briefings(briefing_db)] == [row[0]["content_hash"]]
+
+
+def test_run_writes_a_preview_and_never_emails_it(briefing_db, tmp_path, monkeypatch):
+    """`run` with email configured: its briefing as of now is a preview, so nothing is sent (the SMTP port
+    is closed: trying to send would fail the command)."""
+    monkeypatch.setattr(crawl_mod, "crawl", lambda *args, **kwargs: [RunResult("govuk", 1, "ok", None)])
+    config = tmp_path / "seoc-tracker.toml"
+    config.write_text(f'[email]\nhost = "127.0.0.1"\nport = {closed_port_url().rpartition(":")[2]}\n'
+                      'starttls = false\nfrom = "tracker@example.org"\nto = ["seoc@example.org"]\n')
+    result = CliRunner().invoke(cli, ["run", "--db", str(briefing_db), "--config", str(config)])
+    assert result.exit_code == 0, result.output
+    assert "(preview as of 25 Nov 2026, 09:00)" in result.output and "a preview is never emailed" in result.output
+    assert [p.name for p in (tmp_path / "data" / "reports").glob("*.html")] == ["2026-W48-preview-20261125T0900.html"]
+    assert briefings(briefing_db) == []
+
+
+def test_brief_as_of_on_a_database_never_crawled_is_refused(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("SEOC_TRACKER_CONFIG", raising=False)
+    monkeypatch.setattr("tracker.cli._now", lambda: WEDNESDAY)
+    db = tmp_path / "empty.db"
+    tracker_db.connect(db).close()
+    result = CliRunner().invoke(cli, ["brief", "--db", str(db), "--as-of", "2026-11-24"])
+    assert result.exit_code == 2 and "no crawl has run yet" in result.output, result.output
+    assert not (tmp_path / "reports").exists() and briefings(db) == []

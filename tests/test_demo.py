@@ -1,6 +1,8 @@
 """The demo as a user runs it: the bundled snapshot through every spider, classified, linked and briefed."""
 from __future__ import annotations
 
+import re
+
 from click.testing import CliRunner
 
 from tracker.store import db as tracker_db
@@ -26,7 +28,12 @@ def test_demo_builds_everything_and_a_second_replay_writes_no_versions(tmp_path,
     links = {(r["from_id"], r["relation"]) for r in database.query(
         "select from_id, relation from links where to_id = 'legislation:ukpga/2023/56'")}
     assert ("bill:3339", "enacted_as") in links and ("legislation:uksi/2023/1206", "commences") in links
-    assert list((tmp_path / "reports").glob("*.html")) and list((tmp_path / "reports").glob("*.txt"))
+    # The briefing is a preview as of now, in reports/ beside the demo database, and says where it went.
+    reports = db_path.parent / "reports"
+    html, text = sorted(reports.iterdir())
+    assert re.fullmatch(r"\d{4}-W\d{2}-preview-\d{8}T\d{4}\.html", html.name) and text.name == html.stem + ".txt"
+    assert f"  written to {html}\n  and {text}\n" in result.output and "(preview as of " in result.output
+    assert database["briefings"].count == 0 and not (tmp_path / "reports").exists()
     # What issue 4 asked the demo to show, beyond the links above.
     kinds = {r["kind"] for r in database.query("select distinct kind from items")}
     assert {"act", "statutory_instrument", "commencement_order", "law_commission_project",

@@ -1,14 +1,17 @@
-"""Sending the briefing: a real aiosmtpd server on 127.0.0.1, STARTTLS with a trustme CA, failures."""
+"""Sending the briefing: a real aiosmtpd server on 127.0.0.1, STARTTLS with a trustme CA, failures; a preview
+is never sent."""
 from __future__ import annotations
 
 import email
 import email.policy
 import json
 import logging
+import os
 import socket
 import ssl
 import threading
 from datetime import datetime, timezone
+from pathlib import Path
 
 import pytest
 import trustme
@@ -309,3 +312,36 @@ def test_missing_report_files(stored, tmp_path):
     (tmp_path / "reports" / f"{WEEK}.html").unlink()
     with pytest.raises(MailError, match="cannot read its reports"):
         send_briefing(db, WEEK, settings_for(25))
+
+
+def test_a_preview_is_never_recorded_or_sent_only_the_weeks_briefing_is(database, db_path, tmp_path, plain_server,
+                                                                         monkeypatch):
+    """A Saturday preview written first; then the schedule's job and its catch-up send the week's own
+    briefing, once; sending the preview is refused before anything is written."""
+    from tracker import config as config_mod
+    from tracker import jobs, scheduler
+    monkeypatch.chdir(tmp_path)
+    for key in [k for k in os.environ if k.startswith(("SEOC_SMTP", "SEOC_BRIEFING"))]:
+        monkeypatch.delenv(key)
+    build_db(database)
+    controller, inbox = plain_server
+    config = config_mod.Config(smtp={"host": "127.0.0.1", "port": controller.port, "starttls": False,
+                                     "from": "seoc-tracker@example.org", "to": ["seoc-team@example.org"]})
+    saturday = datetime(2026, 11, 28, 2, 0, tzinfo=timezone.utc)
+
+    preview = jobs.brief(db_path, config, as_of=saturday, now=saturday)
+    assert (preview.preview, preview.sent, preview.message) == (True, False, "preview written; a preview is never emailed")
+    assert database["briefings"].count == 0
+    with pytest.raises(MailError, match="no briefing is stored for week 2026-W48"):
+        send_briefing(database, WEEK, settings_for(controller.port))
+    with pytest.raises(jobs.BriefingRequestError, match="a preview .* is never emailed"):
+        jobs.brief(db_path, config, as_of=saturday, now=saturday, send=True)
+    assert inbox.envelopes == [] and database["briefings"].count == 0
+
+    assert jobs.briefing_due(db_path, config, saturday) == WEEK  # the preview does not count as the week's
+    week = jobs.briefing_job(db_path, config, saturday)
+    assert scheduler.catch_up(db_path, config, saturday) is None
+    subject = "SEOC reform briefing w/c 23 Nov 2026: 2 deadlines, 1 new, 2 moved"
+    assert (week.preview, week.sent, week.subject) == (False, True, subject)
+    assert [received(e)["Subject"] for e in inbox.envelopes] == [subject]
+    assert Path(preview.paths[0]).exists() and row(database)["html_path"] == str(tmp_path / "reports" / "2026-W48.html")

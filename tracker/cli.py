@@ -18,6 +18,12 @@ from tracker.errors import TrackerError
 BUNDLED_SNAPSHOT = crawl_mod.PROJECT_ROOT / "snapshot"
 DEMO_DB = Path("data") / "demo" / "tracker.db"
 
+
+def _now() -> datetime:
+    """The clock of the commands that brief (tests replace it)."""
+    return datetime.now(timezone.utc)
+
+
 db_option = click.option(
     "--db", "db_path", type=click.Path(dir_okay=False), default=None,
     help="Database file (default: $SEOC_TRACKER_DB, else data/tracker.db).",
@@ -201,10 +207,8 @@ def demo(db_path, serve, port):
     click.echo(f"Demo database {path}: {database['items'].count} items from {len(results)} sources; "
                f"{tagged.relevant} of {tagged.classified} relevant to SEOC priorities"
                + (f"; {len(failed)} source(s) not ok" if failed else ""))
-    from tracker import config as config_mod
-    from tracker import jobs
-    outcome = jobs.brief(path, config_mod.Config(), as_of=datetime.now(timezone.utc))
-    click.echo(f"Briefing: {outcome.subject}\n  {outcome.paths[0]}\n  {outcome.paths[1]}")
+    outcome = _demo_briefing(path, _now())
+    click.echo(f"Briefing: {outcome.subject}\n  written to {outcome.paths[0]}\n  and {outcome.paths[1]}")
     if failed:
         sys.exit(1)
     if serve:
@@ -212,6 +216,17 @@ def demo(db_path, serve, port):
                    "demo-editor-password (a demo-only account).")
         from tracker.web.serve import serve_datasette
         serve_datasette(path, host="127.0.0.1", port=port, demo=True)
+
+
+def _demo_briefing(path: Path, now: datetime):
+    """The demo's briefing: a preview as of `now`, into `reports/` beside the demo database.
+
+    The demo database's history starts with its crawl, just now: the latest Monday's own briefing would read
+    a database that did not exist yet and show nothing, so the demo writes only the preview of the last 7 days.
+    """
+    from tracker import config as config_mod
+    from tracker import jobs
+    return jobs.brief(path, config_mod.Config(), as_of=now, now=now)
 
 
 config_option = click.option("--config", "config_path", type=click.Path(dir_okay=False), default=None,
@@ -331,41 +346,61 @@ def evaluate(labelled, part):
     click.echo(evaluate_mod.format_report(evaluate_mod.evaluate(rows)))
 
 
-def _parse_as_of(value):
+def _parse_as_of(ctx, param, value):
     if value is None:
         return None
     from tracker.weeks import parse_instant
     try:
         return parse_instant(value)
     except TrackerError as exc:
-        raise click.BadParameter(str(exc), param_hint="--as-of") from None
+        raise click.BadParameter(str(exc)) from None
+
+
+def _parse_week(ctx, param, value):
+    if value is None:
+        return None
+    from tracker.weeks import parse_week
+    try:
+        parse_week(value)
+    except TrackerError as exc:
+        raise click.BadParameter(str(exc)) from None
+    return value.strip()
+
+
+#: jobs.BriefingRequestError.option -> the option a user typed.
+_BRIEF_OPTIONS = {"week": "--week", "as_of": "--as-of", "send": "--send"}
 
 
 @cli.command()
 @db_option
 @config_option
-@click.option("--week", default=None, metavar="YYYY-Www", help="ISO week (default: the latest due, Monday 07:30).")
-@click.option("--as-of", "as_of", default=None, metavar="DATETIME",
-              help="Show what the stored versions held at this time (reproduce a past briefing).")
+@click.option("--week", default=None, metavar="YYYY-Www", callback=_parse_week,
+              help="ISO week, one that has started (default: the latest due, Monday 07:30 London).")
+@click.option("--as-of", "as_of", default=None, metavar="DATETIME", callback=_parse_as_of,
+              help="A preview as of this time (after the first crawl, not in the future): its own file, "
+                   "never emailed. Exactly Monday 07:30 London gives that week's briefing.")
 @click.option("--send", is_flag=True, help="Email it (once per week; see --force).")
 @click.option("--to", "recipients", multiple=True, metavar="ADDR", help="Send to these addresses instead.")
 @click.option("--force", is_flag=True, help="Send again even if this week's briefing was already sent.")
 def brief(db_path, config_path, week, as_of, send, recipients, force):
-    """Write a week's briefing to reports/<week>.html and .txt, and optionally email it.
+    """Write a week's briefing to <week>.html and .txt in the database's reports folder; optionally email it.
 
     A week's briefing covers the 7 days before Monday 07:30 (Europe/London) of that week, read from the
-    stored versions as they were then, so generating a past week again gives the same briefing.
+    stored versions as they were then, so generating a past week again gives the same briefing. It is the
+    only document written as <week>.html and the only one emailed. With --as-of another time, a preview is
+    written beside it as <week>-preview-<YYYYMMDDTHHMM>.html (London time), titled "preview as of ...".
+    The reports folder is reports/ beside the database, or [briefing] reports_dir in the config file.
 
     Example: seoc-tracker brief --week 2026-W48 --send
     """
     from tracker import jobs
     path = _existing_db(db_path)
     config = _config(config_path)
-    if week is None and as_of is None:
-        from tracker.weeks import latest_briefing_week
-        week = latest_briefing_week(datetime.now(timezone.utc))
-    outcome = jobs.brief(path, config, week=week, as_of=_parse_as_of(as_of),
-                         send=send or bool(recipients), recipients=list(recipients) or None, force=force)
+    try:
+        outcome = jobs.brief(path, config, week=week, as_of=as_of, now=_now(), send=send or bool(recipients),
+                             recipients=list(recipients) or None, force=force)
+    except jobs.BriefingRequestError as exc:
+        raise click.BadParameter(str(exc), param_hint=f"'{_BRIEF_OPTIONS[exc.option]}'") from None
     click.echo(f"{outcome.subject}\n  {outcome.paths[0]}\n  {outcome.paths[1]}\n  {outcome.message}")
 
 
@@ -390,18 +425,24 @@ def schedule(db_path, config_path):
 @db_option
 @config_option
 def run_once(db_path, config_path):
-    """One full live cycle now: crawl every source, classify, write the briefing, send it if configured.
+    """One full live cycle now: crawl every source, classify, and write a preview briefing as of now.
+
+    The preview goes beside the week's briefing in the reports folder and is never emailed: the week's own
+    briefing (as of Monday 07:30) is sent by `schedule`, or by `brief --send`.
 
     Example: seoc-tracker run --db data/tracker.db
     """
     from tracker import jobs
+    from tracker.weeks import is_briefing_instant
     config = _config(config_path)
     path = tracker_db.resolve_path(db_path)
     results = jobs.crawl_and_classify(path, config, progress=_Progress())
     _explain_if_offline(results)
-    # "Now": the briefing covers the 7 days up to this moment and reports this crawl's failures.
-    outcome = jobs.brief(path, config, as_of=datetime.now(timezone.utc),
-                         send=jobs.smtp_settings(config) is not None)
+    # "Now": the briefing covers the 7 days up to this moment and reports this crawl's failures. Unless now is
+    # exactly Monday 07:30 that is a preview, never emailed; the week's own briefing is the schedule's to send.
+    now = _now()
+    outcome = jobs.brief(path, config, as_of=now, now=now,
+                         send=is_briefing_instant(now) and jobs.smtp_settings(config) is not None)
     click.echo(f"{outcome.subject}\n  {outcome.paths[0]}\n  {outcome.message}")
     failed = [r.source for r in results if r.status != "ok"]
     if failed:

@@ -32,12 +32,17 @@ class Config:
     crawl_days: str = "mon-fri"
     briefing_day: str = "mon"
     briefing_time: str = "07:30"
-    reports_dir: str = "reports"
+    #: Where briefings are written; None: `reports/` beside the database, so each database has its own.
+    reports_dir: str | None = None
     sources: dict[str, dict[str, Any]] = field(default_factory=dict)
     #: Scrapy settings from the [crawl] section (see CRAWL_KEYS); empty keeps the polite defaults.
     crawl_settings: dict[str, Any] = field(default_factory=dict)
     smtp: dict[str, Any] = field(default_factory=dict)
     path: Path | None = None
+
+    def reports_folder(self, db_path: str | os.PathLike) -> Path:
+        """The folder this database's briefings are written to: [briefing] reports_dir, else `reports/` beside it."""
+        return Path(self.reports_dir) if self.reports_dir else Path(db_path).parent / "reports"
 
 
 def _env_bool(value: str) -> bool:
@@ -75,7 +80,7 @@ def load(path: str | os.PathLike | None = None, environ: dict[str, str] | None =
     for value in [*config.crawl_times, config.briefing_time]:
         if not _valid_time(value):
             raise ConfigError(f"config: schedule time {value!r} is not HH:MM")
-    config.reports_dir = data.get("briefing", {}).get("reports_dir", config.reports_dir)
+    config.reports_dir = _reports_dir(data.get("briefing", {}).get("reports_dir"), chosen)
     config.sources = data.get("sources", {})
     config.crawl_settings = _crawl_settings(data.get("crawl", {}))
     config.smtp = dict(data.get("email", {}))
@@ -84,6 +89,18 @@ def load(path: str | os.PathLike | None = None, environ: dict[str, str] | None =
     if environ.get("SEOC_PUBLIC_READ"):
         config.public_read = _env_bool(environ["SEOC_PUBLIC_READ"])
     return config
+
+
+def _reports_dir(value: Any, config_file: Path | None) -> str | None:
+    """[briefing] reports_dir, a relative one read from the config file's folder (not wherever we were started)."""
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        raise ConfigError(f"config: briefing.reports_dir must be a folder path, got {value!r}")
+    folder = Path(value)
+    if not folder.is_absolute() and config_file is not None:
+        folder = config_file.parent / folder
+    return str(folder)
 
 
 def _crawl_settings(section: dict[str, Any]) -> dict[str, Any]:

@@ -14,7 +14,10 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterator
 
+import sqlite_utils
+
 from tracker import crawl as crawl_mod
+from tracker import weeks
 from tracker.store import db as tracker_db
 from tracker.classify import linking
 from tracker.classify import tagging
@@ -88,6 +91,53 @@ class BriefingOutcome:
     subject: str
     sent: bool
     message: str
+    preview: bool = False
+
+
+class BriefingRequestError(TrackerError):
+    """A briefing asked for a week or an instant it cannot be taken at; `option` names what was wrong
+    ("week", "as_of" or "send"). Raised before anything is written."""
+
+    def __init__(self, option: str, message: str):
+        super().__init__(message)
+        self.option = option
+
+
+def briefing_target(db: sqlite_utils.Database, *, week: str | None = None, as_of: datetime | None = None,
+                    now: datetime) -> tuple[str, datetime]:
+    """(week, as_of) of the briefing asked for, or BriefingRequestError.
+
+    With `as_of`: a preview of the week containing it, unless it is exactly that week's Monday 07:30;
+    refused in the future, before the first crawl, or outside `week` when both are given. Without: the
+    week's own briefing (default the latest due), refused if the week's Monday 07:30 is still to come.
+    """
+    now = weeks.require_aware(now, "now")
+    if week is not None:
+        try:
+            weeks.parse_week(week)
+        except weeks.WeekError as exc:
+            raise BriefingRequestError("week", str(exc)) from None
+    if as_of is None:
+        week = week or weeks.latest_briefing_week(now)
+        taken = weeks.briefing_as_of(week)
+        if taken > now:
+            raise BriefingRequestError("week", f"week {week} has not started: its briefing is taken on "
+                                               f"{weeks.time_label(taken)} (London)")
+        return week, taken
+    as_of = weeks.require_aware(as_of).replace(microsecond=0)  # the store keeps whole seconds
+    if as_of > now:
+        raise BriefingRequestError("as_of", f"{weeks.time_label(as_of)} (London) is in the future")
+    if week is not None and weeks.week_of(as_of) != week:
+        raise BriefingRequestError("as_of", f"{weeks.time_label(as_of)} (London) is in week "
+                                            f"{weeks.week_of(as_of)}, not {week}")
+    first = next(iter(db.query("SELECT min(started) AS started FROM runs")))["started"]
+    if first is None:
+        raise BriefingRequestError("as_of", "no crawl has run yet: a briefing as of any time would show nothing")
+    if weeks.parse_instant(first) > as_of:
+        raise BriefingRequestError("as_of", f"{weeks.time_label(as_of)} (London) is before the first crawl "
+                                            f"({weeks.time_label(weeks.parse_instant(first))} London): "
+                                            "the database held nothing then")
+    return weeks.week_of(as_of), as_of
 
 
 def smtp_settings(config: Config, environ: dict[str, str] | None = None):
@@ -115,20 +165,30 @@ def smtp_settings(config: Config, environ: dict[str, str] | None = None):
 
 
 def brief(db_path: Path, config: Config, *, week: str | None = None, as_of: datetime | None = None,
-          send: bool = False, recipients: list[str] | None = None, force: bool = False) -> BriefingOutcome:
-    """Build and write a week's briefing; send it if asked (idempotent per week unless forced)."""
+          now: datetime | None = None, send: bool = False, recipients: list[str] | None = None,
+          force: bool = False) -> BriefingOutcome:
+    """Build and write a briefing into the database's reports folder; send it if asked (once per week unless
+    forced). A week's own briefing is recorded in `briefings`; a preview (`as_of` another instant than the
+    week's Monday 07:30) only gets its own files and is never sent. See `briefing_target` for what is refused.
+    """
     from dataclasses import replace
 
     from tracker.briefing.build import build_briefing
     from tracker.briefing.mailer import send_briefing
     from tracker.briefing.render import write_briefing
 
+    now = now or datetime.now(timezone.utc)
     database = tracker_db.connect(db_path)
     try:
+        week, as_of = briefing_target(database, week=week, as_of=as_of, now=now)
         briefing = build_briefing(database, week=week, as_of=as_of, datasette_url=config.datasette_url)
-        paths = write_briefing(database, briefing, config.reports_dir, replace_sent=force)
+        if briefing.preview and send:  # refused before anything is written
+            raise BriefingRequestError("send", f"a preview (as of {weeks.time_label(as_of)} London) is never "
+                                               f"emailed; only a week's own briefing is (--week {week})")
+        paths = write_briefing(database, briefing, config.reports_folder(db_path), now=now, replace_sent=force)
         outcome = BriefingOutcome(briefing.week, (str(paths[0]), str(paths[1])), briefing.subject, False,
-                                  "written; not sent")
+                                  "preview written; a preview is never emailed" if briefing.preview
+                                  else "written; not sent", briefing.preview)
         if send:
             settings = smtp_settings(config)
             if settings is None:
@@ -143,22 +203,21 @@ def brief(db_path: Path, config: Config, *, week: str | None = None, as_of: date
 
 
 def briefing_job(db_path: Path, config: Config, now: datetime | None = None) -> BriefingOutcome | None:
-    """The Monday job and its catch-up: build the latest due week's briefing and send it once if configured."""
-    from tracker.weeks import latest_briefing_week
+    """The Monday job and its catch-up: build the latest due week's own briefing and send it once if configured.
 
+    Only a week's own briefing (as of its Monday 07:30) is built here, never a preview.
+    """
     now = now or datetime.now(timezone.utc)
-    week = latest_briefing_week(now)
+    week = weeks.latest_briefing_week(now)
     # The lock keeps the Monday job, its retry and a catch-up from ever sending the same week twice.
     with recorded(db_path, "briefing"), exclusive(db_path.parent / ".briefing.lock"):
         send = smtp_settings(config) is not None
-        return brief(db_path, config, week=week, send=send)
+        return brief(db_path, config, week=week, now=now, send=send)
 
 
 def briefing_due(db_path: Path, config: Config, now: datetime) -> str | None:
     """The week whose briefing should have gone out by `now` but has not (decided from our own tables)."""
-    from tracker.weeks import latest_briefing_week
-
-    week = latest_briefing_week(now)
+    week = weeks.latest_briefing_week(now)
     database = tracker_db.connect(db_path)
     try:
         row = next(iter(database.query("SELECT sent_at FROM briefings WHERE week = ?", [week])), None)

@@ -61,6 +61,12 @@ def latest_briefing_week(now: datetime) -> str:
     return week
 
 
+def is_briefing_instant(when: datetime) -> bool:
+    """Whether an instant is exactly its week's briefing instant (Monday 07:30 Europe/London), to the second."""
+    when = require_aware(when, "time")
+    return when.replace(microsecond=0) == briefing_as_of(week_of(when))
+
+
 def require_aware(when: datetime, name: str = "as_of") -> datetime:
     """The datetime in UTC; a naive datetime is refused (it would silently mean the server's zone)."""
     if when.tzinfo is None or when.utcoffset() is None:
@@ -104,6 +110,12 @@ def day_label(when: date | datetime) -> str:
     """'23 Nov 2026' (the London date of an instant)."""
     day = local_date(when) if isinstance(when, datetime) else when
     return f"{day.day} {day:%b %Y}"
+
+
+def minute_label(when: datetime) -> str:
+    """'5 Dec 2026, 02:00' in Europe/London."""
+    local = require_aware(when, "time").astimezone(LONDON)
+    return f"{local.day} {local:%b %Y}, {local:%H:%M}"
 
 
 def time_label(when: datetime) -> str:

@@ -11,6 +11,7 @@ from urllib.parse import quote
 from datasette.utils import tilde_encode
 
 from tracker.errors import TrackerError
+from tracker.weeks import briefing_as_of, minute_label, parse_instant
 
 SUMMARY_CHARS = 200
 
@@ -196,11 +197,22 @@ class Briefing:
                 "moved": len(self.moved)}
 
     @property
+    def preview(self) -> bool:
+        """Taken at another instant than its week's Monday 07:30: a preview, never recorded or emailed."""
+        return parse_instant(self.as_of) != briefing_as_of(self.week)
+
+    @property
+    def preview_label(self) -> str:
+        """'preview as of 5 Dec 2026, 02:00' (London) for a preview, '' for the week's briefing."""
+        return f"preview as of {minute_label(parse_instant(self.as_of))}" if self.preview else ""
+
+    @property
     def subject(self) -> str:
-        """'SEOC reform briefing w/c 23 Nov 2026: 3 deadlines, 5 new, 2 moved'."""
+        """'SEOC reform briefing w/c 23 Nov 2026: 3 deadlines, 5 new, 2 moved'; a preview says so after the week."""
         counts = self.counts
         deadlines = f"{counts['deadlines']} deadline{'' if counts['deadlines'] == 1 else 's'}"
-        return (f"SEOC reform briefing w/c {self.week_commencing}: {deadlines}, "
+        preview = f" ({self.preview_label})" if self.preview else ""
+        return (f"SEOC reform briefing w/c {self.week_commencing}{preview}: {deadlines}, "
                 f"{counts['new']} new, {counts['moved']} moved")
 
     def as_json(self) -> dict[str, Any]:

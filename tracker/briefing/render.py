@@ -1,4 +1,5 @@
-"""Render a Briefing to an email-safe HTML page (inline CSS) and a plain-text part; write the reports."""
+"""Render a Briefing to an email-safe HTML page (inline CSS) and a plain-text part; write the reports
+(a week's briefing, or a preview under its own name)."""
 from __future__ import annotations
 
 import re
@@ -14,7 +15,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 
 from tracker.briefing.model import Briefing, BriefingError
 from tracker.contract import SOURCES
-from tracker.weeks import parse_instant, time_label, utc_iso
+from tracker.weeks import LONDON, parse_instant, time_label, utc_iso
 
 TEMPLATES = Path(__file__).parent / "templates"
 _UNSAFE_URL_RE = re.compile(r"[\s\x00-\x1f\x7f<>\"'`\\]")
@@ -88,30 +89,47 @@ def render(briefing: Briefing) -> tuple[str, str]:
     return html, re.sub(r"\n{3,}", "\n\n", text)
 
 
+def report_paths(reports_dir: str | Path, briefing: Briefing) -> BriefingPaths:
+    """`<week>.html|.txt` for a week's briefing; a preview's own `<week>-preview-<YYYYMMDDTHHMM>.html|.txt`
+    (London time), so a preview never replaces the week's briefing."""
+    name = briefing.week
+    if briefing.preview:
+        name += f"-preview-{parse_instant(briefing.as_of).astimezone(LONDON):%Y%m%dT%H%M}"
+    folder = Path(reports_dir)
+    return BriefingPaths(folder / f"{name}.html", folder / f"{name}.txt")
+
+
+def _write_files(paths: BriefingPaths, bodies: tuple[str, str], briefing: Briefing) -> None:
+    folder = paths.html.parent
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        for path, body in zip(paths, bodies):
+            temporary = path.with_name(path.name + ".tmp")
+            temporary.write_text(body, encoding="utf-8")
+            temporary.replace(path)
+    except OSError as exc:
+        raise BriefingError(f"cannot write briefing {briefing.week} to {folder}: {exc}") from exc
+
+
 def write_briefing(db: sqlite_utils.Database, briefing: Briefing, reports_dir: str | Path, *,
                    now: datetime | None = None, replace_sent: bool = False) -> BriefingPaths:
-    """Write reports/<week>.html and .txt and record the `briefings` row; `sent_at` is never touched.
+    """Write a week's briefing to <week>.html and .txt and record its `briefings` row (`sent_at` untouched).
 
-    A briefing already sent is only overwritten with different content when `replace_sent` is set,
-    so the reports keep showing what was sent.
+    A preview goes to its own files and is not recorded: the `briefings` row, which the mailer sends from,
+    and the week's files stay as they were. A briefing already sent is only overwritten with different
+    content when `replace_sent` is set, so the reports keep showing what was sent.
     """
+    paths = report_paths(reports_dir, briefing)
+    if briefing.preview:
+        _write_files(paths, render(briefing), briefing)
+        return paths
     existing = next(iter(db.query("SELECT * FROM briefings WHERE week = ?", [briefing.week])), None)
     if existing and existing["sent_at"] and existing["content_hash"] != briefing.content_hash and not replace_sent:
         raise BriefingError(
             f"briefing {briefing.week} was sent at {existing['sent_at']} with content hash "
             f"{existing['content_hash'][:12]}; the new content differs ({briefing.content_hash[:12]}). "
             "Keep the sent reports, or replace them explicitly")
-    html, text = render(briefing)
-    folder = Path(reports_dir)
-    paths = BriefingPaths(folder / f"{briefing.week}.html", folder / f"{briefing.week}.txt")
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        for path, body in zip(paths, (html, text)):
-            temporary = path.with_name(path.name + ".tmp")
-            temporary.write_text(body, encoding="utf-8")
-            temporary.replace(path)
-    except OSError as exc:
-        raise BriefingError(f"cannot write briefing {briefing.week} to {folder}: {exc}") from exc
+    _write_files(paths, render(briefing), briefing)
     row = {"generated_at": utc_iso(now or datetime.now(timezone.utc)), "as_of": briefing.as_of,
            "content_hash": briefing.content_hash, "subject": briefing.subject,
            "html_path": str(paths.html), "text_path": str(paths.text)}
