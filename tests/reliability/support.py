@@ -94,6 +94,8 @@ class Source:
     empty_content_type: str
     #: What the error names when an HTML page comes where the listing format was expected.
     html_pattern: str
+    #: The source's other first listing pages (read in the same run as `listing`).
+    more_listings: tuple[str, ...] = ()
 
 
 def _json_rename(key: str, new: str, items_key: str | None) -> Callable[[bytes], bytes]:
@@ -138,17 +140,17 @@ CATALOGUE = {
         "legislation", legislation.serve, legislation.UKSI_1,
         _xml_rename(b"title", b"heading"), "has no <title>",
         _empty_atom(), legislation.ATOM,
-        "expected an Atom <feed>"),
+        "expected an Atom <feed>", (legislation.UKPGA_1,)),
     "committees": Source(
         "committees", committees.serve_committees, committees.OPEN_CALLS.format(skip=0),
         _json_rename("id", "businessId", "items"), "has an item without an integer id",
         committees.page().encode(), "application/json",
-        "expected JSON"),
+        "expected JSON", (committees.OPEN_NEWEST,)),
     "law-commission": Source(
         "law-commission", lawcom.serve_lawcom, lawcom.LIST.format(type="project", page=1),
         _json_rename("id", "ID", None), "field 'id' missing or not an integer",
         b"[]", "application/json",
-        "expected JSON"),
+        "expected JSON", (lawcom.LIST.format(type="news", page=1),)),
     "sentencing-council": Source(
         "sentencing-council", sentencing.serve_sentencing, sentencing.FEED,
         _xml_rename(b"link", b"url"), r"item \[0\]: field 'link' missing",
