@@ -9,7 +9,7 @@ from html.parser import HTMLParser
 
 import pytest
 
-from tests.test_briefing import BASE, WEEK, at, build_db, classify, consultation, respond
+from .helpers.briefing import BASE, WEEK, at, build_db, classify, consultation, respond
 from tracker.briefing import build_briefing
 from tracker.briefing_model import BriefingError
 from tracker.render import http_url, render, write_briefing

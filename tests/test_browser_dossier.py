@@ -10,7 +10,7 @@ from tracker import db as tracker_db
 from tracker import store, tagging
 from tracker.serve import build_datasette, hash_env_name, hash_password
 
-from .browser import ServerThread, chrome_driver, require_chromium
+from .helpers.browser import ServerThread, chrome_driver, require_chromium
 
 
 def test_editor_logs_response_and_sees_it_on_dossier(tmp_path, monkeypatch):

@@ -12,9 +12,9 @@ from click.testing import CliRunner
 from tracker.cli import _explain_if_offline, cli
 from tracker.crawl import SOURCES, RunResult
 
-from .conftest import FIXTURES, PROJECT
+from .helpers import FIXTURES, SNAPSHOT
+from .helpers.spiders.law_commission import serve_lawcom
 from .reliability.support import snapshot_rows
-from .test_spider_lawcom import serve_lawcom
 
 
 def all_commands(group: click.Group, prefix=()):
@@ -113,7 +113,7 @@ def closed_port_url() -> str:
 def test_run_offline_fails_clearly_and_keeps_everything_stored(tmp_path):
     db_path = tmp_path / "tracker.db"
     runner = CliRunner()
-    seeded = runner.invoke(cli, ["crawl", "--snapshot", str(PROJECT / "snapshot"), "--db", str(db_path)])
+    seeded = runner.invoke(cli, ["crawl", "--snapshot", str(SNAPSHOT), "--db", str(db_path)])
     assert seeded.exit_code == 0, seeded.output
     assert runner.invoke(cli, ["classify", "--db", str(db_path)]).exit_code == 0
     before = snapshot_rows(db_path)

@@ -15,9 +15,7 @@ from tracker import db as tracker_db
 from tracker import dashboard, register, store
 from tracker.serve import build_datasette
 
-from .conftest import PROJECT
-
-SLICE = PROJECT / "snapshot" / "committees"
+from .helpers.spiders.committees import SLICE
 USERS = {"rita": "reader", "ed": "editor"}
 
 

@@ -15,7 +15,7 @@ from tracker import config as config_mod
 from tracker import db as tracker_db
 from tracker import jobs, scheduler
 
-from .conftest import PROJECT
+from .helpers import PROJECT
 
 LONDON = ZoneInfo("Europe/London")
 

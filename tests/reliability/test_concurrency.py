@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-import socket
 import sqlite3
 import threading
 import time
@@ -30,7 +29,8 @@ from tracker import register, store
 from tracker.serve import build_datasette
 
 from ..helpers.feeds import atom_entries
-from .support import FIRST_BILL, SETTINGS, SINCE, FaultServer, serve_many_bills
+from ..helpers.http import FaultServer, free_port
+from .support import FIRST_BILL, SETTINGS, SINCE, serve_many_bills
 
 WINDOW = 15.0
 BILLS = 300
@@ -44,12 +44,6 @@ READER_PATHS = [
     "/tracker/deadline_calendar.ics", "/tracker/source_health.json",
 ]
 ERROR_TEXT = re.compile(r"database is locked|OperationalError|Internal Server Error|Traceback", re.I)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture

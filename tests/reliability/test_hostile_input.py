@@ -3,7 +3,7 @@ bodies, off-site redirects. Each is handled by the crawl (failed or partial with
 nothing wrong stored) and escaped on every output: the Datasette row page, dossier, Atom and iCalendar
 feeds, and the briefing's HTML and text.
 
-Sources are served by a local server from the GOV.UK spider tests' recorded content items.
+Sources are served by a local server from the recorded GOV.UK content items the spider tests use.
 """
 from __future__ import annotations
 
@@ -26,10 +26,11 @@ from tracker.errors import ValidationError
 from tracker.render import render
 from tracker.serve import build_datasette
 
-from .. import test_spider_govuk as govuk
+from ..helpers.briefing import BASE, WEEK, at, classify, consultation, respond
 from ..helpers.feeds import atom_entries
-from ..test_briefing import BASE, WEEK, at, classify, consultation, respond
-from .support import SETTINGS, SINCE, FaultServer
+from ..helpers.http import FaultServer
+from ..helpers.spiders import govuk, sentencing_council as sentencing
+from .support import SETTINGS, SINCE
 
 SCRIPT = "<script>alert('x')</script>"
 #: In JSON the title holds entities, as a CMS would send markup typed into a title field.
@@ -140,7 +141,6 @@ def test_off_site_redirect_is_a_recorded_error(site, db_path):
 
 def test_javascript_link_in_a_feed_is_refused(tmp_path, db_path):
     """A feed entry whose link is javascript: never becomes an item (the error names the field)."""
-    from .. import test_spider_sentencing as sentencing
     server = FaultServer().start()
     try:
         sentencing.serve_sentencing(server)
