@@ -15,13 +15,13 @@ from tracker import db as tracker_db
 from tracker import dashboard, register, store
 from tracker.serve import build_datasette
 
-from .helpers.spiders.committees import SLICE
+from .helpers.spiders.committees import business as business_detail, committees_file
 USERS = {"rita": "reader", "ed": "editor"}
 
 
 def business(business_id: int) -> tuple[dict, list]:
-    detail = json.loads((SLICE / f"business_{business_id}.json").read_text())
-    committees = json.loads((SLICE / f"committees_for_{business_id}.json").read_text())["items"]
+    detail = business_detail(business_id)
+    committees = json.loads(committees_file(business_id).read_text())["items"]
     return detail, committees
 
 

@@ -16,8 +16,8 @@ from tracker.briefing import build_briefing
 
 from .helpers import SNAPSHOT
 from .helpers.spiders import FAST, LISTING_FAILURES, check_listing_failure
-from .helpers.spiders.committees import (COMMITTEES, DETAIL, OPEN_CALLS, OPEN_NEWEST, SLICE, business, page,
-                                         serve_committees)
+from .helpers.spiders.committees import (COMMITTEES, DETAIL, OPEN_CALLS, OPEN_NEWEST, business, committees_file,
+                                         page, serve_committees)
 
 ROW_KEYS = "id, source, kind, title, url, organisation, status, opens, closes, version"
 
@@ -139,7 +139,7 @@ def serve_osa(server, detail: dict) -> None:
     server.add(OPEN_CALLS.format(skip=0), page(detail))
     server.add(OPEN_NEWEST, page())
     server.add(DETAIL.format(id=9955), json.dumps(detail))
-    server.add_file(COMMITTEES.format(id=9955), SLICE / "committees_for_9955.json")
+    server.add_file(COMMITTEES.format(id=9955), committees_file(9955))
 
 
 def test_an_extended_deadline_is_a_new_version_and_moves_in_the_briefing(server, db_path, database):

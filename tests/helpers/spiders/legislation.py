@@ -1,7 +1,7 @@
 """The uksi feed (two pages), the ukpga feed and the CLML of every entry, as legislation.gov.uk serves them."""
 from __future__ import annotations
 
-from .. import FIXTURES, SNAPSHOT
+from .. import FIXTURES
 
 LEG = FIXTURES / "legislation"
 UKSI_1 = "/uksi/data.feed?sort=published"
@@ -19,8 +19,9 @@ ATOM = "application/atom+xml"
 
 
 def serve(server) -> None:
+    # The snapshot's feed pages, copied: the tests must not change when the snapshot is re-recorded.
     server.add_file(UKSI_1, LEG / "snapshot_uksi_feed_page1.xml", content_type=ATOM)
-    server.add_file(UKSI_2, SNAPSHOT / "legislation" / "uksi_feed_page2.xml", content_type=ATOM)
-    server.add_file(UKPGA_1, SNAPSHOT / "legislation" / "ukpga_feed_page1.xml", content_type=ATOM)
+    server.add_file(UKSI_2, LEG / "snapshot_uksi_feed_page2.xml", content_type=ATOM)
+    server.add_file(UKPGA_1, LEG / "snapshot_ukpga_feed_page1.xml", content_type=ATOM)
     for path, file in DOCUMENTS.items():
         server.add_file(path, file, content_type="application/xml")
