@@ -1,6 +1,6 @@
 """Helpers shared by the test modules, which import them from here and never from one another: paths,
 local servers (http), each source served as its spider tests serve it (spiders), the briefing scenario
-(briefing), Atom feeds (feeds) and a headless browser (browser)."""
+(briefing), SMTP servers and their fixtures (mail), Atom feeds (feeds) and a headless browser (browser)."""
 from __future__ import annotations
 
 from pathlib import Path
