@@ -3,18 +3,18 @@
 Bill j (0 <= j < N) is real bill `j % 7` of snapshot/parliament-bills with billId 100000 + j, a varied
 short title, renumbered stage ids, and lastUpdate T0 - j minutes, so the list (newest first) is bill
 0, 1, 2, ... `change(every)` makes every `every`-th bill newer than all others with a different
-current stage, as a source does when some bills move. Every request path is logged, like
-tests/conftest.LocalServer.
+current stage, as a source does when some bills move. Served by the tests' LocalServer
+(tests/helpers/http.py), which logs every request path.
 """
 from __future__ import annotations
 
 import copy
-import http.server
 import json
 import re
-import threading
 from datetime import datetime, timedelta
 from urllib.parse import parse_qs, urlsplit
+
+from tests.helpers.http import LocalServer, Route
 
 from .corpus import SNAPSHOT, _manifest
 
@@ -99,38 +99,13 @@ class BillsApi:
         return 404, b"not found"  # publications: none recorded for these bills, as in the snapshot
 
 
-class BillsServer:
-    """ThreadingHTTPServer (HTTP/1.1 keep-alive) on 127.0.0.1 with a request log."""
+class BillsServer(LocalServer):
+    """The tests' LocalServer (HTTP/1.1 keep-alive, every request path logged) answering from `api`."""
 
     def __init__(self, n: int):
         self.api = BillsApi(n)
-        self.requests: list[str] = []
-        server = self
+        super().__init__(fallback=self._answer, keep_alive=True)
 
-        class Handler(http.server.BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def do_GET(self):  # noqa: N802 - http.server's naming
-                server.requests.append(self.path)
-                status, body = server.api.answer(self.path)
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json" if status == 200 else "text/plain")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args):
-                pass
-
-        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-
-    def __enter__(self) -> "BillsServer":
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
+    def _answer(self, path: str) -> Route:
+        status, body = self.api.answer(path)
+        return Route(body=body, status=status, content_type="application/json" if status == 200 else "text/plain")

@@ -11,7 +11,6 @@ import json
 import os
 import pstats
 import resource
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -26,6 +25,7 @@ if str(PROJECT) not in sys.path:
     sys.path.insert(0, str(PROJECT))
 
 from bench import corpus  # noqa: E402
+from tests.helpers.http import free_port  # noqa: E402
 from tracker.store import db as tracker_db  # noqa: E402
 from tracker.store import items as store  # noqa: E402
 from tracker.contract import validate_item  # noqa: E402
@@ -241,12 +241,6 @@ ENDPOINTS = {
 }
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def _get(conn: http.client.HTTPConnection, path: str, cookie: str) -> tuple[int, float, int]:
     started = time.perf_counter()
     conn.request("GET", path, headers={"Cookie": f"ds_actor={cookie}"})
@@ -272,7 +266,7 @@ def datasette(db: str, reps: int = 40, warmup: int = 3, max_seconds: float = 90.
     """
     from datasette.app import Datasette
     endpoints = {**ENDPOINTS, **(extra or {})}
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(PROJECT), os.environ.get("PYTHONPATH")]))}
     server = subprocess.Popen([sys.executable, str(BENCH / "dsserver.py"), db, str(port), SECRET,
                                json.dumps(settings or {})], cwd=PROJECT,

@@ -9,7 +9,7 @@ import pytest
 
 from tracker.contract import SOURCES
 
-from .conftest import FIXTURES, PROJECT
+from .helpers import FIXTURES, PROJECT
 
 #: Floors, top down (ARCHITECTURE.md): a module may import its own floor or any floor below it.
 FLOORS = {

@@ -10,12 +10,13 @@ from html.parser import HTMLParser
 
 import pytest
 
-from tests.test_briefing import BASE, WEEK, at, build_db, classify, consultation, respond
+from tracker import weeks
 from tracker.briefing.build import build_briefing
 from tracker.briefing.model import BriefingError
 from tracker.briefing.render import http_url, render, write_briefing
-from tracker import weeks
 from tracker.store.items import upsert_item
+
+from .helpers.briefing import BASE, WEEK, at, build_db, classify, consultation, respond
 
 NOW = datetime(2026, 11, 23, 7, 40, tzinfo=timezone.utc)
 HOSTILE_TITLE = "<script>alert(1)</script> \"Fraud\" & 'quotes' \u202eevil\u202c"

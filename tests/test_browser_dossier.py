@@ -11,7 +11,7 @@ from tracker.store import items as store
 from tracker.classify import tagging
 from tracker.web.serve import build_datasette, hash_env_name, hash_password
 
-from .browser import ServerThread, chrome_driver, require_chromium
+from .helpers.browser import ServerThread, chrome_driver, require_chromium
 
 
 def test_editor_logs_response_and_sees_it_on_dossier(tmp_path, monkeypatch):

@@ -16,10 +16,10 @@ from tracker.contract import SOURCE_NAMES as SOURCES
 from tracker.crawl import RunResult
 from tracker.store import db as tracker_db
 
-from .conftest import FIXTURES, PROJECT
+from .helpers import FIXTURES, SNAPSHOT
+from .helpers.spiders.law_commission import serve_lawcom
 from .reliability.support import snapshot_rows
-from .test_briefing import build_db
-from .test_spider_law_commission import serve_lawcom
+from .helpers.briefing import build_db
 
 
 def all_commands(group: click.Group, prefix=()):
@@ -131,7 +131,7 @@ def closed_port_url() -> str:
 def test_run_offline_fails_clearly_and_keeps_everything_stored(tmp_path):
     db_path = tmp_path / "tracker.db"
     runner = CliRunner()
-    seeded = runner.invoke(cli, ["crawl", "--snapshot", str(PROJECT / "snapshot"), "--db", str(db_path)])
+    seeded = runner.invoke(cli, ["crawl", "--snapshot", str(SNAPSHOT), "--db", str(db_path)])
     assert seeded.exit_code == 0, seeded.output
     assert runner.invoke(cli, ["classify", "--db", str(db_path)]).exit_code == 0
     before = snapshot_rows(db_path)

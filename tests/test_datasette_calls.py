@@ -17,15 +17,13 @@ from tracker.store import register
 from tracker.store import items as store
 from tracker.web.serve import build_datasette
 
-from .conftest import PROJECT
-
-SLICE = PROJECT / "snapshot" / "committees"
+from .helpers.spiders.committees import business as business_detail, committees_file
 USERS = {"rita": "reader", "ed": "editor"}
 
 
 def business(business_id: int) -> tuple[dict, list]:
-    detail = json.loads((SLICE / f"business_{business_id}.json").read_text())
-    committees = json.loads((SLICE / f"committees_for_{business_id}.json").read_text())["items"]
+    detail = business_detail(business_id)
+    committees = json.loads(committees_file(business_id).read_text())["items"]
     return detail, committees
 
 

@@ -103,10 +103,16 @@ def test_split_dev_is_deterministic_disjoint_and_about_60_40() -> None:
     assert split_dev([{"id": "dev-0001"}, {"id": "dev-0002"}]) == ([{"id": "dev-0002"}], [{"id": "dev-0001"}])
 
 
-def test_classifier_figures_on_the_dev_split_do_not_regress() -> None:
+#: The README's targets on unseen documents ("Priorities and classification"); the classifier scores 0.933
+#: and 0.860 on the held-out part (tracker/CLASSIFIER.md), so a floor below these would hide a regression.
+TARGET_RELEVANCE_F1, TARGET_THEME_MICRO_F1 = 0.92, 0.85
+
+
+def test_classifier_meets_the_readme_targets_on_the_held_out_part() -> None:
     rows = read_labelled(FIXTURE.read_text(encoding="utf-8").splitlines())
     tune, held = split_dev(rows)
     t, h = evaluate(tune), evaluate(held)
     assert t.model.relevance.f1 >= 0.97 and t.model.theme_micro.f1 >= 0.92
-    assert h.model.relevance.f1 >= 0.90 and h.model.theme_micro.f1 >= 0.83
+    assert h.model.relevance.f1 >= TARGET_RELEVANCE_F1, h.model.relevance
+    assert h.model.theme_micro.f1 >= TARGET_THEME_MICRO_F1, h.model.theme_micro
     assert h.model.relevance.f1 > h.baseline.relevance.f1

@@ -8,108 +8,22 @@ import json
 import logging
 import os
 import socket
-import ssl
 import threading
 from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
-import trustme
 from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import AuthResult, LoginPassword
 
-from tests.test_briefing import BASE, WEEK, build_db
 from tracker.briefing.build import build_briefing
-from tracker.errors import ConfigError
 from tracker.briefing.mailer import MailError, SmtpSettings, build_message, send_briefing
 from tracker.briefing.render import render, write_briefing
+from tracker.errors import ConfigError
 
-PASSWORD = "s3cret-Pa55word"
-NOW = datetime(2026, 11, 23, 7, 45, tzinfo=timezone.utc)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-class Inbox:
-    """An aiosmtpd handler keeping every envelope; recipients containing 'refuse' are refused."""
-
-    def __init__(self):
-        self.envelopes = []
-
-    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802
-        if "refuse" in address:
-            return "550 5.1.1 no such mailbox"
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802
-        self.envelopes.append(envelope)
-        return "250 OK"
-
-
-def authenticator(server, session, envelope, mechanism, auth_data):
-    ok = isinstance(auth_data, LoginPassword) and auth_data.login == b"briefing" \
-        and auth_data.password == PASSWORD.encode()
-    return AuthResult(success=ok, handled=False)
-
-
-@pytest.fixture(scope="module")
-def ca():
-    return trustme.CA()
-
-
-@pytest.fixture
-def client_context(ca):
-    context = ssl.create_default_context()
-    ca.configure_trust(context)
-    return context
-
-
-def start(controller: Controller) -> Controller:
-    controller.start()
-    return controller
-
-
-@pytest.fixture
-def plain_server():
-    inbox = Inbox()
-    controller = start(Controller(inbox, hostname="127.0.0.1", port=free_port()))
-    yield controller, inbox
-    controller.stop()
-
-
-@pytest.fixture
-def tls_server(ca):
-    inbox = Inbox()
-    server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    ca.issue_cert("127.0.0.1").configure_cert(server_context)
-    controller = start(Controller(inbox, hostname="127.0.0.1", port=free_port(), tls_context=server_context,
-                                  require_starttls=True, authenticator=authenticator, auth_required=True))
-    yield controller, inbox
-    controller.stop()
-
-
-def settings_for(port: int, **overrides) -> SmtpSettings:
-    values = {"host": "127.0.0.1", "port": port, "starttls": False, "sender": "seoc-tracker@example.org",
-              "recipients": ("seoc-team@example.org", "head.of.policy@example.org"), "timeout": 5}
-    return SmtpSettings(**{**values, **overrides})
-
-
-@pytest.fixture
-def stored(database, tmp_path):
-    """The W48 briefing written to reports/ and recorded, not yet sent."""
-    build_db(database)
-    briefing = build_briefing(database, WEEK, None, BASE)
-    write_briefing(database, briefing, tmp_path / "reports", now=NOW)
-    return database, briefing
-
-
-def row(db) -> dict:
-    return next(iter(db.query("SELECT * FROM briefings WHERE week = ?", [WEEK])))
+from .helpers.briefing import BASE, WEEK, build_db
+from .helpers.http import free_port
+from .helpers.mail import (NOW, PASSWORD, Inbox, ca, client_context, plain_server,  # noqa: F401 - fixtures
+                           row, settings_for, start, stored, tls_server)
 
 
 def received(envelope) -> email.message.EmailMessage:
@@ -319,7 +233,8 @@ def test_a_preview_is_never_recorded_or_sent_only_the_weeks_briefing_is(database
     """A Saturday preview written first; then the schedule's job and its catch-up send the week's own
     briefing, once; sending the preview is refused before anything is written."""
     from tracker import config as config_mod
-    from tracker import jobs, scheduler
+    from tracker import jobs
+    from tracker import scheduler
     monkeypatch.chdir(tmp_path)
     for key in [k for k in os.environ if k.startswith(("SEOC_SMTP", "SEOC_BRIEFING"))]:
         monkeypatch.delenv(key)

@@ -26,406 +26,27 @@ def parse(name: str) -> TrackedItem:
     return govuk.parse_content(payload, govuk.content_url(BASE, payload["base_path"]))
 
 
-OPEN = TrackedItem(
-    id='govuk:bc6eceb8-377e-40f8-911f-f715bc2e5b93',
-    source='govuk',
-    kind='consultation',
-    title='Postgraduate doctoral loans',
-    url='https://www.gov.uk/government/consultations/postgraduate-doctoral-loans',
-    summary="We'd like your views on the proposed loan for doctoral study.",
-    organisation='Department for Education',
-    status='open',
-    published='2016-11-04T09:00:00+00:00',
-    updated='2016-11-07T15:45:44+00:00',
-    opens='2016-11-04T09:00:00+00:00',
-    closes='2216-12-16T15:00:00+00:00',
-    details={'document_type': 'open_consultation',
-     'schema_name': 'consultation',
-     'attachments': [],
-     'ways_to_respond': None,
-     'held_on_another_website_url': 'https://consult.education.gov.uk/part-time-maintenance-loans/post-graduate-doctoral-loans/',
-     'change_history_latest_note': 'Added sub-topic tag.',
-     'government': '2015 Conservative government'},
-    body_text=('We are seeking external views on a postgraduate doctoral loan. This will offer eligible '
-     'applicants up to £25,000 towards the cost of their studies. The loan will be repaid on an '
-     'income-contingent basis, and we aim to launch it in the 2018 to 2019 academic year. We are very '
-     'interested in hearing what you think about the proposed loan. We will consider all responses and '
-     'use these to inform the design of the doctoral loan. Income-contingent loans are loans where the '
-     'repayments will be based on how much you earn.'),
-)
-
-OPEN_WITH_PARTICIPATION = TrackedItem(
-    id='govuk:4e06a81d-72b8-4f02-99af-d244098e7802',
-    source='govuk',
-    kind='consultation',
-    title='Post Office network consultation',
-    url='https://www.gov.uk/government/consultations/post-office-network',
-    summary=('We are seeking views on the accessibility of post offices, the services available, and the role '
-     'of communities in the future of the network.'),
-    organisation='Department for Education; Department for Business, Energy & Industrial Strategy',
-    status='open',
-    published='2016-11-08T11:00:00+00:00',
-    updated='2016-11-08T11:00:00+00:00',
-    opens='2016-11-04T09:00:00+00:00',
-    closes='2216-12-21T23:45:00+00:00',
-    details={'document_type': 'open_consultation',
-     'schema_name': 'consultation',
-     'attachments': [],
-     'ways_to_respond': {'link_url': 'https://beisgovuk.citizenspace.com/ukgi/post-office-network-consultation',
-                         'email': 'po.consultation@ukgi.gov.uk',
-                         'postal_address': '2016 Post Office Network Consultation\n'
-                                           'Department for Business, Energy and Industrial Strategy\n'
-                                           '1 Victoria Street\n'
-                                           'London\n'
-                                           'SW1H 0ET',
-                         'attachment_url': 'https://www.gov.uk/government/uploads/system/uploads/consultation_response_form_data/file/533/beis-16-36rf-post-office-network-consultation-response-form.docx'},
-     'held_on_another_website_url': 'https://consult.education.gov.uk/part-time-maintenance-loans/post-graduate-doctoral-loans/',
-     'change_history_latest_note': None,
-     'government': '2015 Conservative government'},
-    body_text=('Government provides funding to maintain a national network of post office branches that is '
-     'accessible to everyone. We want you to tell us what you expect from the post office network. '
-     'Your responses will be used to help determine the funding provided to the post office after the '
-     'existing agreement with Post Office Limited ends in 2018. We are not proposing any changes to '
-     'the network through this consultation.'),
-)
-
-UNOPENED = TrackedItem(
-    id='govuk:da8fddf3-8c8f-4eb8-ab9c-6cfd9c8f7254',
-    source='govuk',
-    kind='consultation',
-    title='GDA of Hitachi-GE Nuclear Energy Ltd’s UK Advanced Boiling Water Reactor',
-    url='https://www.gov.uk/government/consultations/gda-of-hitachi-ge-nuclear-energy-ltds-uk-advanced-boiling-water-reactor',
-    summary=('How the Environment Agency is proposing to consult with stakeholders on Hitachi-GE Nuclear '
-     'Energy Ltd’s UK Advanced Boiling Water Reactor.'),
-    organisation='Environment Agency',
-    status='upcoming',
-    published='2016-10-31T16:04:58+00:00',
-    updated='2016-10-31T16:04:58+00:00',
-    opens='2200-10-05T14:00:00+01:00',
-    closes='2210-10-31T16:00:00+00:00',
-    details={'document_type': 'consultation',
-     'schema_name': 'consultation',
-     'attachments': [],
-     'ways_to_respond': None,
-     'change_history_latest_note': None,
-     'government': '2015 Conservative government'},
-    body_text=('The Environment Agency is proposing to consult with stakeholders on the generic design '
-     'assessment (GDA) of Hitachi-GE Nuclear Energy Ltd’s (Hitachi-GE) UK Advanced Boiling Water '
-     'Reactor (ABWR). The consultation will be open from 12 December 2016 until 3 March 2017.'),
-)
-
-CLOSED = TrackedItem(
-    id='govuk:1aa96aac-d978-4de2-b717-0f54acb33883',
-    source='govuk',
-    kind='consultation',
-    title='Review of Museums in England',
-    url='https://www.gov.uk/government/consultations/review-of-museums-in-england',
-    summary='An online call for evidence to inform a review of the museums sector in England',
-    organisation='Department for Culture, Media & Sport',
-    status='closed',
-    published='2016-09-05T14:00:00+01:00',
-    updated='2016-09-05T14:00:00+01:00',
-    opens='2016-09-05T14:00:00+01:00',
-    closes='2016-10-31T16:00:00+00:00',
-    details={'document_type': 'closed_consultation',
-     'schema_name': 'consultation',
-     'attachments': [],
-     'ways_to_respond': None,
-     'change_history_latest_note': None,
-     'government': '2015 Conservative government'},
-    body_text=('The Museums Review will consider how museums and galleries across England can thrive and become '
-     'even more inclusive. The Review will look at how the sector operates, the challenges it faces '
-     'and the role of government-sponsored museums. To help inform this review, DCMS would welcome '
-     'your feedback through our online Calls for Evidence (see links in attached document). The Calls '
-     'for Evidence are open until 31 October 2016. The full Terms of Reference for the review can be '
-     'found in the above document. If you have any queries about the review, please contact DCMS at '
-     'museums.review@culture.gov.uk'),
-)
-
-OUTCOME_LEGACY = TrackedItem(
-    id='govuk:2384975c-68b4-4d13-a130-7ef95bd24e61',
-    source='govuk',
-    kind='consultation',
-    title='Employee Share Schemes: NIC elections',
-    url='https://www.gov.uk/government/consultations/employee-share-schemes-nic-elections',
-    summary=('A consultation on whether companies with non tax-advantaged share schemes require the continued '
-     'availability of a National Insurance Contribution (NIC) election.'),
-    organisation='HM Revenue & Customs',
-    status='outcome',
-    published='2016-04-20T16:00:00+01:00',
-    updated='2016-10-18T10:30:00+01:00',
-    opens='2016-04-20T16:00:00+01:00',
-    closes='2016-07-13T22:45:00+01:00',
-    details={'document_type': 'consultation_outcome',
-     'schema_name': 'consultation',
-     'attachments': [],
-     'ways_to_respond': None,
-     'outcome': {'date': None,
-                 'detail_text': 'This document is the response to the consultation on the ability to '
-                                'make National Insurance Contributions elections.',
-                 'attachments': [{'title': 'Employee Share Schemes: NIC elections - consulation '
-                                           'response',
-                                  'url': 'https://www.gov.uk/government/uploads/system/uploads/attachment_data/file/560439/Employee_Share_Schemes-NIC_elections-summary_responses.pdf'}]},
-     'change_history_latest_note': 'Published summary of responses document.',
-     'government': '2015 Conservative government'},
-    body_text=('A NIC election is the means of legally transferring to the employee the Employer’s Class 1 NIC '
-     'obligation on the occasion of chargeable events in connection with employment-related securities '
-     'options, and with restricted or convertible employment-related securities. This consultation is '
-     'designed to gather views and evidence from companies with nontax-advantaged share schemes about '
-     'whether there is a need for the continued availability of a NIC election. NIC agreements will '
-     'continue to be available. The consultation is particularly relevant for accounting and legal '
-     'advisers of companies which offer non tax-advantaged share schemes, particularly multinational '
-     'companies with UK employees.'),
-)
-
-OUTCOME_FEATURED = TrackedItem(
-    id='govuk:67e7930a-9e13-4a70-a5be-fc18aa8fa6f5',
-    source='govuk',
-    kind='consultation',
-    title='Setting the grade standards of new GCSEs in England: 2017 & 2018',
-    url='https://www.gov.uk/government/consultations/setting-the-grade-standards-of-new-gcses-in-england-2017-2018',
-    summary=('Proposals on grade standards for GCSEs being awarded from 2018, and grades 8 and 9 in maths, '
-     'English language and English literature from 2017.'),
-    organisation='Ofqual',
-    status='outcome',
-    published='2016-04-20T11:44:19+01:00',
-    updated='2016-09-07T12:00:28+01:00',
-    opens='2016-04-22T12:00:00+01:00',
-    closes='2016-06-17T23:45:00+01:00',
-    details={'document_type': 'consultation_outcome',
-     'schema_name': 'consultation',
-     'attachments': [{'title': 'Setting the grade standards of new GCSEs in England – part 2',
-                      'url': 'https://assets.publishing.service.gov.uk/government/uploads/system/uploads/attachment_data/file/529862/Setting_grade_standards_part_2.pdf'}],
-     'ways_to_respond': None,
-     'outcome': {'date': None,
-                 'detail_text': 'We have decided that: The first award of all new GCSEs will be based '
-                                'primarily on statistical predictions with examiner judgement playing '
-                                'a secondary role. A modified approach, based on a wider range of '
-                                'information, will be used where needed because of the size and nature '
-                                'of the candidature. The grade standard established in the first award '
-                                'will be carried forward in the second and subsequent years. The same '
-                                'approach will be used for the first awards of grades 1 to 7 in all '
-                                'new GCSEs as has already been confirmed for new GCSEs in English '
-                                'language, English literature and maths. This approach uses key '
-                                'reference points between current (alphabetical) and new (numerical) '
-                                'grades to set grade standards in the new qualifications. The '
-                                '‘tailored’ approach’ will be used to set standards for grades 8 and 9 '
-                                'in all new GCSEs in the first year they are awarded, including '
-                                'English language, English literature and maths. The standard '
-                                'established in the first award for grades 8 and 9 will be carried '
-                                'forward in the second and subsequent years.',
-                 'attachments': [{'title': 'Decisions on setting the grade standards of new GCSEs in '
-                                           'England - part 2',
-                                  'url': 'https://assets.publishing.service.gov.uk/government/uploads/system/uploads/attachment_data/file/551571/Decisions_-_setting_GCSE_grade_standards_-_part_2.pdf'},
-                                 {'title': 'Equalities impact assessment: setting the grade standards '
-                                           'of new GCSEs in England – part 2',
-                                  'url': 'https://assets.publishing.service.gov.uk/government/uploads/system/uploads/attachment_data/file/551115/Grading-consulation-Equalities-Impact-Assessment.pdf'}]},
-     'public_feedback': {'date': '2016-09-07T01:00:00+01:00',
-                         'detail_text': 'The majority of respondents agreed or strongly agreed with '
-                                        'our proposals, which were: That the first award of new GCSEs '
-                                        'will be based primarily on statistical predictions, with '
-                                        'examiner judgement playing a secondary role. A modified '
-                                        'approach based on a wider range of information and with less '
-                                        'reliance on statistics will be used where appropriate. To the '
-                                        'award of new GCSEs in the second and subsequent years: to '
-                                        'carry forward the grade standard established in the first '
-                                        'award. To adopt the same approach to the first award of '
-                                        'grades 1 to 7 in all new GCSEs as that which we have '
-                                        'confirmed will be adopted for new GCSEs in English language, '
-                                        'English literature and maths. To adopt the ‘tailored '
-                                        'approach’ to awarding grade 9 in subjects to be awarded from '
-                                        'summer 2018. To also adopt the ‘tailored approach’ to '
-                                        'awarding grade 9 in English language, English literature and '
-                                        'maths from summer 2017. Just under half of the respondents '
-                                        '(49%) agreed or strongly agreed with our proposal to base the '
-                                        'award of grade 9 in the second and subsequent years on the '
-                                        'standard set in the first award. 30% disagreed with this '
-                                        'proposal. The remaining 21% neither agreed nor disagreed.',
-                         'attachments': [{'title': 'Analysis of responses to our consultation on '
-                                                   'setting the grade standards of new GCSEs in '
-                                                   'England – part 2',
-                                          'url': 'https://assets.publishing.service.gov.uk/government/uploads/system/uploads/attachment_data/file/551112/Grading-consultation-analysis-of-responses.pdf'}]},
-     'change_history_latest_note': 'Published the decisions and analysis of responses.',
-     'government': '2015 Conservative government'},
-    body_text=('We are seeking views on our proposals for setting grade standards for new GCSEs. This '
-     'consultation follows on from our earlier consultation on ‘Setting the grade standards of new '
-     'GCSEs in England’ . In September 2014 we announced our decisions about the awarding of new GCSEs '
-     'in English language, English literature and mathematics which will be first awarded in summer '
-     '2017. We are now consulting on the approach to be taken in all other subjects. We are also '
-     'consulting on a change to our previous decisions for English language, English literature and '
-     'mathematics, about how grades 8 and 9 are set. Our proposals are designed to protect students '
-     'taking the new qualifications, particularly in the first year when teachers will be less '
-     'familiar with the new content and how it is assessed. We want to minimise unexpected or unfair '
-     'outcomes for students in the transition to the new GCSEs.'),
-)
-
-WITHDRAWN = TrackedItem(
-    id='govuk:bc6eceb8-377e-40f8-911f-f715bc2e5b93',
-    source='govuk',
-    kind='consultation',
-    title='Postgraduate doctoral loans',
-    url='https://www.gov.uk/government/consultations/postgraduate-doctoral-loans',
-    summary="We'd like your views on the proposed loan for doctoral study.",
-    organisation='Department for Education',
-    status='withdrawn',
-    published='2016-11-04T09:00:00+00:00',
-    updated='2016-11-07T15:45:44+00:00',
-    opens='2016-11-04T09:00:00+00:00',
-    closes='2216-12-16T15:00:00+00:00',
-    details={'document_type': 'open_consultation',
-     'schema_name': 'consultation',
-     'attachments': [],
-     'ways_to_respond': None,
-     'held_on_another_website_url': 'https://consult.education.gov.uk/part-time-maintenance-loans/post-graduate-doctoral-loans/',
-     'withdrawn': {'at': '2016-11-12T09:52:00+00:00',
-                   'explanation_text': 'It has been superseded by Postgraduate doctoral loans 2016'},
-     'change_history_latest_note': 'Added sub-topic tag.',
-     'government': '2015 Conservative government'},
-    body_text=('We are seeking external views on a postgraduate doctoral loan. This will offer eligible '
-     'applicants up to £25,000 towards the cost of their studies. The loan will be repaid on an '
-     'income-contingent basis, and we aim to launch it in the 2018 to 2019 academic year. We are very '
-     'interested in hearing what you think about the proposed loan. We will consider all responses and '
-     'use these to inform the design of the doctoral loan. Income-contingent loans are loans where the '
-     'repayments will be based on how much you earn.'),
-)
-
-CALL_FOR_EVIDENCE = TrackedItem(
-    id='govuk:bc6eceb8-377e-40f8-911f-f715bc2e5b93',
-    source='govuk',
-    kind='call_for_evidence',
-    title='Youth Vaping',
-    url='https://www.gov.uk/government/calls-for-evidence/youth-vaping-call-for-evidence',
-    summary=('A call for evidence seeking information on a range of themes about children and vaping (using an '
-     'e-cigarette) to inform evidence-based policy decisions.'),
-    organisation='Office for Health Improvement and Disparities',
-    status='open',
-    published='2023-04-11T14:01:57+01:00',
-    updated='2023-05-15T16:52:59+01:00',
-    opens='2023-04-11T14:01:57+01:00',
-    closes='2023-04-16T14:01:57+01:00',
-    details={'document_type': 'open_call_for_evidence',
-     'schema_name': 'call_for_evidence',
-     'attachments': [],
-     'ways_to_respond': None,
-     'held_on_another_website_url': 'https://consult.education.gov.uk/part-time-maintenance-loans/post-graduate-doctoral-loans/',
-     'change_history_latest_note': 'Added sub-topic tag.',
-     'government': '2015 Conservative government'},
-    body_text=('The government is holding this call for evidence to identify opportunities to reduce the number '
-     'of children (people aged under 18) accessing and using vape products, while ensuring they are '
-     'still easily available as a quit aid for adult smokers.'),
-)
-
-POLICY_PAPER = TrackedItem(
-    id='govuk:5f5cdf9d-7631-11e4-a3cb-005056011aef',
-    source='govuk',
-    kind='strategy',
-    title='Strategy for dealing with safeguarding issues in charities',
-    url='https://www.gov.uk/government/publications/strategy-for-dealing-with-safeguarding-issues-in-charities',
-    summary='The Charity Commission’s role and approach in dealing with safeguarding issues in charities.',
-    organisation='The Charity Commission',
-    status='published',
-    published='2013-05-23T13:52:00+01:00',
-    updated='2017-12-06T07:08:05+00:00',
-    opens=None,
-    closes=None,
-    details={'document_type': 'policy_paper',
-     'schema_name': 'publication',
-     'attachments': [],
-     'ways_to_respond': None,
-     'change_history_latest_note': 'Updated strategy sets out the Commission’s approach to '
-                                   'safeguarding, and explains what trustees’ charity law duties mean '
-                                   'in the context of safeguarding.',
-     'government': '2010 to 2015 Conservative and Liberal Democrat coalition government'},
-    body_text=('One of the Charity Commission’s strategic aims is to ensure that trustees carry out their duties '
-     'as required by law. This includes trustees taking reasonable steps to protect their '
-     'beneficiaries, and others who come into contact with their charity, from harm. Safeguarding '
-     'should be a key governance priority for trustees. Any failure by trustees to manage safeguarding '
-     'risks adequately is of serious regulatory concern to the Commission. It may consider this to be '
-     'misconduct and/or mismanagement in the administration of the charity and this may also be a '
-     'breach of trustee duty. This strategy sets out: how the Charity Commission works with the '
-     'charity sector and other agencies to prevent safeguarding concerns arising its regulatory role '
-     'in ensuring that trustees carry out their duties to protect their beneficiaries, and others who '
-     'come into contact with their charity, from harm how it responds to allegations or reports of '
-     'safeguarding incidents in charities'),
-)
-
-IMPACT_ASSESSMENT = TrackedItem(
-    id='govuk:5f1d8e9b-7631-11e4-a3cb-005056011aef',
-    source='govuk',
-    kind='impact_assessment',
-    title='Right to request flexible working: revised cost to business',
-    url='https://www.gov.uk/government/publications/right-to-request-flexible-working-impact-assessment-revised-cost-to-business',
-    summary='Impact assessment on the extension of the right to request flexible working to all employees.',
-    organisation='Department for Business, Innovation & Skills',
-    status='published',
-    published='2014-03-14T13:57:00+00:00',
-    updated='2014-03-14T13:57:00+00:00',
-    opens=None,
-    closes=None,
-    details={'document_type': 'impact_assessment',
-     'schema_name': 'publication',
-     'attachments': [],
-     'ways_to_respond': None,
-     'change_history_latest_note': 'First published.',
-     'government': '2010 to 2015 Conservative and Liberal Democrat coalition government'},
-    body_text=('Since the original publication of this assessment in November 2012, the Better Regulation '
-     'Executive has updated the inflation assumptions that are used to discount the costs and benefits '
-     'of all policies. As a result, the equivalent annual net cost to business of the policies '
-     'assessed has fallen to £10.31 million (down from £11.79 million). The remaining analysis is '
-     'unchanged. This document relates to the consultation on modern workplaces .'),
-)
-
-INDEPENDENT_REPORT = TrackedItem(
-    id='govuk:5ef80bd2-7631-11e4-a3cb-005056011aef',
-    source='govuk',
-    kind='independent_report',
-    title='Child sexual exploitation: health working group report',
-    url='https://www.gov.uk/government/publications/health-working-group-report-on-child-sexual-exploitation',
-    summary=('Recommendations to improve the health and wellbeing of children who have experienced sexual '
-     'exploitation.'),
-    organisation='Department of Health and Social Care',
-    status='published',
-    published='2014-01-15T17:38:00+00:00',
-    updated='2014-05-12T10:13:18+01:00',
-    opens=None,
-    closes=None,
-    details={'document_type': 'independent_report',
-     'schema_name': 'publication',
-     'attachments': [],
-     'ways_to_respond': None,
-     'change_history_latest_note': "Added the Department of Health's response to the recommendations "
-                                   'in the child sexual exploitation health working group report.',
-     'government': '2010 to 2015 Conservative and Liberal Democrat coalition government'},
-    body_text=('The child sexual exploitation health working group report makes recommendations to improve the '
-     'health and wellbeing of children who have experienced sexual exploitation. It is designed to '
-     'help health services improve prevention techniques and to achieve the best possible results for '
-     'affected children and young people. The Department of Health’s response to the report focuses on '
-     'the action that is currently taking place to improve the identification, support and healthcare '
-     'service provision of sexually exploited children and young people. The independent health '
-     'working group was chaired by the Department of Health. By implementing the recommendations, '
-     'health practitioners can help protect children, identify and intervene in cases of child sexual '
-     'exploitation and help with recovery.'),
-)
+def expected(name: str) -> dict:
+    """The whole item a fixture parses to, kept beside it as <fixture>.expected.json (checked by hand against
+    the payload; never regenerate it from the parser's output)."""
+    return json.loads((FIXTURES / name.replace(".json", ".expected.json")).read_text(encoding="utf-8"))
 
 
-@pytest.mark.parametrize(
-    ("fixture", "expected"),
-    [
-        ("consultation__open_consultation.json", OPEN),
-        ("consultation__open_consultation_with_participation.json", OPEN_WITH_PARTICIPATION),
-        ("consultation__unopened_consultation.json", UNOPENED),
-        ("consultation__closed_consultation.json", CLOSED),
-        ("consultation__consultation_outcome.json", OUTCOME_LEGACY),
-        ("consultation__consultation_outcome_with_featured_attachments.json", OUTCOME_FEATURED),
-        ("consultation__consultation_withdrawn.json", WITHDRAWN),
-        ("call_for_evidence__open_call_for_evidence.json", CALL_FOR_EVIDENCE),
-        ("publication__best-practice-policy-paper.json", POLICY_PAPER),
-        ("publication__best-practice-impact-assessment.json", IMPACT_ASSESSMENT),
-        ("publication__best-practice-independent-report.json", INDEPENDENT_REPORT),
-    ],
-)
-def test_parse_content_whole_item(fixture: str, expected: TrackedItem) -> None:
-    assert parse(fixture) == expected
+@pytest.mark.parametrize("fixture", [
+    "consultation__open_consultation.json",
+    "consultation__open_consultation_with_participation.json",
+    "consultation__unopened_consultation.json",
+    "consultation__closed_consultation.json",
+    "consultation__consultation_outcome.json",
+    "consultation__consultation_outcome_with_featured_attachments.json",
+    "consultation__consultation_withdrawn.json",
+    "call_for_evidence__open_call_for_evidence.json",
+    "publication__best-practice-policy-paper.json",
+    "publication__best-practice-impact-assessment.json",
+    "publication__best-practice-independent-report.json",
+])
+def test_parse_content_whole_item(fixture: str) -> None:
+    assert parse(fixture).as_dict() == expected(fixture)
 
 
 @pytest.mark.parametrize(
@@ -651,7 +272,8 @@ def test_snapshot_slice_is_consistent_with_the_parser() -> None:
 
 
 def test_snapshot_strategy_and_outcome_examples() -> None:
-    item = govuk.parse_content(json.loads((SNAPSHOT / "content__fraud-strategy.json").read_text(encoding="utf-8")), "u")
+    # Copies of two snapshot items: this test must not change when the snapshot is re-recorded.
+    item = govuk.parse_content(load("content__fraud-strategy.json"), "u")
     assert (item.kind, item.status, item.organisation, item.published, item.updated) == (
         "strategy",
         "published",
@@ -660,7 +282,7 @@ def test_snapshot_strategy_and_outcome_examples() -> None:
         "2023-06-01T00:00:00+01:00",
     )
     name = "content__ransomware-proposals-to-increase-incident-reporting-and-reduce-payments-to-criminals.json"
-    item = govuk.parse_content(json.loads((SNAPSHOT / name).read_text(encoding="utf-8")), "u")
+    item = govuk.parse_content(load(name), "u")
     assert (item.kind, item.status, item.closes, item.details["outcome"]["date"]) == (
         "consultation",
         "outcome",

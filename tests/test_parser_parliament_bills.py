@@ -9,7 +9,7 @@ from tracker.contract import BillStage, ItemLink, TrackedItem
 from scrapers.parsers import parliament_bills as parser
 from scrapers.parsers.errors import ParseError
 
-from .conftest import FIXTURES
+from .helpers import FIXTURES
 
 BILLS = FIXTURES / "parliament-bills"
 

@@ -16,7 +16,7 @@ from tracker.store import db as tracker_db
 from tracker import jobs
 from tracker import scheduler
 
-from .conftest import PROJECT
+from .helpers import PROJECT
 
 LONDON = ZoneInfo("Europe/London")
 

@@ -1,55 +1,25 @@
 """The Committees spider through real Scrapy downloads against a local server, and snapshot replay.
 
-`check_listing_failure` is the failure check every tracker spider's tests run (parametrised over
-LISTING_FAILURES in test_spider_committees, test_spider_law_commission and test_spider_sentencing_council: one file per
-spider keeps each file fast).
-
-Payloads are the snapshot slice's bodies (real CommitteeBusinessSummary / Committee objects, see
-snapshot/committees/SOURCES.md), served in list pages assembled per test.
+Payloads are real CommitteeBusinessSummary / Committee objects (see tests/helpers/spiders/committees.py),
+served in list pages assembled per test.
 """
 from __future__ import annotations
 
 import copy
 import json
-import re
 from datetime import datetime, timedelta
-from typing import Callable
 
 import pytest
 
 from tracker import crawl as crawl_mod
 from tracker.briefing.build import build_briefing
 
-from .conftest import FAST, PROJECT
+from .helpers import SNAPSHOT
+from .helpers.spiders import FAST, LISTING_FAILURES, check_listing_failure
+from .helpers.spiders.committees import (COMMITTEES, DETAIL, OPEN_CALLS, OPEN_NEWEST, business, committees_file,
+                                         page, serve_committees)
 
-SLICE = PROJECT / "snapshot" / "committees"
-OPEN_CALLS = "/api/CommitteeBusiness?CurrentlyAcceptingEvidence=true&Skip={skip}&Take=50"
-OPEN_NEWEST = "/api/CommitteeBusiness?Status=Open&SortOrder=DateOpenedNewest&Skip=0&Take=50"
-DETAIL = "/api/CommitteeBusiness/{id}"
-COMMITTEES = "/api/Committees?CommitteeBusinessId={id}"
 ROW_KEYS = "id, source, kind, title, url, organisation, status, opens, closes, version"
-
-
-def business(business_id: int) -> dict:
-    return json.loads((SLICE / f"business_{business_id}.json").read_text())
-
-
-def page(*details: dict, total: int | None = None) -> str:
-    return json.dumps({"items": list(details), "totalResults": len(details) if total is None else total,
-                       "itemsPerPage": 50, "links": []})
-
-
-def serve_committees(server, detail_9437: dict | None = None) -> str:
-    """Open calls in two pages (8247, then 9437), newest open business (9437 again); returns the list path."""
-    detail_9437 = detail_9437 or business(9437)
-    server.add(OPEN_CALLS.format(skip=0), page(business(8247), total=2))
-    server.add(OPEN_CALLS.format(skip=1), page(detail_9437, total=2))
-    server.add(OPEN_NEWEST, page(detail_9437))
-    server.add(DETAIL.format(id=8247), json.dumps(business(8247)))
-    server.add(DETAIL.format(id=9437), json.dumps(detail_9437))
-    for business_id in (8247, 9437):
-        server.add_file(COMMITTEES.format(id=business_id), SLICE / f"committees_for_{business_id}.json")
-    return OPEN_CALLS.format(skip=0)
 
 
 def run(server, db_path, **kwargs):
@@ -140,7 +110,7 @@ def test_committees_call_failing_is_partial(server, db_path, database):
 
 
 def test_snapshot_replay_is_ok(db_path, database):
-    [result] = crawl_mod.crawl(["committees"], db_path, snapshot=str(PROJECT / "snapshot"))
+    [result] = crawl_mod.crawl(["committees"], db_path, snapshot=str(SNAPSHOT))
     assert (result.status, result.message) == ("ok", None)
     # Two calls open in August 2026 (one with a deadline, one rolling) and a running inquiry taking none.
     assert key_rows(database) == [
@@ -157,43 +127,6 @@ def test_snapshot_replay_is_ok(db_path, database):
     assert rolling["rolling"] is True
 
 
-# --- shared by the three spiders' tests: survive an HTTP error, a timeout and an unexpected page -----------
-
-LISTING_FAILURES = ("http-500", "timeout", "unexpected-page")
-
-
-def stored(database) -> tuple[list[dict], int]:
-    """Every items column but last_seen (a partial run still touches the items it saw), and the version count."""
-    rows = [{k: v for k, v in row.items() if k != "last_seen"}
-            for row in database.query("select * from items order by id")]
-    return rows, database["item_versions"].count
-
-
-def check_listing_failure(server, db_path, database, source: str, serve: Callable, failure: str,
-                          unexpected: tuple[str, str, str]) -> None:
-    """Crawl ok, break the listing `serve` returned, crawl again: failed or partial, URL named, rows kept."""
-    listing = serve(server)
-    [first] = crawl_mod.crawl([source], db_path, base_urls={source: server.url}, settings=FAST)
-    assert first.status == "ok", first
-    before = stored(database)
-    assert before[0]
-    if failure == "http-500":
-        server.add(listing, "boom", status=500, content_type="text/plain")
-        pattern = "HTTP 500"
-    elif failure == "timeout":
-        server.add(listing, server.routes[listing].body, delay=FAST["DOWNLOAD_TIMEOUT"] + 1.0)
-        pattern = "timed out|took longer|Timeout"
-    else:
-        body, content_type, pattern = unexpected
-        server.add(listing, body, content_type=content_type)
-    [result] = crawl_mod.crawl([source], db_path, base_urls={source: server.url}, settings=FAST, full=True)
-    assert result.status in ("failed", "partial"), result
-    assert server.url + listing in result.message
-    assert re.search(pattern, result.message), result.message
-    assert stored(database) == before
-    assert database["runs"].get(result.run_id)["watermark"] is None
-
-
 @pytest.mark.parametrize("failure", LISTING_FAILURES)
 def test_survives_open_calls_list_failure(server, db_path, database, failure):
     # The open-business list still serves, so the run is partial: the broken list is named, rows are kept.
@@ -206,7 +139,7 @@ def serve_osa(server, detail: dict) -> None:
     server.add(OPEN_CALLS.format(skip=0), page(detail))
     server.add(OPEN_NEWEST, page())
     server.add(DETAIL.format(id=9955), json.dumps(detail))
-    server.add_file(COMMITTEES.format(id=9955), SLICE / "committees_for_9955.json")
+    server.add_file(COMMITTEES.format(id=9955), committees_file(9955))
 
 
 def test_an_extended_deadline_is_a_new_version_and_moves_in_the_briefing(server, db_path, database):

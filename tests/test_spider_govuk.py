@@ -11,35 +11,11 @@ from scrapers.parsers import govuk as parser
 from scrapers.spiders.govuk import GovukSpider
 from tracker import crawl as crawl_mod
 
-from .conftest import FAST, FIXTURES, PROJECT
+from .helpers import SNAPSHOT
+from .helpers.spiders import FAST
+from .helpers.spiders.govuk import hit, load, search_path, serve, three_docs
 
-GOVUK = FIXTURES / "govuk"
-SNAPSHOT = PROJECT / "snapshot"
 ROW_FIELDS = "id, kind, status, title, url, organisation, published, updated, opens, closes"
-
-
-def load(name: str) -> dict:
-    return json.loads((GOVUK / name).read_text(encoding="utf-8"))
-
-
-def search_path(start: int = 0, count: int = parser.SEARCH_PAGE_SIZE, **kwargs) -> str:
-    return parser.search_url("", start=start, count=count, **kwargs)
-
-
-def hit(doc: dict) -> dict:
-    """The Search API result a content item would appear as."""
-    return {"content_id": doc["content_id"], "link": doc["base_path"], "title": doc["title"],
-            "description": doc.get("description"), "public_timestamp": doc["public_updated_at"],
-            "content_store_document_type": doc["document_type"], "organisations": []}
-
-
-def serve(server, docs: list[dict], page_size: int = parser.SEARCH_PAGE_SIZE, **search) -> None:
-    """Serve search pages listing `docs` (newest first, as given) and each document's content item."""
-    for start in range(0, max(len(docs), 1), page_size):
-        page = {"results": [hit(d) for d in docs[start:start + page_size]], "total": len(docs), "start": start}
-        server.add(search_path(start, page_size, **search), json.dumps(page))
-    for doc in docs:
-        server.add("/api/content" + doc["base_path"], json.dumps(doc))
 
 
 def run(server, db_path, since: str = "2000-01-01T00:00:00", **kwargs):
@@ -55,12 +31,6 @@ def stored(database) -> list[tuple]:
 def expected_row(doc: dict) -> tuple:
     item = parser.parse_content(doc, "u")
     return tuple(getattr(item, f.strip()) for f in ROW_FIELDS.split(","))
-
-
-def three_docs() -> list[dict]:
-    return [load("publication__best-practice-policy-paper.json"),  # public_updated_at 2017-12-06
-            load("consultation__consultation_withdrawn.json"),  # 2016-11-07
-            load("consultation__closed_consultation.json")]  # 2016-09-05
 
 
 def test_crawl_stores_every_listed_document(server, db_path, database):

@@ -11,39 +11,11 @@ import pytest
 
 from tracker import crawl as crawl_mod
 
-from .conftest import FAST, FIXTURES, PROJECT
-from .test_spider_committees import LISTING_FAILURES, check_listing_failure
+from .helpers import SNAPSHOT
+from .helpers.spiders import FAST, LISTING_FAILURES, check_listing_failure
+from .helpers.spiders.law_commission import LIST, PROJECT_PAGE, TITLES, serve_lawcom
 
-PAGES = FIXTURES / "law-commission"
-LIST = "/wp-json/wp/v2/{type}?per_page=100&page={page}&orderby=modified&order=desc"
-PROJECT_PAGE = "/project/{slug}/"
 ROW_KEYS = "id, source, kind, title, url, organisation, status, opens, closes, version"
-TITLES = {"corporate-criminal-liability": "Corporate Criminal Liability", "search-warrants": "Search Warrants",
-          "product-liability": "Product liability"}
-
-
-def post(wp_id: int, slug: str, modified: str = "2025-03-01T10:00:00") -> dict:
-    return {"id": wp_id, "slug": slug, "type": "project", "link": f"https://www.lawcom.gov.uk/project/{slug}/",
-            "modified_gmt": modified, "title": {"rendered": TITLES[slug]}}
-
-
-def serve_lawcom(server, sw_page: str = "project_search-warrants_2018-consultation.html",
-                 sw_modified: str = "2025-03-01T10:00:00") -> str:
-    """Projects listed over two REST pages, a news post linking one of them again, `publication` not
-    exposed (404); returns the first listing path."""
-    server.add(LIST.format(type="project", page=1),
-               json.dumps([post(11, "search-warrants", sw_modified), post(12, "corporate-criminal-liability",
-                                                                          "2025-02-01T10:00:00")]),
-               headers={"X-WP-TotalPages": "2"})
-    server.add(LIST.format(type="project", page=2),
-               json.dumps([post(13, "product-liability", "2024-12-01T10:00:00")]), headers={"X-WP-TotalPages": "2"})
-    news = json.loads((PAGES / "wp_news_page1.json").read_text())
-    news[0]["content"]["rendered"] += '<p><a href="/project/corporate-criminal-liability/">Project page</a></p>'
-    server.add(LIST.format(type="news", page=1), json.dumps(news), headers={"X-WP-TotalPages": "1"})
-    server.add_file(PROJECT_PAGE.format(slug="search-warrants"), PAGES / sw_page, content_type="text/html")
-    for slug in ("corporate-criminal-liability", "product-liability"):
-        server.add_file(PROJECT_PAGE.format(slug=slug), PAGES / f"project_{slug}.html", content_type="text/html")
-    return LIST.format(type="project", page=1)
 
 
 def run(server, db_path, **kwargs):
@@ -143,7 +115,7 @@ def test_no_rest_type_exposed_fails_naming_the_urls(server, db_path, database):
 
 
 def test_snapshot_replay_is_ok(db_path, database):
-    [result] = crawl_mod.crawl(["law-commission"], db_path, snapshot=str(PROJECT / "snapshot"))
+    [result] = crawl_mod.crawl(["law-commission"], db_path, snapshot=str(SNAPSHOT))
     assert (result.status, result.message) == ("ok", None)
     rows = key_rows(database)
     assert [(r["id"], r["status"]) for r in rows] == [("lawcom:corporate-criminal-liability", "Policy development"),

@@ -10,22 +10,10 @@ from scrapy.settings import Settings
 from scrapers.spiders.legislation import LegislationSpider
 from tracker import crawl as crawl_mod
 
-from .conftest import FAST, FIXTURES, PROJECT
+from .helpers import SNAPSHOT
+from .helpers.spiders import FAST
+from .helpers.spiders.legislation import DOCUMENTS, UKPGA_1, UKSI_1, UKSI_2, serve
 
-LEG = FIXTURES / "legislation"
-SNAPSHOT = PROJECT / "snapshot"
-UKSI_1 = "/uksi/data.feed?sort=published"
-UKSI_2 = "/uksi/data.feed?sort=published&page=2"
-UKPGA_1 = "/ukpga/data.feed?sort=published"
-DOCUMENTS = {
-    "/uksi/2026/852/made/data.xml": LEG / "clml_uksi_2026_852_commencement_order_article2_made_data.xml",
-    "/uksi/2023/1206/made/data.xml": LEG / "uksi_2023_1206_made_data.xml",
-    "/uksi/2021/558/made/data.xml": LEG / "clml_uksi_2021_558_metadata.xml",
-    "/uksi/2017/1325/made/data.xml": LEG / "clml_uksi_2017_1325_made_data.xml",
-    "/ukpga/2023/56/enacted/data.xml": LEG / "ukpga_2023_56_enacted_metadata.xml",
-    "/ukpga/2006/37/enacted/data.xml": LEG / "clml_ukpga_2006_37_metadata.xml",
-}
-ATOM = "application/atom+xml"
 ALL_ROWS = [
     ("legislation:ukpga/2006/37", "act", "revised", "Parliamentary Costs Act 2006", "2006-11-08"),
     ("legislation:ukpga/2023/56", "act", "enacted", "Economic Crime and Corporate Transparency Act 2023", "2023-10-26"),
@@ -38,14 +26,6 @@ ALL_ROWS = [
     ("legislation:uksi/2026/852", "commencement_order", "made",
      "The Health and Social Care Act 2012 (Commencement No. 12) Order 2026", "2026-07-15"),
 ]
-
-
-def serve(server) -> None:
-    server.add_file(UKSI_1, LEG / "snapshot_uksi_feed_page1.xml", content_type=ATOM)
-    server.add_file(UKSI_2, SNAPSHOT / "legislation" / "uksi_feed_page2.xml", content_type=ATOM)
-    server.add_file(UKPGA_1, SNAPSHOT / "legislation" / "ukpga_feed_page1.xml", content_type=ATOM)
-    for path, file in DOCUMENTS.items():
-        server.add_file(path, file, content_type="application/xml")
 
 
 def run(server, db_path, since: str = "2000-01-01T00:00:00", **kwargs):

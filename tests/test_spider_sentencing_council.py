@@ -1,7 +1,6 @@
 """The Sentencing Council spider through real Scrapy downloads against a local server, and snapshot replay.
 
-Pages are the re-expressed real pages in tests/fixtures/sentencing-council/ (see SOURCES.md there); the
-feed is the snapshot's, which lists both consultation pages.
+What is served is described in tests/helpers/spiders/sentencing_council.py.
 """
 from __future__ import annotations
 
@@ -11,25 +10,11 @@ import pytest
 
 from tracker import crawl as crawl_mod
 
-from .conftest import FAST, FIXTURES, PROJECT
-from .test_spider_committees import LISTING_FAILURES, check_listing_failure
+from .helpers import SNAPSHOT
+from .helpers.spiders import FAST, LISTING_FAILURES, check_listing_failure
+from .helpers.spiders.sentencing_council import ANCILLARY, FEED, IMPOSITION, PAGES, serve_sentencing
 
-PAGES = FIXTURES / "sentencing-council"
-FEED = "/feed/"
-ANCILLARY = "/publications/item/ancillary-orders-consultation/"
-IMPOSITION = "/publications/item/imposition-of-community-and-custodial-sentences-guideline-revised-consultation/"
 ROW_KEYS = "id, source, kind, title, url, organisation, status, published, opens, closes, version"
-
-
-def serve_sentencing(server, ancillary: bytes | None = None) -> str:
-    """The feed (two consultations among news entries) and both consultation pages; returns the feed path."""
-    server.add_file(FEED, PROJECT / "snapshot" / "sentencing-council" / "feed.xml",
-                    content_type="application/rss+xml; charset=UTF-8")
-    server.add(ANCILLARY, ancillary or (PAGES / "consultation_ancillary-orders-consultation.html").read_bytes(),
-               content_type="text/html; charset=UTF-8")
-    server.add_file(IMPOSITION, PAGES / "consultation_imposition-revised-consultation_closed.html",
-                    content_type="text/html; charset=UTF-8")
-    return FEED
 
 
 def run(server, db_path, **kwargs):
@@ -112,7 +97,7 @@ def test_feed_without_consultations_is_ok_and_empty(server, db_path, database):
 
 
 def test_snapshot_replay_is_ok(db_path, database):
-    [result] = crawl_mod.crawl(["sentencing-council"], db_path, snapshot=str(PROJECT / "snapshot"))
+    [result] = crawl_mod.crawl(["sentencing-council"], db_path, snapshot=str(SNAPSHOT))
     assert (result.status, result.message) == ("ok", None)
     assert key_rows(database) == expected("https://www.sentencingcouncil.org.uk")
 

@@ -100,12 +100,72 @@ def test_invalid_items_refused_and_nothing_written(database, change, message):
     assert list(database.query("select * from items")) == before
 
 
-def test_batch_is_all_or_nothing(database):
+def test_invalid_item_refuses_the_batch_before_any_write(database):
     good = [consultation(id=f"govuk:{n}") for n in range(3)]
     with pytest.raises(ValidationError):
         store.upsert_items(database, good + [consultation(id="govuk:bad", title="")], T1, batch_size=10)
     assert database["items"].count == 0
     assert store.upsert_items(database, good, T1, batch_size=2) == {"inserted": 3}
+
+
+def refuse_writes_of(database, item_id: str) -> None:
+    """A trigger that makes any insert or update of `item_id` fail, after earlier statements of its batch ran."""
+    for event in ("INSERT", "UPDATE"):
+        database.execute(f"CREATE TRIGGER refuse_{event.lower()} BEFORE {event} ON items WHEN NEW.id = '{item_id}' "
+                         "BEGIN SELECT RAISE(ABORT, 'refused by the test trigger'); END")
+    database.conn.commit()
+
+
+def everything_stored(database) -> dict[str, list[dict]]:
+    """Every row the store writes for items, in a stable order."""
+    tables = {"items": "id", "item_versions": "id", "bill_stages": "bill_stage_id", "links": "id"}
+    rows = {table: list(database.query(f"select * from {table} order by {key}")) for table, key in tables.items()}
+    # What full-text search finds (the index, not the external content table it points at).
+    rows["fts_ransomware"] = list(database.query("select rowid from items_fts where items_fts match 'ransomware'"))
+    return rows
+
+
+def bill(**changes) -> TrackedItem:
+    item = TrackedItem(
+        id="bill:3339", source="parliament-bills", kind="bill", title="Economic Crime and Corporate Transparency Bill",
+        url="https://bills.parliament.uk/bills/3339", status="Royal Assent",
+        stages=[BillStage(1, 6, "1st reading", "Commons", 1, sitting_dates=["2022-09-22"])],
+        links=[ItemLink("legislation:ukpga/2023/56", "enacted_as", "Act publication")])
+    for key, value in changes.items():
+        setattr(item, key, value)
+    return item
+
+
+def test_a_batch_failing_part_way_writes_nothing_of_it(database):
+    """An update with its version, an insert with stages and links, all written before the failing item of
+    the same batch, are rolled back; the batch before it stays committed and the batch after never runs."""
+    store.upsert_item(database, consultation(id="govuk:old"), T1)
+    refuse_writes_of(database, "govuk:refused")
+    before = everything_stored(database)
+    committed = [consultation(id=f"govuk:new-{n}") for n in (1, 2, 3)]
+    failing = [consultation(id="govuk:old", status="closed", summary="Ransomware payments proposals"), bill(),
+               consultation(id="govuk:refused")]
+    with pytest.raises(StoreError, match=r"could not store a batch of 3 items \(first govuk:old\): "
+                                         r"refused by the test trigger"):
+        store.upsert_items(database, committed + failing + [consultation(id="govuk:after")], T2, batch_size=3)
+    after = everything_stored(database)
+    assert [r["id"] for r in after["items"]] == ["govuk:new-1", "govuk:new-2", "govuk:new-3", "govuk:old"]
+    assert after["items"][-1] == before["items"][0]  # not updated, not even last_seen
+    assert (after["item_versions"], after["bill_stages"], after["links"]) == ([], [], [])
+    assert after["fts_ransomware"] == []
+
+
+def test_a_failing_batch_inside_a_transaction_rolls_back_to_its_savepoint(database):
+    """Called inside a caller's transaction, a failing batch undoes only its own writes (a savepoint)."""
+    refuse_writes_of(database, "govuk:refused")
+    with tracker_db.write_transaction(database.conn):
+        store.upsert_item(database, consultation(id="govuk:kept"), T1)
+        with pytest.raises(StoreError, match="refused by the test trigger"):
+            store.upsert_items(database, [bill(), consultation(id="govuk:refused")], T1)
+        assert database.conn.in_transaction  # the caller's transaction goes on
+    after = everything_stored(database)
+    assert [r["id"] for r in after["items"]] == ["govuk:kept"]
+    assert (after["bill_stages"], after["links"]) == ([], [])
 
 
 def test_watermark_comes_from_last_ok_run_only(database):

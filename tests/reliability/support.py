@@ -1,15 +1,12 @@
-"""Shared by the reliability tests: a local server that can also reset connections, and every source's
-good payloads (served exactly as the spider tests serve them, by importing their helpers)."""
+"""Shared by the reliability tests: every source's good payloads (served exactly as the spider tests serve
+them, by tests/helpers/spiders), how to break each source's listing, crawls against those servers, and row
+snapshots to compare before and after a fault."""
 from __future__ import annotations
 
 import copy
 import json
 import re
-import socket
-import socketserver
 import sqlite3
-import struct
-import sys
 from datetime import datetime, timedelta
 from urllib.parse import urlencode
 from dataclasses import dataclass
@@ -19,13 +16,14 @@ from typing import Callable
 from tracker import crawl as crawl_mod
 from tracker.contract import SOURCE_NAMES
 
-from ..conftest import FAST, LocalServer
-from .. import test_spider_committees as committees
-from .. import test_spider_govuk as govuk
-from .. import test_spider_law_commission as lawcom
-from .. import test_spider_legislation as legislation
-from .. import test_spider_parliament_bills as bills
-from .. import test_spider_sentencing_council as sentencing
+from ..helpers.http import FaultServer, LocalServer
+from ..helpers.spiders import FAST
+from ..helpers.spiders import committees
+from ..helpers.spiders import govuk
+from ..helpers.spiders import law_commission as lawcom
+from ..helpers.spiders import legislation
+from ..helpers.spiders import parliament_bills as bills
+from ..helpers.spiders import sentencing_council as sentencing
 
 SOURCES = SOURCE_NAMES
 #: Back far enough that every recorded payload is inside a first crawl.
@@ -34,50 +32,6 @@ SINCE = "2000-01-01T00:00:00"
 SETTINGS = {**FAST, "DOWNLOAD_TIMEOUT": 1}
 #: Tables whose rows must survive a failed crawl untouched (items apart from last_seen).
 GUARDED = {"items": "id", "item_versions": "id", "bill_stages": "bill_stage_id", "links": "id"}
-
-
-class FaultServer(LocalServer):
-    """LocalServer, plus paths answered by a TCP reset (RST, no HTTP response at all)."""
-
-    def __init__(self):
-        super().__init__()
-        self.resets: set[str] = set()
-        owner = self
-        base = self.httpd.RequestHandlerClass
-
-        class Handler(base):
-            def do_GET(self):  # noqa: N802 - http.server's naming
-                if self.path in owner.resets:
-                    owner.requests.append(self.path)
-                    # SO_LINGER 0: close() sends RST instead of FIN.
-                    self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-                    self.connection.close()
-                    self.close_connection = True
-                    return
-                super().do_GET()
-
-            def finish(self):
-                try:
-                    super().finish()
-                except OSError:
-                    pass
-
-        self.httpd.RequestHandlerClass = Handler
-        self.httpd.handle_error = self._handle_error
-
-    def _handle_error(self, request, client_address) -> None:
-        # A client that gave up (timeout, reset) is part of the test, not a server error worth a traceback.
-        if isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError)):
-            return
-        socketserver.BaseServer.handle_error(self.httpd, request, client_address)
-
-    def start(self) -> "FaultServer":
-        self.thread.start()
-        return self
-
-    def stop(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
 
 
 @dataclass(frozen=True)
@@ -95,6 +49,8 @@ class Source:
     empty_content_type: str
     #: What the error names when an HTML page comes where the listing format was expected.
     html_pattern: str
+    #: The source's other first listing pages (read in the same run as `listing`).
+    more_listings: tuple[str, ...] = ()
 
 
 def _json_rename(key: str, new: str, items_key: str | None) -> Callable[[bytes], bytes]:
@@ -139,17 +95,17 @@ CATALOGUE = {
         "legislation", legislation.serve, legislation.UKSI_1,
         _xml_rename(b"title", b"heading"), "has no <title>",
         _empty_atom(), legislation.ATOM,
-        "expected an Atom <feed>"),
+        "expected an Atom <feed>", (legislation.UKPGA_1,)),
     "committees": Source(
         "committees", committees.serve_committees, committees.OPEN_CALLS.format(skip=0),
         _json_rename("id", "businessId", "items"), "has an item without an integer id",
         committees.page().encode(), "application/json",
-        "expected JSON"),
+        "expected JSON", (committees.OPEN_NEWEST,)),
     "law-commission": Source(
         "law-commission", lawcom.serve_lawcom, lawcom.LIST.format(type="project", page=1),
         _json_rename("id", "ID", None), "field 'id' missing or not an integer",
         b"[]", "application/json",
-        "expected JSON"),
+        "expected JSON", (lawcom.LIST.format(type="news", page=1),)),
     "sentencing-council": Source(
         "sentencing-council", sentencing.serve_sentencing, sentencing.FEED,
         _xml_rename(b"link", b"url"), r"item \[0\]: field 'link' missing",

@@ -26,7 +26,8 @@ from tracker import crawl as crawl_mod
 from tracker.store import db as tracker_db
 from tracker.store import items as store
 
-from .support import SETTINGS, SINCE, FaultServer, integrity, serve_many_bills
+from ..helpers.http import FaultServer
+from .support import SETTINGS, SINCE, integrity, serve_many_bills
 
 BILLS = 200
 KILLS = 20

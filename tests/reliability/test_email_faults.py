@@ -20,8 +20,9 @@ import pytest
 
 from tracker.briefing.mailer import MailError, send_briefing
 
-from ..test_mailer import (NOW, PASSWORD, WEEK, authenticator, ca, client_context, row,  # noqa: F401 - fixtures
-                           settings_for, stored, tls_server)
+from ..helpers.briefing import WEEK
+from ..helpers.mail import (NOW, PASSWORD, ca, client_context, row, settings_for, stored,  # noqa: F401 - fixtures
+                            tls_server)
 
 USER = "briefing"
 CREDENTIAL = base64.b64encode(f"\0{USER}\0{PASSWORD}".encode()).decode()

@@ -11,26 +11,21 @@ How the 48 cases stay fast (each crawl is a ~1 s subprocess):
   and snapshots the guarded rows, so every case has its own before/after comparison.
 The 48 tests then each assert one case's recorded outcome.
 
-An empty listing may end ok only where the code declares an empty result possible and then stores nothing
-new (EMPTY_OK). Where the parser or spider refuses an empty listing (law-commission, sentencing-council, and
-the Bills and GOV.UK listings, which have no date filter and so always list something) it is a recorded error
-like any other fault.
+An empty first listing ends ok only where another listing of the same run still lists items, which are
+stored unchanged (EMPTY_OK: legislation's ukpga feed, committees' open business list). Where the parser or
+spider refuses an empty listing (law-commission, sentencing-council, and the Bills and GOV.UK listings, which
+have no date filter and so always list something) it is a recorded error like any other fault. A run whose
+every listing is empty is covered separately (test_a_run_with_every_listing_empty).
 """
 from __future__ import annotations
 
 import re
+import sqlite3
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-
-from scrapers.spiders import committees as committees_module
-from scrapers.spiders.base import TrackerSpider
-from scrapers.spiders.committees import CommitteesSpider
-from scrapers.spiders.govuk import GovukSpider
-from scrapers.spiders.legislation import LegislationSpider
-from scrapers.spiders.parliament_bills import ParliamentBillsSpider
 
 from .support import CATALOGUE, SETTINGS, SOURCES, crawl, snapshot_rows, start_servers
 
@@ -49,12 +44,20 @@ PATTERNS = {
 EMPTY_PATTERNS = {"law-commission": "listing has no posts", "sentencing-council": "feed has no <item>",
                   # Listings with no date filter are never empty: an empty first page is a changed API.
                   "parliament-bills": "the first page lists no bills", "govuk": "the first page has no results"}
-#: Where an empty listing is promised to end ok, and why.
+#: Where an empty first listing ends ok: the listing of the same run that still lists items, and how many
+#: it stores (unchanged, as the seed stored them).
 EMPTY_OK = {
-    # The uksi feed is empty, the ukpga feed still lists (and is stored unchanged).
-    "legislation": LegislationSpider,
-    # "An empty open-calls list is real": the open-business list still lists both businesses.
-    "committees": CommitteesSpider,
+    "legislation": ("the ukpga feed", 2),  # the uksi feed is empty
+    "committees": ("the open business list", 1),  # no call open for evidence this week is real
+}
+#: A run whose every listing is empty: only a source that may find nothing new ends ok (storing nothing).
+EVERY_LISTING_EMPTY = {
+    "parliament-bills": ("failed", "the first page lists no bills"),
+    "govuk": ("failed", "the first page has no results"),
+    "legislation": ("ok", None),
+    "committees": ("failed", "^no items where some were expected$"),
+    "law-commission": ("failed", "listing has no posts"),
+    "sentencing-council": ("failed", "feed has no <item>"),
 }
 HEALTHY_TAIL = ("parliament-bills", "govuk")
 
@@ -68,6 +71,8 @@ class Case:
     asked: list[str] = field(default_factory=list)
     before: dict | None = None
     after: dict | None = None
+    #: The run's inserted / updated / unchanged counts as recorded in `runs`.
+    counts: dict | None = None
 
 
 @dataclass
@@ -144,20 +149,31 @@ def run_lane(faults: list[str], folder: Path) -> Lane:
     finally:
         for server in servers.values():
             server.stop()
+    counts = run_counts(db_path)
     healthy = []
     for (name, fault), result in zip(schedule, results):
         if fault:
             cases[name, fault].result = result
+            cases[name, fault].counts = counts[result.run_id]
         else:
             healthy.append((result.source, result.status, result.message))
     return Lane(cases, healthy)
+
+
+def run_counts(db_path: Path) -> dict[int, dict]:
+    conn = sqlite3.connect(db_path)
+    try:
+        return {row[0]: {"inserted": row[1], "updated": row[2], "unchanged": row[3]}
+                for row in conn.execute("SELECT id, inserted, updated, unchanged FROM runs")}
+    finally:
+        conn.close()
 
 
 @pytest.fixture(scope="module")
 def outcomes(request, tmp_path_factory) -> dict[tuple[str, str], tuple[Case, list]]:
     """The cases the selected tests need, run in two parallel lanes: (name, fault) -> (case, healthy runs)."""
     wanted = {item.callspec.params["fault"] for item in request.session.items
-              if item.module.__name__ == __name__ and hasattr(item, "callspec")}
+              if item.module.__name__ == __name__ and "fault" in getattr(getattr(item, "callspec", None), "params", {})}
     faults = [f for f in FAULTS if f in wanted]
     lanes = [lane for lane in (faults[0::2], faults[1::2]) if lane]
     with ThreadPoolExecutor(len(lanes)) as pool:
@@ -166,14 +182,37 @@ def outcomes(request, tmp_path_factory) -> dict[tuple[str, str], tuple[Case, lis
     return {key: (case, lane.healthy) for lane in done for key, case in lane.cases.items()}
 
 
-def test_empty_ok_sources_declare_it():
-    assert all(spider.empty_result_possible for spider in EMPTY_OK.values() if spider is not CommitteesSpider)
-    assert TrackerSpider.empty_result_possible is True
-    # An incremental crawl may find nothing new, but the first page of these listings is never empty.
-    assert ParliamentBillsSpider.empty_result_possible and GovukSpider.empty_result_possible
-    # Committees refuses a run that stores nothing; only the open-calls list may be empty.
-    assert CommitteesSpider.empty_result_possible is False
-    assert "An empty open-calls list is real" in " ".join(committees_module.__doc__.split())
+@pytest.fixture(scope="module")
+def every_listing_empty(tmp_path_factory) -> dict[str, tuple[object, dict]]:
+    """One crawl of the six sources on a fresh database, every listing of each well-formed but empty:
+    name -> (result, run counts)."""
+    servers = start_servers()
+    db_path = tmp_path_factory.mktemp("empty") / "tracker.db"
+    try:
+        for name, source in CATALOGUE.items():
+            for listing in (source.listing, *source.more_listings):
+                servers[name].add(listing, source.empty, content_type=source.empty_content_type,
+                                  headers={"X-WP-TotalPages": "0"} if name == "law-commission" else {})
+        results = crawl(SOURCES, db_path, servers)
+    finally:
+        for server in servers.values():
+            server.stop()
+    counts = run_counts(db_path)
+    return {result.source: (result, counts[result.run_id]) for result in results}
+
+
+@pytest.mark.parametrize("name", SOURCES)
+def test_a_run_with_every_listing_empty(every_listing_empty, name):
+    """Only legislation may list nothing new and end ok; committees, whose open business list always lists
+    something, fails as a run that stored nothing; the others refuse the empty listing itself."""
+    result, counts = every_listing_empty[name]
+    status, pattern = EVERY_LISTING_EMPTY[name]
+    assert result.status == status, result
+    if pattern is None:
+        assert result.message is None
+    else:
+        assert re.search(pattern, result.message), result.message
+    assert counts == {"inserted": 0, "updated": 0, "unchanged": 0}
 
 
 @pytest.mark.parametrize("fault", FAULTS)
@@ -187,6 +226,8 @@ def test_listing_fault(outcomes, name, fault):
     assert len(case.asked) == (SETTINGS["RETRY_TIMES"] + 1 if fault in RETRIED else 1), case.asked
     if fault == "empty-result" and name in EMPTY_OK:
         assert (result.status, result.message) == ("ok", None)
+        # Ok because the other listing was read and its items stored unchanged, not because nothing is fine.
+        assert case.counts == {"inserted": 0, "updated": 0, "unchanged": EMPTY_OK[name][1]}, EMPTY_OK[name]
     else:
         assert result.status in ("failed", "partial"), result
         listing = CATALOGUE[name].listing

@@ -3,7 +3,7 @@ bodies, off-site redirects. Each is handled by the crawl (failed or partial with
 nothing wrong stored) and escaped on every output: the Datasette row page, dossier, Atom and iCalendar
 feeds, and the briefing's HTML and text.
 
-Sources are served by a local server from the GOV.UK spider tests' recorded content items.
+Sources are served by a local server from the recorded GOV.UK content items the spider tests use.
 """
 from __future__ import annotations
 
@@ -26,9 +26,11 @@ from tracker.errors import ValidationError
 from tracker.briefing.render import render
 from tracker.web.serve import build_datasette
 
-from .. import test_spider_govuk as govuk
-from ..test_briefing import BASE, WEEK, at, classify, consultation, respond
-from .support import SETTINGS, SINCE, FaultServer
+from ..helpers.briefing import BASE, WEEK, at, classify, consultation, respond
+from ..helpers.feeds import atom_entries
+from ..helpers.http import FaultServer
+from ..helpers.spiders import govuk, sentencing_council as sentencing
+from .support import SETTINGS, SINCE
 
 SCRIPT = "<script>alert('x')</script>"
 #: In JSON the title holds entities, as a CMS would send markup typed into a title field.
@@ -139,7 +141,6 @@ def test_off_site_redirect_is_a_recorded_error(site, db_path):
 
 def test_javascript_link_in_a_feed_is_refused(tmp_path, db_path):
     """A feed entry whose link is javascript: never becomes an item (the error names the field)."""
-    from .. import test_spider_sentencing_council as sentencing
     server = FaultServer().start()
     try:
         sentencing.serve_sentencing(server)
@@ -168,12 +169,19 @@ async def test_control_character_in_a_title_does_not_break_the_atom_feed(tmp_pat
     cookies = {"ds_actor": ds.sign({"a": {"id": "rita", "roles": ["reader"]}}, "actor")}
     response = await ds.client.get("/tracker/new_relevant_items.atom", cookies=cookies)
     assert response.status_code == 200
+    # Well-formed Atom whose one entry is the item, its title without the escape character (XML 1.0 cannot
+    # carry it: the store drops control characters, and the feed shows what was stored).
+    assert atom_entries(response.text) == [{"id": "tag:seoc-tracker,2026:govuk:ctrl",
+                                            "title": "Fraud [31m consultation", "links": ["https://www.gov.uk/a"],
+                                            "content": "consultation - govuk: "}]
 
 
 # --- every output -------------------------------------------------------------------------------------------
 
 EVIL_ORG = '<img src=x onerror="alert(1)">'
 EVIL_URL = "javascript:alert(document.cookie)"
+#: Where the Atom feed links an item whose url is not http(s).
+PROJECT_PAGE = "https://github.com/seoc-tracker/seoc-tracker"
 
 
 @pytest.fixture
@@ -224,21 +232,29 @@ async def test_every_datasette_output_escapes(hostile_db):
                      "/tracker/deadlines", "/tracker/new_relevant_items.atom", "/tracker/deadline_calendar.ics"]:
             response = await ds.client.get(path, cookies=cookies)
             assert response.status_code == 200, (user, path)
-            # The Atom query passes items.url through as the entry link: it relies on validation (below)
-            # keeping anything but http(s) out of items.url, unlike the dossier and briefing, which filter.
-            assert_safe_html(response.text, (user, path), links=not path.endswith(".atom"))
+            assert_safe_html(response.text, (user, path))
         dossier = (await ds.client.get("/-/dossier/govuk:hostile", cookies=cookies)).text
         assert "&lt;script&gt;alert(" in dossier
         assert "&lt;img src=x" in dossier
         atom = (await ds.client.get("/tracker/new_relevant_items.atom", cookies=cookies)).text
-        assert "&lt;script&gt;alert(" in atom
+        # The Atom query links only http(s) URLs; the two javascript: rows link to the project page instead.
+        assert "javascript:" not in atom
+        assert "&lt;script&gt;alert(" in atom and "&lt;img src=x" in atom
+        entries = {entry["id"].rsplit(":", 1)[1]: entry for entry in atom_entries(atom)}
+        assert {key: (entry["title"], entry["links"]) for key, entry in entries.items()} == {
+            "hostile": (SCRIPT + " Fraud \u202eevil consultation",
+                        ["https://www.gov.uk/government/consultations/hostile"]),
+            "linky": (SCRIPT + " Linked consultation", [PROJECT_PAGE]),
+            "feeds": (SCRIPT + " Feeds consultation", [PROJECT_PAGE]),
+        }
+        assert entries["feeds"]["content"] == f"consultation - {EVIL_ORG}: "
         ics = (await ds.client.get("/tracker/deadline_calendar.ics", cookies=cookies)).text
         assert "Closes: ‹script›alert('x')‹/script› Feeds consultation" in ics
         assert "<script" not in ics
 
 
 def test_store_refuses_a_javascript_url(database):
-    """What keeps javascript: out of items.url (the Atom feed's entry links) in the first place."""
+    """What keeps javascript: out of items.url in the first place (the outputs filter it as well)."""
     with pytest.raises(ValidationError, match="field 'url' is not an http\\(s\\) URL"):
         store.upsert_item(database, TrackedItem(id="govuk:x", source="govuk", kind="consultation",
                                                 title="x", url=EVIL_URL))

@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 import shutil
-import socket
 import threading
 import time
 
 import pytest
+
+from .http import free_port
 
 CHROMIUM_FLAGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                   "--disable-background-networking", "--disable-component-update", "--disable-sync",
@@ -21,12 +22,6 @@ def require_chromium() -> tuple[str, str]:
         pytest.skip("browser test skipped: Debian's chromium and chromium-driver are not installed "
                     "(.ci/run installs them: apt-get install chromium chromium-driver)")
     return chromium, driver
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class ServerThread:
