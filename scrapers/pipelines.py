@@ -48,7 +48,8 @@ class StorePipeline:
         if not batch or self.db is None:
             return
         try:
-            counts = store.upsert_items(self.db, batch, validated=True)
+            counts = store.upsert_items(self.db, batch, validated=True,
+                                        now=self.crawler.settings.get("TRACKER_CLOCK"))
         except TrackerError as exc:
             spider.record_error(str(exc))
             return

@@ -47,9 +47,10 @@ def judge(stats: dict[str, Any], errors: list[str], listing_ok: bool, empty_ok: 
 
 def run(source: str, db_path: str, run_id: int, *, base_url: str | None, snapshot: str | None,
         record: str | None, settings_overrides: dict[str, Any], full: bool = False,
-        since: str | None = None, spider_args: dict[str, str] | None = None) -> str:
+        since: str | None = None, spider_args: dict[str, str] | None = None, clock: str | None = None) -> str:
     settings = get_project_settings()
     settings.set("TRACKER_DB", db_path)
+    settings.set("TRACKER_CLOCK", clock)
     if snapshot:
         # Replay touches no network: no politeness needed, whatever a spider's custom_settings say.
         for key, value in {"SNAPSHOT_DIR": snapshot, "ROBOTSTXT_OBEY": False, "DOWNLOAD_DELAY": 0,
@@ -82,7 +83,7 @@ def run(source: str, db_path: str, run_id: int, *, base_url: str | None, snapsho
     spider = crawler.spider
     status, message = judge(stats, spider.errors, spider.listing_ok, spider.empty_result_possible)
     store.finish_run(
-        database, run_id, status,
+        database, run_id, status, now=clock,
         requests=stats.get("downloader/request_count", 0),
         items_seen=stats.get("tracker/items_seen", 0),
         inserted=stats.get("tracker/inserted", 0),
@@ -110,6 +111,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--record")
     parser.add_argument("--since", help="on a first crawl, go back to this date (ISO)")
     parser.add_argument("--full", action="store_true", help="ignore the watermark")
+    parser.add_argument("--clock", help="stamp the run and the items with this ISO instant (snapshot replay)")
     parser.add_argument("--arg", action="append", default=[], help="spider argument KEY=VALUE")
     parser.add_argument("--set", action="append", default=[], help="SETTING=JSON value")
     args = parser.parse_args(argv)
@@ -119,7 +121,8 @@ def main(argv: list[str] | None = None) -> int:
         overrides[key] = json.loads(value)
     status = run(args.source, args.db, args.run_id, base_url=args.base_url, snapshot=args.snapshot,
                  record=args.record, settings_overrides=overrides, full=args.full,
-                 since=args.since, spider_args=dict(pair.partition("=")[::2] for pair in args.arg))
+                 since=args.since, spider_args=dict(pair.partition("=")[::2] for pair in args.arg),
+                 clock=args.clock)
     return 0 if status == "ok" else 1
 
 

@@ -13,6 +13,7 @@ from tracker.store import db as tracker_db
 from tracker.store import items as store
 from tracker.contract import SOURCE_NAMES
 from tracker.errors import CrawlError
+from tracker.weeks import parse_instant, utc_iso
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_TIMEOUT = 3 * 60 * 60
@@ -37,14 +38,20 @@ def crawl(sources: Iterable[str], db_path: str | os.PathLike, *, snapshot: str |
           base_urls: dict[str, str] | None = None, record: str | None = None, full: bool = False, since: str | None = None,
           settings: dict[str, object] | None = None, progress: ProgressFn | None = None,
           source_options: dict[str, dict] | None = None,
-          timeout: float = DEFAULT_TIMEOUT) -> list[RunResult]:
-    """Crawl each source in its own process; one source failing never stops the others."""
+          timeout: float = DEFAULT_TIMEOUT, clock: str | None = None) -> list[RunResult]:
+    """Crawl each source in its own process; one source failing never stops the others.
+
+    `clock` (ISO instant) stamps the runs and the items' first/last seen instead of the machine's clock: a
+    snapshot replayed as of the moment it describes (the demo) must not look as if it was found today.
+    """
     known = SOURCE_NAMES
     sources = list(sources) or list(known)
     # The workers run in the project folder: every path they get must not depend on our working directory.
     db_path = Path(db_path).resolve()
     snapshot = str(Path(snapshot).resolve()) if snapshot else None
     record = str(Path(record).resolve()) if record else None
+    if clock:
+        clock = utc_iso(parse_instant(clock))  # stored instants are compared as UTC ISO text
     for source in sources:
         if source not in known:
             raise CrawlError(f"unknown source {source!r}; known sources: {', '.join(known)}")
@@ -52,8 +59,8 @@ def crawl(sources: Iterable[str], db_path: str | os.PathLike, *, snapshot: str |
     results = []
     for source in sources:
         mode = "snapshot" if snapshot else ("record" if record else "live")
-        store.close_interrupted_runs(database, source)
-        run_id = store.start_run(database, source, mode=mode)
+        store.close_interrupted_runs(database, source, now=clock)
+        run_id = store.start_run(database, source, mode=mode, now=clock)
         command = [sys.executable, "-m", "scrapers.run", source, "--db", str(db_path), "--run-id", str(run_id)]
         if snapshot:
             command += ["--snapshot", str(snapshot)]
@@ -63,6 +70,8 @@ def crawl(sources: Iterable[str], db_path: str | os.PathLike, *, snapshot: str |
             command.append("--full")
         if since:
             command += ["--since", since]
+        if clock:
+            command += ["--clock", clock]
         if base_urls and source in base_urls:
             command += ["--base-url", base_urls[source]]
         for key, value in ((source_options or {}).get(source) or {}).items():
