@@ -101,13 +101,13 @@ async def save_response(datasette, request):
     actor = _require_editor(request)
     form = dict((await request.post_vars()).items())
     db = datasette.get_database(_db_name(datasette))
-    response_id = form.get("response_id") or None
     try:
+        response_id = register.parse_id(form["response_id"], "response_id") if form.get("response_id") else None
         entry = register.validate_response(form)
         await db.execute_write_fn(lambda conn: register.save_response(
-            conn, actor, entry, int(response_id) if response_id else None), block=True)
-    except (register.FormError, ValueError) as exc:
-        errors = getattr(exc, "errors", {"response_id": "must be a number"})
+            conn, actor, entry, response_id), block=True)
+    except register.FormError as exc:
+        errors = exc.errors
         item_id = str(form.get("item_id") or "")
         data = await db.execute_fn(lambda conn: dossier.load(conn, item_id, include_responses=True))
         if data is None:
@@ -124,10 +124,10 @@ async def review_row(datasette, request):
     db = datasette.get_database(_db_name(datasette))
     table = {"tag": "item_priorities", "link": "links"}.get(form.get("what", ""), "")
     try:
-        row_id = int(form.get("id", ""))
+        row_id = register.parse_id(form.get("id", ""), "id")
         await db.execute_write_fn(lambda conn: register.review(
             conn, actor, table, row_id, form.get("state", ""), form.get("note", "")), block=True)
-    except (ValidationError, ValueError) as exc:
+    except ValidationError as exc:
         return Response.text(f"Review not saved: {exc}", status=400)
     return _redirect_to_dossier(datasette, form.get("item_id", ""), "Review saved")
 

@@ -2,13 +2,13 @@
 from __future__ import annotations
 
 import json
-import re
 from datetime import date, datetime
 from typing import Any
 
 from scrapers.items import KINDS, RELATIONS
 
 from .errors import ValidationError
+from .text_clean import clean_text, needs_cleaning
 
 SOURCE_PREFIXES = {
     "parliament-bills": "bill:",
@@ -21,8 +21,6 @@ SOURCE_PREFIXES = {
 MAX_LENGTHS = {"title": 1_000, "summary": 20_000, "body_text": 200_000, "organisation": 2_000, "url": 2_000}
 DATE_FIELDS = ("published", "updated", "opens", "closes")
 TEXT_FIELDS = ("title", "summary", "body_text", "organisation", "status")
-# C0/C1 control characters (tab and newline kept): invisible in pages, and they make XML feeds invalid.
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
 def _check_date(item_id: str, field: str, value: Any) -> None:
@@ -59,8 +57,9 @@ def validate_item(item: dict[str, Any]) -> dict[str, Any]:
     for field in DATE_FIELDS:
         _check_date(item_id, field, item.get(field))
     for field in TEXT_FIELDS:
-        if isinstance(item.get(field), str) and _CONTROL.search(item[field]):
-            item[field] = _CONTROL.sub("", item[field])
+        # Control characters and bidi overrides out (tracker.text_clean), as for staff text.
+        if isinstance(item.get(field), str) and needs_cleaning(item[field]):
+            item[field] = clean_text(item[field])
     for field, limit in MAX_LENGTHS.items():
         value = item.get(field)
         if value is not None and not isinstance(value, str):
