@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import http.server
+import os
 import threading
 import time
 from dataclasses import dataclass, field
@@ -13,6 +14,15 @@ from tracker import db as tracker_db
 
 FIXTURES = Path(__file__).parent / "fixtures"
 PROJECT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(autouse=True)
+def _keep_umask():
+    """The CLI sets a private umask for its process; keep one test's invocation from changing the next test's."""
+    previous = os.umask(0o022)
+    os.umask(previous)
+    yield
+    os.umask(previous)
 
 
 @pytest.fixture

@@ -15,6 +15,7 @@ from tracker import db as tracker_db
 from tracker import dashboard, register, store
 from tracker.serve import build_datasette
 
+from .auth import session_cookie
 from .conftest import PROJECT
 
 SLICE = PROJECT / "snapshot" / "committees"
@@ -65,7 +66,7 @@ def db_path(tmp_path):
 async def rows(db_path, query: str, role: str) -> list[dict]:
     ds = build_datasette(db_path, config=config_mod.Config(), users=USERS, secret="test-secret")
     user = {"reader": "rita", "editor": "ed"}[role]
-    cookies = {"ds_actor": ds.sign({"a": {"id": user, "roles": [role]}}, "actor")}
+    cookies = session_cookie(ds, user)
     response = await ds.client.get(f"/tracker/{query}.json?_shape=array", cookies=cookies)
     assert response.status_code == 200, response.text[:300]
     return response.json()
@@ -110,7 +111,7 @@ async def test_open_now_is_readable_by_readers_and_matches_the_dashboard(db_path
 ])
 async def test_dossier_says_when_a_deadline_has_passed_or_there_is_none(db_path, item_id, says):
     ds = build_datasette(db_path, config=config_mod.Config(), users=USERS, secret="test-secret")
-    cookies = {"ds_actor": ds.sign({"a": {"id": "rita", "roles": ["reader"]}}, "actor")}
+    cookies = session_cookie(ds, "rita")
     page = (await ds.client.get(f"/-/dossier/{item_id}", cookies=cookies)).text
     assert says in page
     assert ("deadline has" in page) == (item_id == "committees:9955")

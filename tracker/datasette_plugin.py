@@ -12,7 +12,6 @@ from datasette.utils.asgi import Forbidden, NotFound, Response
 from . import dashboard, dossier, register
 from .errors import ValidationError
 
-FEED_EXTENSIONS = (".atom", ".ics")
 EDITOR_ROLES = {"editor", "admin"}
 
 
@@ -39,19 +38,6 @@ def prepare_jinja2_environment(env):
     env.filters["tilde"] = lambda value: tilde_encode(str(value))
 
 
-@hookimpl
-def actor_from_request(datasette, request):
-    """Calendar and feed clients cannot log in: a signed feed token in the URL makes them a reader."""
-    token = request.args.get("_feed_token")
-    if not token or not request.path.endswith(FEED_EXTENSIONS):
-        return None
-    try:
-        name = datasette.unsign(token, "feed")
-    except Exception:  # a bad or forged token is simply no actor
-        return None
-    return {"id": f"feed:{name}", "roles": ["reader"]}
-
-
 async def _can_view(datasette, request) -> None:
     db = _db_name(datasette)
     allowed = await datasette.permission_allowed(request.actor, "view-instance", default=True)
@@ -75,7 +61,9 @@ async def dossier_page(datasette, request):
     item_id = tilde_decode(raw) if "~" in raw else unquote(raw)
     db = datasette.get_database(_db_name(datasette))
     editor = is_editor(request.actor)
-    data = await db.execute_fn(lambda conn: dossier.load(conn, item_id, include_responses=editor))
+    # Anonymous readers (public_read) see published data only: no triage, reviewer names or review notes.
+    staff = request.actor is not None
+    data = await db.execute_fn(lambda conn: dossier.load(conn, item_id, include_responses=editor, staff=staff))
     if data is None:
         raise NotFound(f"No tracked item has id {item_id}")
     return await _render_dossier(datasette, request, data, editor)

@@ -11,6 +11,7 @@ from pathlib import Path
 import sqlite_utils
 from sqlite_utils import Migrations
 
+from . import file_modes
 from .errors import StoreError
 
 DEFAULT_DB = Path("data") / "tracker.db"
@@ -144,7 +145,8 @@ def connect(path: str | os.PathLike | None = None, *, migrate: bool = True,
     """Open (creating if needed) the database in WAL mode with a busy timeout, migrated."""
     db_path = resolve_path(path)
     try:
-        db_path.parent.mkdir(parents=True, exist_ok=True)
+        db_path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        file_modes.private_database(db_path)  # 0600 from creation, whatever the umask; -wal/-shm follow it
         conn = sqlite3.connect(str(db_path), timeout=busy_timeout_ms / 1000)
         conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
         db = sqlite_utils.Database(conn)
@@ -329,6 +331,34 @@ def _fts_trigger_on_text(db: sqlite_utils.Database) -> None:
 def _run_notes(db: sqlite_utils.Database) -> None:
     # What a run noticed that is not a failure (a REST type a site does not expose, pages used instead).
     db.execute("ALTER TABLE runs ADD COLUMN notes TEXT")
+
+
+@migrations(name="0009_sessions_and_feed_tokens")
+def _sessions_and_feed_tokens(db: sqlite_utils.Database) -> None:
+    # Logout and `user revoke` move an account's epoch on; a session cookie names the epoch it was issued in.
+    db.execute(
+        """
+        CREATE TABLE session_epochs (
+            account TEXT PRIMARY KEY,
+            epoch INTEGER NOT NULL,
+            changed_at TEXT NOT NULL,
+            reason TEXT NOT NULL
+        )"""
+    )
+    # A feed token is valid only while its row is: the signed token names the row and its random nonce.
+    db.execute(
+        """
+        CREATE TABLE feed_tokens (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL,
+            owner TEXT,
+            nonce TEXT NOT NULL,
+            issued TEXT NOT NULL,
+            expires TEXT NOT NULL,
+            revoked TEXT
+        )"""
+    )
+    db.execute("CREATE INDEX idx_feed_tokens_name ON feed_tokens(name, revoked)")
 
 
 @contextlib.contextmanager

@@ -28,6 +28,7 @@ from tracker import db as tracker_db
 from tracker import register, store
 from tracker.serve import build_datasette
 
+from ..auth import session_cookie
 from .support import FIRST_BILL, SETTINGS, SINCE, FaultServer, serve_many_bills
 
 WINDOW = 15.0
@@ -84,7 +85,7 @@ def served(seeded):
 
 
 def actor_cookie(ds, user: str) -> dict:
-    return {"ds_actor": ds.sign({"a": {"id": user, "roles": [USERS[user]]}}, "actor")}
+    return session_cookie(ds, user)
 
 
 def read_loop(base, ds, index: int, stop: float, problems: list, counts: list) -> None:

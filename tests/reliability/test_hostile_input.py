@@ -27,6 +27,7 @@ from tracker.render import render
 from tracker.serve import build_datasette
 
 from .. import test_spider_govuk as govuk
+from ..auth import session_cookie
 from ..test_briefing import BASE, WEEK, at, classify, consultation, respond
 from .support import SETTINGS, SINCE, FaultServer
 
@@ -166,7 +167,7 @@ async def test_control_character_in_a_title_does_not_break_the_atom_feed(tmp_pat
     database.conn.commit()
     database.close()
     ds = build_datasette(path, config=config_mod.Config(), users=USERS, secret="s")
-    cookies = {"ds_actor": ds.sign({"a": {"id": "rita", "roles": ["reader"]}}, "actor")}
+    cookies = session_cookie(ds, "rita")
     response = await ds.client.get("/tracker/new_relevant_items.atom", cookies=cookies)
     assert response.status_code == 200
 
@@ -219,7 +220,7 @@ def assert_safe_html(text: str, where, links: bool = True) -> None:
 async def test_every_datasette_output_escapes(hostile_db):
     ds = build_datasette(hostile_db, config=config_mod.Config(), users=USERS, secret="s")
     for user in ("rita", "ed"):
-        cookies = {"ds_actor": ds.sign({"a": {"id": user, "roles": [USERS[user]]}}, "actor")}
+        cookies = session_cookie(ds, user)
         for path in ["/", "/tracker/items", "/tracker/items/govuk~3Ahostile", "/tracker/items/govuk~3Alinky",
                      "/-/dossier/govuk:hostile", "/-/dossier/govuk:linky", "/-/dossier/govuk:feeds",
                      "/tracker/deadlines", "/tracker/new_relevant_items.atom", "/tracker/deadline_calendar.ics"]:
