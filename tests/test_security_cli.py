@@ -89,7 +89,16 @@ def test_every_example_secret_shipped_in_the_repository_is_refused():
     assert any(name == "deploy/environment.example" for name, _ in found), found
 
 
-def test_serve_with_the_example_environment_file_refuses_to_start(tmp_path):
+@pytest.fixture
+def served(monkeypatch) -> list:
+    """Records instead of serving, so a `serve` that wrongly starts fails the test instead of serving forever."""
+    import uvicorn
+    calls: list = []
+    monkeypatch.setattr(uvicorn, "run", lambda *args, **kwargs: calls.append(args))
+    return calls
+
+
+def test_serve_with_the_example_environment_file_refuses_to_start(tmp_path, served):
     env = environment_file(PROJECT / "deploy" / "environment.example")
     assert "DATASETTE_SECRET" in env
     db = tmp_path / "data" / "tracker.db"
@@ -98,16 +107,19 @@ def test_serve_with_the_example_environment_file_refuses_to_start(tmp_path):
     assert result.exit_code == 1, result.output
     assert "DATASETTE_SECRET is the example value shipped with seoc-tracker" in result.output
     assert "refusing to start" in result.output and "secrets.token_hex(32)" in result.output
-    assert not db.exists()
+    assert not db.exists() and not served
 
 
-def test_serve_and_schedule_refuse_a_short_secret(tmp_path):
+def test_serve_and_schedule_refuse_a_short_secret(tmp_path, served, monkeypatch):
+    import tracker.scheduler
+    monkeypatch.setattr(tracker.scheduler, "run_forever", lambda *args, **kwargs: served.append(args))
     for command in (["serve"], ["schedule"]):
         result = CliRunner().invoke(cli, [*command, "--db", str(tmp_path / "tracker.db")],
                                     env={"DATASETTE_SECRET": "9f8e7d6c5b4a3928171605f4e3d2c1b"})
         assert result.exit_code == 1, (command, result.output)
         assert "DATASETTE_SECRET is 31 bytes; it must be at least 32 random bytes" in result.output, command
         assert "serving" not in result.output and not (tmp_path / "tracker.db").exists()
+    assert not served
 
 
 def test_schedule_refuses_the_example_secret_and_a_weak_secret_file(tmp_path, monkeypatch):
@@ -127,13 +139,13 @@ def test_schedule_refuses_the_example_secret_and_a_weak_secret_file(tmp_path, mo
     assert len(started) == 1  # only the good secret got as far as starting the schedule
 
 
-def test_serve_refuses_a_malformed_password_hash(tmp_path):
+def test_serve_refuses_a_malformed_password_hash(tmp_path, served):
     config = tmp_path / "seoc-tracker.toml"
     config.write_text('[users.alice]\nrole = "editor"\n')
     result = CliRunner().invoke(cli, ["serve", "--db", str(tmp_path / "t.db"), "--config", str(config)],
                                 env={"DATASETTE_SECRET": GOOD_SECRET, "SEOC_PASSWORD_HASH_ALICE": "hunter2"})
     assert result.exit_code == 1
-    assert "SEOC_PASSWORD_HASH_ALICE is not a pbkdf2_sha256 hash" in result.output
+    assert "SEOC_PASSWORD_HASH_ALICE is not a pbkdf2_sha256 hash" in result.output and not served
 
 
 async def test_the_demo_uses_its_own_secret_and_only_its_own_account(tmp_path, monkeypatch):
@@ -304,6 +316,14 @@ async def test_feed_token_commands_issue_with_an_expiry_list_and_revoke_one(inst
     again = runner.invoke(cli, ["feed-token", "revoke", "outlook", "--db", str(path)])
     assert again.exit_code == 1 and "no live feed token is named 'outlook'" in again.output
     assert "revoked" in runner.invoke(cli, ["feed-token", "list", "--db", str(path)]).output
+
+
+def test_feed_token_refuses_to_sign_with_a_weak_secret(instance, monkeypatch):
+    path, _ = instance
+    monkeypatch.setenv("DATASETTE_SECRET", "REPLACE-ME-with-the-output-of-secrets.token_hex-32")
+    result = CliRunner().invoke(cli, ["feed-token", "outlook", "--db", str(path)])
+    assert result.exit_code == 1 and "example value" in result.output
+    assert "outlook" not in CliRunner().invoke(cli, ["feed-token", "list", "--db", str(path)]).output
 
 
 @pytest.mark.parametrize("args, message", [(["x", "--days", "0"], "--days must be a whole number from 1 to 1095"),

@@ -340,12 +340,13 @@ def feed_token_issue(name, db_path, days, owner):
     Example: seoc-tracker feed-token issue outlook-calendar --days 365 --user alice
     """
     from . import feed_tokens
-    from .server_secret import Signer, persistent_secret
+    from .server_secret import Signer, serving_secret
     path = tracker_db.resolve_path(db_path)
     try:
+        # The secret serve will check: a token signed with an example secret could be forged by anyone.
+        signer = Signer(serving_secret(path))
         database = tracker_db.connect(path)
-        token, row, replaced = feed_tokens.issue(database.conn, Signer(persistent_secret(path)), name, days=days,
-                                                 owner=owner)
+        token, row, replaced = feed_tokens.issue(database.conn, signer, name, days=days, owner=owner)
     except TrackerError as exc:
         _fail(exc)
     click.echo(token)
