@@ -9,6 +9,8 @@ import sys
 from pathlib import Path
 
 PROJECT = Path(__file__).resolve().parent.parent
+#: The account the latency step logs in as (sessions name a configured account; roles come from here).
+BENCH_USER = "bench-admin"
 if str(PROJECT) not in sys.path:
     sys.path.insert(0, str(PROJECT))
 
@@ -20,7 +22,7 @@ def main() -> None:
     from tracker.web.serve import build_datasette
 
     db, port, secret = sys.argv[1], int(sys.argv[2]), sys.argv[3]
-    datasette = build_datasette(db, config=Config(), users={}, secret=secret)
+    datasette = build_datasette(db, config=Config(), users={BENCH_USER: "admin"}, secret=secret)
     datasette._settings.update(json.loads(sys.argv[4]) if len(sys.argv) > 4 else {})
     uvicorn.run(datasette.app(), host="127.0.0.1", port=port, log_level="warning")
 

@@ -252,6 +252,101 @@ def _get(conn: http.client.HTTPConnection, path: str, cookie: str) -> tuple[int,
     return response.status, time.perf_counter() - started, len(body)
 
 
+def _session(signer) -> str:
+    """A session cookie for the bench's admin account (a fresh database: session epoch 0)."""
+    from bench.dsserver import BENCH_USER
+    from tracker.store import sessions
+    return sessions.sign(signer, BENCH_USER, epoch=0, issued=time.time())
+
+
+def _start_server(db: str, port: int) -> subprocess.Popen:
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(PROJECT), os.environ.get("PYTHONPATH")]))}
+    server = subprocess.Popen([sys.executable, str(BENCH / "dsserver.py"), db, str(port), SECRET], cwd=PROJECT,
+                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.time() + 60
+    while True:
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+            conn.request("GET", "/robots.txt")
+            conn.getresponse().read()
+            conn.close()
+            return server
+        except OSError:
+            if server.poll() is not None or time.time() > deadline:
+                raise RuntimeError("Datasette did not start: " + server.stderr.read().decode()[-2000:])
+            time.sleep(0.2)
+
+
+def _robots_times(port: int, n: int) -> list[float]:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    times = []
+    for _ in range(n):
+        started = time.perf_counter()
+        conn.request("GET", "/robots.txt")
+        response = conn.getresponse()
+        response.read()
+        if response.status != 200:
+            raise RuntimeError(f"/robots.txt: HTTP {response.status}")
+        times.append(time.perf_counter() - started)
+        time.sleep(0.02)  # a page's worth of spacing, so the sample spans the storm
+    conn.close()
+    return times
+
+
+def login_storm(db: str, clients: int = 10, samples: int = 80) -> dict:
+    """/robots.txt latency idle, then while `clients` anonymous clients post failed logins back to back.
+
+    Each login names a different unknown account from a different client address (X-Forwarded-For from
+    loopback, which uvicorn trusts as the proxy), so the per-account and per-address limits never stop the
+    storm: every login costs a full password hash, as a distributed storm would.
+    """
+    import threading
+    import urllib.parse
+
+    tracker_db.connect(db).close()
+    port = _free_port()
+    server = _start_server(db, port)
+    outcomes: Counter = Counter()
+    stop = threading.Event()
+
+    def storm(index: int) -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+        n = 0
+        while not stop.is_set():
+            n += 1
+            body = urllib.parse.urlencode({"username": f"nobody-{index}-{n}", "password": "wrong"})
+            address = f"10.{index}.{n // 250 % 250}.{n % 250 + 1}"
+            conn.request("POST", "/-/login", body=body, headers={
+                "Content-Type": "application/x-www-form-urlencoded", "X-Forwarded-For": address})
+            response = conn.getresponse()
+            response.read()
+            outcomes[response.status] += 1
+        conn.close()
+
+    try:
+        idle = _robots_times(port, samples)
+        threads = [threading.Thread(target=storm, args=(i,), daemon=True) for i in range(clients)]
+        started = time.perf_counter()
+        for thread in threads:
+            thread.start()
+        time.sleep(1.0)  # let every client have a login in flight
+        busy = _robots_times(port, samples)
+        stop.set()
+        for thread in threads:
+            thread.join(120)
+        seconds = time.perf_counter() - started
+    finally:
+        server.terminate()
+        server.wait(30)
+    return {"clients": clients, "samples": samples,
+            "idle_p50_ms": round(_percentile(idle, 0.5) * 1000, 1),
+            "idle_p95_ms": round(_percentile(idle, 0.95) * 1000, 1),
+            "storm_p50_ms": round(_percentile(busy, 0.5) * 1000, 1),
+            "storm_p95_ms": round(_percentile(busy, 0.95) * 1000, 1),
+            "logins": sum(outcomes.values()), "login_statuses": {str(k): v for k, v in outcomes.items()},
+            "logins_per_s": round(sum(outcomes.values()) / seconds, 1)}
+
+
 def _percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     index = min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))
@@ -271,7 +366,7 @@ def datasette(db: str, reps: int = 40, warmup: int = 3, max_seconds: float = 90.
     server = subprocess.Popen([sys.executable, str(BENCH / "dsserver.py"), db, str(port), SECRET,
                                json.dumps(settings or {})], cwd=PROJECT,
                               env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    cookie = Datasette([], secret=SECRET).sign({"a": {"id": "bench-admin", "roles": ["admin"]}}, "actor")
+    cookie = _session(Datasette([], secret=SECRET))
     try:
         deadline = time.time() + 60
         while True:
@@ -377,7 +472,7 @@ def crawl(size: int, db: str, every: int = 100) -> dict:
 
 
 STEPS = {"ingest": ingest, "floor": floor, "classify": classify, "week_changes": week_changes,
-         "briefing": briefing, "datasette": datasette, "crawl": crawl}
+         "briefing": briefing, "datasette": datasette, "crawl": crawl, "login_storm": login_storm}
 
 
 def main() -> None:

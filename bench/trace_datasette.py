@@ -36,9 +36,11 @@ async def trace(db: str, paths: list[str], overrides: dict) -> None:
             timings.append(((time.perf_counter() - started) * 1000, sql))
 
     Database.execute = timed
-    datasette = build_datasette(db, config=Config(), users={}, secret="bench-trace")
+    from tracker.store import sessions
+    datasette = build_datasette(db, config=Config(), users={"bench-admin": "admin"}, secret="bench-trace")
     datasette._settings.update(overrides)
-    cookie = datasette.sign({"a": {"id": "bench-admin", "roles": ["admin"]}}, "actor")
+    # A fresh bench database: the account's session epoch is 0.
+    cookie = sessions.sign(datasette, "bench-admin", epoch=0, issued=time.time())
     for path in paths:
         await datasette.client.get(path, cookies={"ds_actor": cookie})  # warm
         timings.clear()

@@ -2,6 +2,7 @@
 fixtures live in tests/helpers/ (conftest is not imported by the tests)."""
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -9,6 +10,15 @@ import pytest
 from tracker.store import db as tracker_db
 
 from .helpers.http import LocalServer
+
+
+@pytest.fixture(autouse=True)
+def _keep_umask():
+    """The CLI sets a private umask for its process; keep one test's invocation from changing the next test's."""
+    previous = os.umask(0o022)
+    os.umask(previous)
+    yield
+    os.umask(previous)
 
 
 @pytest.fixture

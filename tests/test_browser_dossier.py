@@ -1,4 +1,5 @@
-"""End to end in a real headless Chromium: an editor logs in, logs a response, and finds it on the dossier."""
+"""End to end in a real headless Chromium: an editor logs in (an HttpOnly session), logs a response, and finds it
+on the dossier."""
 from __future__ import annotations
 
 from selenium.webdriver.common.by import By
@@ -36,6 +37,9 @@ def test_editor_logs_response_and_sees_it_on_dossier(tmp_path, monkeypatch):
             driver.find_element(By.NAME, "password").send_keys("demo-editor-password")
             driver.find_element(By.CSS_SELECTOR, "form input[type=submit]").click()
             WebDriverWait(driver, 10).until(lambda d: "/-/login" not in d.current_url)
+            # The session cookie is HttpOnly: a script injected into a page could not read it.
+            assert "ds_actor" not in driver.execute_script("return document.cookie")
+            assert driver.get_cookie("ds_actor")["httpOnly"] is True
             driver.get(f"{base}/-/dossier/govuk:ransomware")
             assert "Ransomware" in driver.find_element(By.TAG_NAME, "h1").text
             form = driver.find_element(By.ID, "log-response")

@@ -17,6 +17,8 @@ from tracker.classify import tagging
 from tracker.store import db as db_module
 from tracker.web.serve import build_datasette, hash_env_name, hash_password
 
+from .helpers.auth import feed_token, session_cookie
+
 HOSTILE = "<script>alert('x')</script> \"quoted\" Fraud & money laundering consultation"
 USERS = {"rita": "reader", "ed": "editor", "ada": "admin"}
 ROLES = {"anonymous": None, "reader": "rita", "editor": "ed", "admin": "ada"}
@@ -69,10 +71,7 @@ def ds(tracker_db):
 
 
 def cookies_for(ds, role: str) -> dict:
-    user = ROLES[role]
-    if user is None:
-        return {}
-    return {"ds_actor": ds.sign({"a": {"id": user, "roles": [USERS[user]]}}, "actor")}
+    return session_cookie(ds, ROLES[role])
 
 
 async def get(ds, path, role):
@@ -259,7 +258,7 @@ async def test_audit_log_cannot_be_edited(tracker_db):
 
 
 async def test_feed_token_lets_calendar_clients_read_feeds_only(ds):
-    token = ds.sign("outlook", "feed")
+    token = feed_token(ds, "outlook")
     ics = await ds.client.get(f"/tracker/deadline_calendar.ics?_feed_token={token}")
     assert ics.status_code == 200 and "BEGIN:VCALENDAR" in ics.text
     assert "Closes: Proceeds of crime confiscation reform" in ics.text

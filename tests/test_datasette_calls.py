@@ -18,6 +18,7 @@ from tracker.store import items as store
 from tracker.web.serve import build_datasette
 
 from .helpers.spiders.committees import business as business_detail, committees_file
+from .helpers.auth import session_cookie
 USERS = {"rita": "reader", "ed": "editor"}
 
 
@@ -65,7 +66,7 @@ def db_path(tmp_path):
 async def rows(db_path, query: str, role: str) -> list[dict]:
     ds = build_datasette(db_path, config=config_mod.Config(), users=USERS, secret="test-secret")
     user = {"reader": "rita", "editor": "ed"}[role]
-    cookies = {"ds_actor": ds.sign({"a": {"id": user, "roles": [role]}}, "actor")}
+    cookies = session_cookie(ds, user)
     response = await ds.client.get(f"/tracker/{query}.json?_shape=array", cookies=cookies)
     assert response.status_code == 200, response.text[:300]
     return response.json()
@@ -110,7 +111,7 @@ async def test_open_now_is_readable_by_readers_and_matches_the_dashboard(db_path
 ])
 async def test_dossier_states_open_or_closed_by_the_deadline_not_the_last_crawl(db_path, item_id, state, says):
     ds = build_datasette(db_path, config=config_mod.Config(), users=USERS, secret="test-secret")
-    cookies = {"ds_actor": ds.sign({"a": {"id": "rita", "roles": ["reader"]}}, "actor")}
+    cookies = session_cookie(ds, "rita")
     page = (await ds.client.get(f"/-/dossier/{item_id}", cookies=cookies)).text
     assert f"<strong>{state}</strong>" in page and says in page
     # A passed deadline is never shown beside "open", and the crawl's own status word is not shown.

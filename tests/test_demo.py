@@ -1,7 +1,9 @@
 """The demo as a user runs it: the bundled snapshot through every spider, classified, linked and briefed."""
 from __future__ import annotations
 
+import os
 import re
+import stat
 
 from click.testing import CliRunner
 
@@ -13,8 +15,13 @@ def test_demo_builds_everything_and_a_second_replay_writes_no_versions(tmp_path,
     monkeypatch.chdir(tmp_path)
     db_path = tmp_path / "demo" / "tracker.db"
     runner = CliRunner()
+    os.umask(0o022)  # a usual login shell's; the command makes its own files private anyway (conftest restores)
     result = runner.invoke(cli, ["demo", "--no-serve", "--db", str(db_path)])
     assert result.exit_code == 0, result.output
+    # Issue 12: the demo's database and briefings (which quote the register) are the user's only.
+    reports = list((db_path.parent / "reports").iterdir())
+    assert {p: stat.S_IMODE(p.stat().st_mode) for p in [db_path, *reports]} == dict.fromkeys([db_path, *reports], 0o600)
+    assert stat.S_IMODE((db_path.parent / "reports").stat().st_mode) == 0o700
     assert "6 sources" in result.output and "Briefing: SEOC reform briefing w/c" in result.output
     database = tracker_db.connect(db_path)
     sources = {r["source"]: r["n"] for r in database.query("select source, count(*) as n from items group by source")}

@@ -83,6 +83,10 @@ def cli() -> None:
 
     Example: seoc-tracker demo --no-serve
     """
+    # Everything this process (and its crawl subprocesses) creates is private: the database holds the response
+    # register, and briefings quote it.
+    from tracker.file_modes import restrict_umask
+    restrict_umask()
 
 
 def _parse_base_urls(values: tuple[str, ...]) -> dict[str, str]:
@@ -252,7 +256,9 @@ def serve(db_path, config_path, host, port):
     Example: seoc-tracker serve --db data/tracker.db --port 8001
     """
     from tracker.web.serve import serve_datasette
+    from tracker.server_secret import check_configured_secret
     path = tracker_db.resolve_path(db_path)
+    check_configured_secret(path)  # before anything is said or created (serve_datasette checks again)
     if not path.exists():
         # A fresh deployment serves before its first crawl; a mistyped --db should not pass unnoticed.
         click.secho(f"no database at {path} yet: serving a new, empty one until the first crawl fills it",
@@ -286,22 +292,101 @@ def user_add(name, role, password):
     click.echo(f"{hash_env_name(name)}='{hash_password(password)}'")
 
 
-@cli.command("feed-token")
+@user.command("revoke")
 @click.argument("name")
 @db_option
-def feed_token(name, db_path):
-    """Print a token that lets a calendar or feed reader (which cannot log in) read the .ics and .atom feeds.
+def user_revoke(name, db_path):
+    """End every session of login NAME now, and revoke the feed tokens issued for NAME.
 
-    Example: seoc-tracker feed-token outlook-calendar
+    Use it when someone leaves or a password may be known; remove them from the config file too, or they can
+    log in again.
+
+    Example: seoc-tracker user revoke alice --db /var/lib/seoc-tracker/tracker.db
     """
-    from itsdangerous import URLSafeSerializer
+    from tracker.store import feed_tokens
+    from tracker.store import sessions
+    database = tracker_db.connect(_existing_db(db_path))
+    epoch = sessions.end_sessions(database.conn, name, "revoked with seoc-tracker user revoke")
+    revoked = feed_tokens.revoke_owned_by(database.conn, name)
+    click.echo(f"{name}: every session ended (session epoch now {epoch}); "
+               f"{len(revoked)} feed token(s) revoked" + (": " + ", ".join(t.name for t in revoked) if revoked else ""))
 
-    from tracker.web.serve import persistent_secret
-    secret = persistent_secret(tracker_db.resolve_path(db_path))
-    token = URLSafeSerializer(secret, "feed").dumps(name)
+
+class _IssueByDefault(click.Group):
+    """`feed-token NAME ...` means `feed-token issue NAME ...` (the documented short form)."""
+
+    def resolve_command(self, ctx, args):
+        if args and args[0] not in self.commands:
+            args = ["issue", *args]
+        return super().resolve_command(ctx, args)
+
+
+@cli.group("feed-token", cls=_IssueByDefault)
+def feed_token():
+    """Tokens that let a calendar or feed reader (which cannot log in) read the .ics and .atom feeds.
+
+    `feed-token NAME` issues one (same as `feed-token issue NAME`); `feed-token revoke NAME` ends it;
+    `feed-token list` shows them all.
+
+    Example: seoc-tracker feed-token outlook-calendar --days 365 --user alice
+    """
+
+
+@feed_token.command("issue")
+@click.argument("name")
+@db_option
+@click.option("--days", type=int, default=365, show_default=True, help="Days until the token expires (1-1095).")
+@click.option("--user", "owner", default=None, help="The login this token is for: `user revoke USER` ends it too, "
+                                                     "and it stops working if USER leaves the config.")
+def feed_token_issue(name, db_path, days, owner):
+    """Print a new feed token NAME; an earlier token of the same name is revoked.
+
+    Example: seoc-tracker feed-token issue outlook-calendar --days 365 --user alice
+    """
+    from tracker.store import feed_tokens
+    from tracker.server_secret import Signer, serving_secret
+    path = tracker_db.resolve_path(db_path)
+    # The secret serve will check: a token signed with an example secret could be forged by anyone.
+    signer = Signer(serving_secret(path))
+    database = tracker_db.connect(path)
+    token, row, replaced = feed_tokens.issue(database.conn, signer, name, days=days, owner=owner)
     click.echo(token)
-    click.echo(f"Append ?_feed_token={token} to a .ics or .atom URL. It reads feeds as a reader; "
-               "change DATASETTE_SECRET to revoke every token.", err=True)
+    click.echo(f"Append ?_feed_token=TOKEN to a .ics or .atom URL. It reads feeds as a reader until "
+               f"{row.expires[:10]}; `seoc-tracker feed-token revoke {name}` ends it sooner."
+               + (f" It replaces the previous token named {name}, now revoked." if replaced else ""), err=True)
+
+
+@feed_token.command("revoke")
+@click.argument("name")
+@db_option
+def feed_token_revoke(name, db_path):
+    """Revoke feed token NAME: calendars and readers using it are refused from their next request.
+
+    Example: seoc-tracker feed-token revoke outlook-calendar
+    """
+    from tracker.store import feed_tokens
+    database = tracker_db.connect(_existing_db(db_path))
+    revoked = feed_tokens.revoke(database.conn, name)
+    if not revoked:
+        raise click.ClickException(f"no live feed token is named {name!r} (see `seoc-tracker feed-token list`)")
+    click.echo(f"feed token {name} revoked")
+
+
+@feed_token.command("list")
+@db_option
+def feed_token_list(db_path):
+    """List feed tokens issued: name, owner, issued, expires, revoked (the tokens themselves are not stored).
+
+    Example: seoc-tracker feed-token list
+    """
+    from tracker.store import feed_tokens
+    database = tracker_db.connect(_existing_db(db_path))
+    rows = feed_tokens.listing(database.conn)
+    now = datetime.now(timezone.utc).isoformat()
+    for row in rows:
+        state = (f"revoked {row.revoked[:10]}" if row.revoked
+                 else f"expired {row.expires[:10]}" if row.expires <= now else f"expires {row.expires[:10]}")
+        click.echo(f"{row.name:<30} {row.owner or '-':<16} issued {row.issued[:10]}  {state}")
 
 
 @cli.command()
@@ -415,8 +500,11 @@ def schedule(db_path, config_path):
     import logging
 
     from tracker.scheduler import run_forever
+    from tracker.server_secret import check_configured_secret
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     config = _config(config_path)
+    # The schedule shares serve's environment file: an example secret there is refused here too.
+    check_configured_secret(tracker_db.resolve_path(db_path))
     run_forever(tracker_db.resolve_path(db_path), config)
     click.echo("schedule stopped", err=True)
 

@@ -16,6 +16,7 @@ from tracker.errors import ConfigError
 ENV_CONFIG = "SEOC_TRACKER_CONFIG"
 DEFAULT_FILE = Path("seoc-tracker.toml")
 ROLES = ("reader", "editor", "admin")
+MAX_SESSION_HOURS = 24 * 30
 #: [crawl] keys -> the Scrapy setting each sets. Patience for slow or flaky networks, nothing else.
 CRAWL_KEYS = {"retry_times": "RETRY_TIMES", "download_timeout": "DOWNLOAD_TIMEOUT",
               "download_delay": "DOWNLOAD_DELAY"}
@@ -27,6 +28,8 @@ class Config:
 
     datasette_url: str = "http://127.0.0.1:8001"
     public_read: bool = False
+    #: How long a login lasts ([datasette] session_hours); logout and `user revoke` end it sooner.
+    session_hours: float = 12.0
     users: dict[str, str] = field(default_factory=dict)  # name -> role
     crawl_times: list[str] = field(default_factory=lambda: ["06:30", "13:30"])
     crawl_days: str = "mon-fri"
@@ -67,6 +70,7 @@ def load(path: str | os.PathLike | None = None, environ: dict[str, str] | None =
     datasette = data.get("datasette", {})
     config.datasette_url = str(datasette.get("base_url", config.datasette_url)).rstrip("/")
     config.public_read = bool(datasette.get("public_read", config.public_read))
+    config.session_hours = _session_hours(datasette.get("session_hours", config.session_hours))
     for name, entry in (data.get("users") or {}).items():
         role = entry.get("role") if isinstance(entry, dict) else None
         if role not in ROLES:
@@ -114,6 +118,13 @@ def _crawl_settings(section: dict[str, Any]) -> dict[str, Any]:
             raise ConfigError(f"config: crawl.retry_times must be a whole number, got {value!r}")
         settings[CRAWL_KEYS[key]] = value
     return settings
+
+
+def _session_hours(value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value <= MAX_SESSION_HOURS:
+        raise ConfigError(f"config: datasette.session_hours must be a number of hours above 0 and at most "
+                          f"{MAX_SESSION_HOURS}, got {value!r}")
+    return float(value)
 
 
 def _valid_time(value: str) -> bool:

@@ -250,11 +250,28 @@ def consultation_state(kind: str | None, status: str | None, closes: str | None,
 
 # --- Validation ----------------------------------------------------------------------------------------
 
+# One rule for text that people or sites type in (scraped text here, staff text in tracker.store.register).
+#: C0/C1 control characters (tab, newline and carriage return kept): invisible in pages, they make XML feeds
+#: invalid and can rewrite a terminal that prints the text briefing.
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+#: Bidirectional embeddings, overrides and isolates (U+202A-U+202E, U+2066-U+2069): they make text display in
+#: another order than it is stored ("Trojan Source"), so a title or note can read differently from what it says.
+BIDI = re.compile("[\u202a-\u202e\u2066-\u2069]")
+
+
+def clean_text(value: str) -> str:
+    """`value` without control characters or bidi overrides; newlines and tabs are kept."""
+    return BIDI.sub("", CONTROL.sub("", value))
+
+
+def needs_cleaning(value: str) -> bool:
+    """Whether `clean_text` would change `value` (cheap check before rebuilding the string)."""
+    return bool(CONTROL.search(value) or BIDI.search(value))
+
+
 MAX_LENGTHS = {"title": 1_000, "summary": 20_000, "body_text": 200_000, "organisation": 2_000, "url": 2_000}
 DATE_FIELDS = ("published", "updated", "opens", "closes")
 TEXT_FIELDS = ("title", "summary", "body_text", "organisation", "status")
-# C0/C1 control characters (tab and newline kept): invisible in pages, and they make XML feeds invalid.
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
 def _check_date(item_id: str, field_name: str, value: Any) -> None:
@@ -292,8 +309,9 @@ def validate_item(item: dict[str, Any]) -> dict[str, Any]:
     for name in DATE_FIELDS:
         _check_date(item_id, name, item.get(name))
     for name in TEXT_FIELDS:
-        if isinstance(item.get(name), str) and _CONTROL.search(item[name]):
-            item[name] = _CONTROL.sub("", item[name])
+        # Control characters and bidi overrides out, as for staff text.
+        if isinstance(item.get(name), str) and needs_cleaning(item[name]):
+            item[name] = clean_text(item[name])
     for name, limit in MAX_LENGTHS.items():
         value = item.get(name)
         if value is not None and not isinstance(value, str):

@@ -32,6 +32,7 @@ from tracker.web.serve import build_datasette
 from ..helpers.feeds import atom_entries
 from ..helpers.http import FaultServer, free_port
 from .support import FIRST_BILL, SETTINGS, SINCE, serve_many_bills
+from ..helpers.auth import session_cookie
 
 WINDOW = 15.0
 BILLS = 300
@@ -82,7 +83,7 @@ def served(seeded):
 
 
 def actor_cookie(ds, user: str) -> dict:
-    return {"ds_actor": ds.sign({"a": {"id": user, "roles": [USERS[user]]}}, "actor")}
+    return session_cookie(ds, user)
 
 
 def read_loop(base, ds, index: int, stop: float, problems: list, counts: list) -> None:

@@ -10,6 +10,7 @@ from typing import Iterator
 
 import sqlite_utils
 
+from tracker import file_modes
 from tracker.errors import StoreError
 from tracker.store.migrations import migrations
 
@@ -32,7 +33,8 @@ def connect(path: str | os.PathLike | None = None, *, migrate: bool = True,
     """Open (creating if needed) the database in WAL mode with a busy timeout, migrated."""
     db_path = resolve_path(path)
     try:
-        db_path.parent.mkdir(parents=True, exist_ok=True)
+        db_path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        file_modes.private_database(db_path)  # 0600 from creation, whatever the umask; -wal/-shm follow it
         conn = sqlite3.connect(str(db_path), timeout=busy_timeout_ms / 1000)
         conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
         db = sqlite_utils.Database(conn)

@@ -290,6 +290,34 @@ def _run_notes(db: sqlite_utils.Database) -> None:
     db.execute("ALTER TABLE runs ADD COLUMN notes TEXT")
 
 
+@migrations(name="0009_sessions_and_feed_tokens")
+def _sessions_and_feed_tokens(db: sqlite_utils.Database) -> None:
+    # Logout and `user revoke` move an account's epoch on; a session cookie names the epoch it was issued in.
+    db.execute(
+        """
+        CREATE TABLE session_epochs (
+            account TEXT PRIMARY KEY,
+            epoch INTEGER NOT NULL,
+            changed_at TEXT NOT NULL,
+            reason TEXT NOT NULL
+        )"""
+    )
+    # A feed token is valid only while its row is: the signed token names the row and its random nonce.
+    db.execute(
+        """
+        CREATE TABLE feed_tokens (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL,
+            owner TEXT,
+            nonce TEXT NOT NULL,
+            issued TEXT NOT NULL,
+            expires TEXT NOT NULL,
+            revoked TEXT
+        )"""
+    )
+    db.execute("CREATE INDEX idx_feed_tokens_name ON feed_tokens(name, revoked)")
+
+
 @migrations(name="0010_source_dates")
 def _source_dates(db: sqlite_utils.Database) -> None:
     # "New this week" is decided by the source's own date (published, or opened for consultations), and an

@@ -5,6 +5,7 @@ Pure validation plus functions over a sqlite3 connection, so Datasette forms, th
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
@@ -14,11 +15,14 @@ from tracker.store.db import write_transaction
 from tracker.store import reforms
 from tracker.store.items import refresh_relevance
 from tracker.errors import ValidationError
+from tracker.contract import clean_text
 
 DECISIONS = ("respond", "no response", "joint response", "nil return")
 STATUSES = ("planned", "drafting", "in clearance", "submitted")
 TRIAGE_STATES = ("new", "watching", "action", "no action")
 REVIEW_STATES = ("confirmed", "rejected", "suggested")
+#: SQLite's largest rowid: a bigger id is a 400, not an overflow (and a 500) in the driver.
+MAX_ROW_ID = 2**63 - 1
 LIMITS = {"owner_team": 200, "position_summary": 5_000, "key_asks": 5_000, "document_url": 2_000, "note": 2_000}
 
 
@@ -28,6 +32,14 @@ class FormError(ValidationError):
     def __init__(self, errors: dict[str, str]):
         self.errors = errors
         super().__init__("; ".join(f"{field}: {message}" for field, message in errors.items()))
+
+
+def parse_id(value: Any, field: str) -> int:
+    """A row id typed into a form: digits only, 1 to MAX_ROW_ID; else FormError naming the field."""
+    text = str(value or "").strip()
+    if not re.fullmatch(r"[0-9]{1,19}", text) or not 1 <= int(text) <= MAX_ROW_ID:
+        raise FormError({field: f"must be a whole number from 1 to {MAX_ROW_ID}, got {text[:40]!r}"})
+    return int(text)
 
 
 def _now() -> str:
@@ -63,7 +75,8 @@ class ResponseInput:
 def validate_response(form: Mapping[str, Any]) -> ResponseInput:
     """Check a submitted response form; raise FormError naming every bad field."""
     errors: dict[str, str] = {}
-    text = {key: str(form.get(key) or "").strip() for key in
+    # Staff text is cleaned as scraped text is (control characters and bidi overrides out, newlines kept).
+    text = {key: clean_text(str(form.get(key) or "")).strip() for key in
             ("item_id", "decision", "status", "owner_team", "position_summary", "key_asks", "document_url")}
     if not text["item_id"]:
         errors["item_id"] = "choose the item this response is about"
@@ -150,6 +163,7 @@ def review(conn: sqlite3.Connection, actor: str, table: str, row_id: int, state:
     """Confirm or reject a suggested tag (item_priorities) or link (links), and audit it."""
     if table not in ("item_priorities", "links"):
         raise FormError({"table": "can review only tags and links"})
+    note = clean_text(note)
     _check_state_and_note(state, REVIEW_STATES, note)
     now = now or _now()
     with write_transaction(conn):
@@ -170,6 +184,7 @@ def review(conn: sqlite3.Connection, actor: str, table: str, row_id: int, state:
 def set_triage(conn: sqlite3.Connection, actor: str, item_id: str, state: str, note: str = "",
                now: str | None = None) -> None:
     """Set an item's triage state, and audit it."""
+    note = clean_text(note)
     _check_state_and_note(state, TRIAGE_STATES, note)
     now = now or _now()
     with write_transaction(conn):

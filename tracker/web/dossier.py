@@ -20,8 +20,9 @@ def _rows(conn: sqlite3.Connection, sql: str, params: list) -> list[dict[str, An
 
 
 def load(conn: sqlite3.Connection, item_id: str, include_responses: bool,
-         now: datetime | None = None) -> dict[str, Any] | None:
-    """Everything the dossier page shows, or None if the item does not exist."""
+         now: datetime | None = None, staff: bool = True) -> dict[str, Any] | None:
+    """Everything the dossier page shows, or None if the item does not exist. Without `staff` (an anonymous
+    reader), staff work is left out: triage, reviewer names and review notes."""
     found = _rows(conn, "SELECT * FROM items WHERE id = ?", [item_id])
     if not found:
         return None
@@ -58,6 +59,10 @@ def load(conn: sqlite3.Connection, item_id: str, include_responses: bool,
     if include_responses:
         responses = _rows(conn, "SELECT * FROM responses WHERE item_id = ? ORDER BY updated_at DESC", [item_id])
     triage = _rows(conn, "SELECT state, note, updated_by, updated_at FROM triage WHERE item_id = ?", [item_id])
+    if not staff:
+        triage = []
+        for row in tags + links:
+            row.update({key: None for key in ("reviewer", "reviewed_at", "review_note") if key in row})
     lead, members = reforms.members(conn, item_id)
     if len(members) > 1:
         # The reform's page: one timeline across every item of the thread, each event naming its item.

@@ -16,7 +16,6 @@ from tracker.web import dossier
 from tracker.store import register
 from tracker.errors import ValidationError
 
-FEED_EXTENSIONS = (".atom", ".ics")
 EDITOR_ROLES = {"editor", "admin"}
 
 
@@ -43,19 +42,6 @@ def prepare_jinja2_environment(env):
     env.filters["tilde"] = lambda value: tilde_encode(str(value))
 
 
-@hookimpl
-def actor_from_request(datasette, request):
-    """Calendar and feed clients cannot log in: a signed feed token in the URL makes them a reader."""
-    token = request.args.get("_feed_token")
-    if not token or not request.path.endswith(FEED_EXTENSIONS):
-        return None
-    try:
-        name = datasette.unsign(token, "feed")
-    except Exception:  # a bad or forged token is simply no actor
-        return None
-    return {"id": f"feed:{name}", "roles": ["reader"]}
-
-
 async def _can_view(datasette, request) -> None:
     db = _db_name(datasette)
     allowed = await datasette.permission_allowed(request.actor, "view-instance", default=True)
@@ -79,7 +65,9 @@ async def dossier_page(datasette, request):
     item_id = tilde_decode(raw) if "~" in raw else unquote(raw)
     db = datasette.get_database(_db_name(datasette))
     editor = is_editor(request.actor)
-    data = await db.execute_fn(lambda conn: dossier.load(conn, item_id, include_responses=editor))
+    # Anonymous readers (public_read) see published data only: no triage, reviewer names or review notes.
+    staff = request.actor is not None
+    data = await db.execute_fn(lambda conn: dossier.load(conn, item_id, include_responses=editor, staff=staff))
     if data is None:
         raise NotFound(f"No tracked item has id {item_id}")
     return await _render_dossier(datasette, request, data, editor)
@@ -105,13 +93,13 @@ async def save_response(datasette, request):
     actor = _require_editor(request)
     form = dict((await request.post_vars()).items())
     db = datasette.get_database(_db_name(datasette))
-    response_id = form.get("response_id") or None
     try:
+        response_id = register.parse_id(form["response_id"], "response_id") if form.get("response_id") else None
         entry = register.validate_response(form)
         await db.execute_write_fn(lambda conn: register.save_response(
-            conn, actor, entry, int(response_id) if response_id else None), block=True)
-    except (register.FormError, ValueError) as exc:
-        errors = getattr(exc, "errors", {"response_id": "must be a number"})
+            conn, actor, entry, response_id), block=True)
+    except register.FormError as exc:
+        errors = exc.errors
         item_id = str(form.get("item_id") or "")
         data = await db.execute_fn(lambda conn: dossier.load(conn, item_id, include_responses=True))
         if data is None:
@@ -128,10 +116,10 @@ async def review_row(datasette, request):
     db = datasette.get_database(_db_name(datasette))
     table = {"tag": "item_priorities", "link": "links"}.get(form.get("what", ""), "")
     try:
-        row_id = int(form.get("id", ""))
+        row_id = register.parse_id(form.get("id", ""), "id")
         await db.execute_write_fn(lambda conn: register.review(
             conn, actor, table, row_id, form.get("state", ""), form.get("note", "")), block=True)
-    except (ValidationError, ValueError) as exc:
+    except ValidationError as exc:
         return Response.text(f"Review not saved: {exc}", status=400)
     return _redirect_to_dossier(datasette, form.get("item_id", ""), "Review saved")
 

@@ -14,6 +14,9 @@ from tracker.contract import BILL_STAGE_SQL, CLOSING_SOON_SQL, OPEN_NOW_SQL, OVE
 DB = "tracker"
 EDITORS = {"roles": ["editor", "admin"]}
 ADMINS = {"roles": ["admin"]}
+#: Staff work, for signed-in staff only even when anonymous reading is on: triage, review notes and reviewer
+#: names (links, item_priorities), briefings (recipients, errors), job and link-scan records.
+SIGNED_IN = {"id": "*"}
 OGL = ("Open Government Licence v3.0", "https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/")
 OPL = ("Open Parliament Licence v3.0",
        "https://www.parliament.uk/site-information/copyright-parliament/open-parliament-licence/")
@@ -253,6 +256,10 @@ def descriptive() -> dict[str, Any]:
             "audit_log": {"description": "Every write by staff: who, when, what, before and after. Append-only."},
             "triage": {"description": "Editors' triage state per item."},
             "briefings": {"description": "Weekly briefings generated and sent."},
+            "session_epochs": {"description": "Per account, the session epoch: logout and `seoc-tracker user "
+                                              "revoke` move it on, ending every earlier session (admins only)."},
+            "feed_tokens": {"description": "Feed tokens issued, with expiry and revocation; the tokens themselves "
+                                           "are not stored (admins only)."},
         },
     }
 
@@ -266,17 +273,23 @@ def configuration(public_read: bool = False) -> dict[str, Any]:
         "item_versions": {"sort_desc": "valid_to"},
         "bill_stages": {"sort": "sort_order", "facets": ["house", "stage"]},
         "runs": {"sort_desc": "started", "facets": ["source", "status"]},
-        "links": {"facets": ["relation", "review_state", "method"]},
-        "item_priorities": {"sort_desc": "score", "facets": ["priority_id", "review_state"]},
+        "links": {"allow": SIGNED_IN, "facets": ["relation", "review_state", "method"]},
+        "item_priorities": {"allow": SIGNED_IN, "sort_desc": "score", "facets": ["priority_id", "review_state"]},
         "classifications": {"facets": ["relevant", "version"]},
         "priorities": {"label_column": "name", "facets": ["grouping"]},
         "responses": {"allow": EDITORS, "sort_desc": "updated_at", "facets": ["decision", "status", "owner_team"]},
         "audit_log": {"allow": EDITORS, "sort_desc": "at", "facets": ["table_name", "action", "actor"]},
-        "triage": {"facets": ["state"]},
-        "briefings": {"sort_desc": "week"},
+        "triage": {"allow": SIGNED_IN, "facets": ["state"]},
+        "briefings": {"allow": SIGNED_IN, "sort_desc": "week"},
+        "job_runs": {"allow": SIGNED_IN, "hidden": True},
+        "link_scans": {"allow": SIGNED_IN, "hidden": True},
+        # Account names and token records: admins only (editors' SQL can still read them; nothing in them
+        # logs anyone in).
+        "session_epochs": {"allow": ADMINS, "hidden": True},
+        "feed_tokens": {"allow": ADMINS, "hidden": True},
     }
     for hidden in ("items_fts", "items_fts_data", "items_fts_idx", "items_fts_docsize", "items_fts_config",
-                   "_sqlite_migrations", "job_runs"):
+                   "_sqlite_migrations"):
         tables[hidden] = {"hidden": True}
     queries = {name: {**query, "sql": query["sql"].strip()} for name, query in QUERIES_SQL.items()}
     return {
