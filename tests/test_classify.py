@@ -280,3 +280,167 @@ def test_relevant_since_is_when_the_item_last_turned_relevant(database):
     upsert_item(database, item, now="2026-11-04T09:00:00+00:00")
     tagging.classify_stored(database, now="2026-11-04T10:00:00+00:00")
     assert since() == (1, "2026-11-04T10:00:00+00:00")
+
+
+# --- the extended set: hard negatives, payments-industry fraud, offensive weapons ---------------------
+
+EXTRA_FIXTURE = FIXTURE.parent / "seoc_extra.jsonl"
+EXTRA = {row["id"]: row for row in map(json.loads, EXTRA_FIXTURE.read_text(encoding="utf-8").splitlines())}
+
+
+def extra_item(ext_id: str) -> dict:
+    """An extended-set row stripped of its labels (all ids used here are in the tuning part)."""
+    row = EXTRA[ext_id]
+    return {k: row[k] for k in ("title", "summary", "organisation", "kind")}
+
+
+@pytest.mark.parametrize(
+    "ext_id",
+    [
+        "ext-0099",                # zombie knives: 'offensive weapons' is not firearms
+        "ext-0038",                # PSR direction on Faster Payments participants
+        "ext-0102", "ext-0103",    # the Economic Crime Levy
+        "ext-0098",                # pension-scheme transfer rules ('fraudsters and scammers')
+        "ext-0069",                # Russia sanctions extended to the Overseas Territories only
+        "ext-0075", "ext-0076",    # police pay
+    ],
+)
+def test_extended_hard_negatives_are_not_relevant(ext_id: str) -> None:
+    assert EXTRA[ext_id]["relevant"] is False
+    result = classify(extra_item(ext_id))
+    assert not result.relevant and result.themes == [], [(e.theme, e.phrase, e.weight) for e in result.evidence]
+
+
+def test_offensive_weapons_alone_are_not_firearms() -> None:
+    result = classify({"title": "Offensive weapons", "summary": "Prohibiting the sale of offensive weapons."})
+    assert "firearms" not in {e.theme for e in result.evidence}
+    assert "firearms" in classify({"title": "Offensive weapons and illegal firearms"}).theme_ids
+
+
+def test_payments_industry_fraud_reimbursement_is_scored_borderline() -> None:
+    """PS23/3 (the reimbursement policy) is relevant; its draft scheme instruments sit just under the line."""
+    policy = classify(extra_item("ext-0036"))
+    assert policy.relevant and {"fraud", "victims_witnesses"} <= set(policy.theme_ids)
+    instruments = classify(extra_item("ext-0037"))
+    assert EXTRA["ext-0037"]["borderline"] and not instruments.relevant
+    assert 0.4 <= instruments.score < 0.5
+    fired = {(e.theme, e.phrase) for e in instruments.evidence if e.kind == "exclusion"}
+    assert ("fraud", "Faster Payments") in fired
+
+
+def test_economic_crime_is_context_not_a_theme_of_its_own() -> None:
+    """'economic crime' in a POCA code consultation must not add fraud and money laundering."""
+    result = classify(extra_item("ext-0028"))
+    assert result.theme_ids == ["proceeds_of_crime"]
+
+
+# --- subject rules ------------------------------------------------------------------------------------
+
+SOC_THEMES = {"drugs", "firearms", "fraud", "money_laundering", "bribery_corruption", "cybercrime",
+              "modern_slavery_trafficking", "child_exploitation", "organised_immigration_crime"}
+
+
+def test_a_subject_in_the_title_implies_its_themes_with_evidence() -> None:
+    result = classify({"title": "No place to hide: serious and organised crime strategy 2023 to 2028",
+                       "summary": "Our mission is to reduce serious and organised crime in the UK."})
+    assert result.relevant and SOC_THEMES <= set(result.theme_ids)
+    for match in result.themes:
+        subject = [e for e in match.evidence if e.kind == "subject"]
+        assert [(e.phrase, e.field, e.theme) for e in subject] == [
+            ("serious and organised crime strategy", "title", match.theme)]
+        assert sum(e.weight for e in match.evidence) == pytest.approx(match.score / (1 - match.score))
+
+
+def test_a_subject_named_in_the_summary_implies_nothing() -> None:
+    """ext-0007's summary cites the SOC strategy in passing: it is about proceeds of crime only."""
+    row = extra_item("ext-0007")
+    assert "Serious and Organised Crime Strategy" in row["summary"]
+    result = classify(row)
+    assert not SOC_THEMES & set(result.theme_ids)
+    assert not any(e.kind == "subject" for e in result.evidence)
+
+
+def test_subjects_are_loaded_and_name_known_themes() -> None:
+    ruleset = load_ruleset()
+    ids = {p.id for p in ruleset.priorities}
+    assert {s.id for s in ruleset.subjects} >= {"serious_organised_crime", "economic_crime", "fraud_strategy",
+                                                "disclosure_fraud_review"}
+    for subject in ruleset.subjects:
+        assert set(subject.themes) <= ids and subject.fields == ("title",) and subject.phrases.rules
+
+
+SUBJECT = VALID + """
+[[subject]]
+id = "economic"
+name = "Economic crime"
+description = "Economic crime plans."
+themes = ["fraud"]
+[subject.phrases]
+"economic crime plan" = 1.0
+"""
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (SUBJECT.replace('themes = ["fraud"]', 'themes = ["fraud", "drugs"]'),
+         "subject #1 ('economic'): key 'themes': unknown priority id(s): drugs"),
+        (SUBJECT.replace('themes = ["fraud"]', 'themes = ["fraud"]\nfields = ["body"]'),
+         "subject #1 ('economic'): key 'fields'"),
+        (SUBJECT.replace('"economic crime plan" = 1.0', '"economic crime plan" = "high"'),
+         "subject #1 ('economic'): key 'phrases': phrase 'economic crime plan': weight must be a number"),
+        (SUBJECT.replace('name = "Economic crime"\n', ""), "subject #1 ('economic'): key 'name'"),
+        (SUBJECT.replace('id = "economic"', 'id = "Economic"'), "subject #1: key 'id'"),
+        (SUBJECT + SUBJECT[len(VALID):], "subject #2 ('economic'): key 'id': duplicate id"),
+        (SUBJECT.replace("[subject.phrases]", "[subject.phrase]"), "unknown key(s): phrase"),
+    ],
+)
+def test_subject_validation_names_subject_and_key(text: str, message: str) -> None:
+    with pytest.raises(PriorityError) as err:
+        parse_ruleset(text, "p.toml")
+    assert message in str(err.value)
+
+
+def test_subject_fields_can_be_widened() -> None:
+    ruleset = parse_ruleset(SUBJECT.replace('themes = ["fraud"]', 'themes = ["fraud"]\nfields = ["summary"]'))
+    summary_only = classify({"title": "A plan", "summary": "The Economic Crime Plan."}, ruleset)
+    assert summary_only.theme_ids == ["fraud"] and summary_only.evidence[0].kind == "subject"
+    assert not classify({"title": "The Economic Crime Plan"}, ruleset).relevant
+
+
+# --- classify_jsonl: fields of the wrong type ---------------------------------------------------------
+
+@pytest.mark.parametrize(
+    ("line", "error"),
+    [
+        ({"title": 42}, "field 'title' must be text, not a number"),
+        ({"title": "Fraud", "summary": ["a"]}, "field 'summary' must be text, not a list"),
+        ({"title": "Fraud", "organisation": {"name": "HO"}}, "field 'organisation' must be text, not an object"),
+        ({"title": "Fraud", "kind": True}, "field 'kind' must be text, not true/false"),
+        ({"id": [1], "title": "Fraud"}, "field 'id' must be text or a whole number, not a list"),
+    ],
+)
+def test_classify_jsonl_names_a_field_of_the_wrong_type(line: dict, error: str) -> None:
+    assert list(classify_jsonl([json.dumps(line)])) == [{"line": 1, "error": error}]
+
+
+def test_classify_jsonl_accepts_null_fields_and_numeric_ids() -> None:
+    [out] = classify_jsonl([json.dumps({"id": 7, "title": "Fraud Act 2006", "summary": None})])
+    assert out["id"] == 7 and out["relevant"] and "error" not in out
+
+
+def test_cli_classify_jsonl_exits_1_when_a_line_is_bad(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from tracker.cli import cli
+    good = json.dumps({"id": "a", "title": "The Proceeds of Crime Act 2002 (Amendment) Order"})
+    path = tmp_path / "items.jsonl"
+    path.write_text(good + "\n" + json.dumps({"id": "b", "title": 42}) + "\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["classify", "--jsonl", str(path)])
+    assert result.exit_code == 1
+    lines = [json.loads(x) for x in result.stdout.splitlines()]
+    assert lines[0]["id"] == "a" and lines[0]["relevant"]
+    assert lines[1] == {"line": 2, "error": "field 'title' must be text, not a number"}
+    assert "1 of 2 lines were bad" in result.stderr
+    path.write_text(good + "\n", encoding="utf-8")
+    assert CliRunner().invoke(cli, ["classify", "--jsonl", str(path)]).exit_code == 0

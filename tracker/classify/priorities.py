@@ -17,6 +17,7 @@ MAX_WEIGHT = 5.0
 _ID_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 _SEPARATOR = r"[\s\-\u2010-\u2014]*"
 _PRIORITY_KEYS = {"id", "name", "group", "description", "sources", "phrases", "exclusions"}
+_SUBJECT_KEYS = {"id", "name", "description", "themes", "fields", "phrases"}
 
 
 class PriorityError(ConfigError):
@@ -118,6 +119,22 @@ class Priority:
 
 
 @dataclass(frozen=True)
+class Subject:
+    """A document subject named in a field (by default the title) that implies several themes at once.
+
+    "Serious and organised crime strategy" in a title means the document is about every SOC threat, though
+    its summary may name none of them. Each implied theme gets the phrase's weight as `subject` evidence.
+    """
+
+    id: str
+    name: str
+    description: str
+    themes: tuple[str, ...]
+    fields: tuple[str, ...]
+    phrases: PhraseSet
+
+
+@dataclass(frozen=True)
 class Settings:
     """Scoring settings from the file's [settings] table."""
 
@@ -142,6 +159,7 @@ class Ruleset:
     priorities: tuple[Priority, ...]
     context: PhraseSet
     global_exclusions: PhraseSet
+    subjects: tuple[Subject, ...] = ()
 
 
 def phrase_atoms(phrase: str) -> list[str]:
@@ -206,7 +224,7 @@ def parse_ruleset(data: bytes | str, source: str = "<priorities>") -> Ruleset:
         doc = tomllib.loads(text)
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise PriorityError(f"{source}: invalid TOML: {exc}") from exc
-    unknown = set(doc) - {"version", "settings", "context", "global_exclusions", "priority"}
+    unknown = set(doc) - {"version", "settings", "context", "global_exclusions", "priority", "subject"}
     if unknown:
         raise PriorityError(f"{source}: unknown top-level key(s): {', '.join(sorted(unknown))}")
     raw = doc.get("priority")
@@ -220,6 +238,15 @@ def parse_ruleset(data: bytes | str, source: str = "<priorities>") -> Ruleset:
             raise PriorityError(f"{source}: priority #{n} ({pr.id!r}): key 'id': duplicate id")
         seen.add(pr.id)
         priorities.append(pr)
+    raw_subjects = doc.get("subject", [])
+    if not isinstance(raw_subjects, list):
+        raise PriorityError(f"{source}: [[subject]] must be an array of tables")
+    subjects: list[Subject] = []
+    for n, entry in enumerate(raw_subjects, start=1):
+        subject = _parse_subject(entry, f"{source}: subject #{n}", seen)
+        if subject.id in {s.id for s in subjects}:
+            raise PriorityError(f"{source}: subject #{n} ({subject.id!r}): key 'id': duplicate id")
+        subjects.append(subject)
     return Ruleset(
         version=str(doc.get("version", "")),
         settings=_parse_settings(doc.get("settings", {}), f"{source}: [settings]"),
@@ -230,7 +257,41 @@ def parse_ruleset(data: bytes | str, source: str = "<priorities>") -> Ruleset:
             _parse_rules(doc.get("global_exclusions", {}), f"{source}: [global_exclusions]", 0.0),
             f"{source}: [global_exclusions]",
         ),
+        subjects=tuple(subjects),
     )
+
+
+def _parse_subject(entry: Any, where: str, priority_ids: set[str]) -> Subject:
+    if not isinstance(entry, dict):
+        raise PriorityError(f"{where}: must be a table")
+    sid = entry.get("id")
+    if not isinstance(sid, str) or not _ID_RE.match(sid):
+        raise PriorityError(f"{where}: key 'id': must be lower_snake_case text, got {sid!r}")
+    where = f"{where} ({sid!r})"
+    unknown = set(entry) - _SUBJECT_KEYS
+    if unknown:
+        raise PriorityError(f"{where}: unknown key(s): {', '.join(sorted(unknown))}")
+    for key in ("name", "description"):
+        value = entry.get(key)
+        if not isinstance(value, str) or not value.strip():
+            raise PriorityError(f"{where}: key {key!r}: required non-empty text")
+    themes = entry.get("themes")
+    if not isinstance(themes, list) or not themes or not all(isinstance(t, str) for t in themes):
+        raise PriorityError(f"{where}: key 'themes': required list of priority ids")
+    unknown_themes = [t for t in themes if t not in priority_ids]
+    if unknown_themes:
+        raise PriorityError(f"{where}: key 'themes': unknown priority id(s): {', '.join(unknown_themes)}")
+    fields = entry.get("fields", ["title"])
+    if not isinstance(fields, list) or not fields or not all(f in FIELDS for f in fields):
+        raise PriorityError(f"{where}: key 'fields': must be a non-empty list among {', '.join(FIELDS)}")
+    if "phrases" not in entry:
+        raise PriorityError(f"{where}: key 'phrases': required table of phrase = weight")
+    phrases = _parse_rules(entry["phrases"], f"{where}: key 'phrases'", minimum=None)
+    if not phrases:
+        raise PriorityError(f"{where}: key 'phrases': at least one phrase is required")
+    return Subject(id=sid, name=entry["name"].strip(), description=entry["description"].strip(),
+                   themes=tuple(dict.fromkeys(themes)), fields=tuple(fields),
+                   phrases=PhraseSet.build(phrases, f"{where}: key 'phrases'"))
 
 
 def _parse_priority(entry: Any, where: str) -> Priority:

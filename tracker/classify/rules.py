@@ -11,8 +11,8 @@ from typing import Any
 
 from tracker.classify.priorities import FIELDS, PhraseSet, Priority, Ruleset, load_ruleset, normalise_quotes, prefilter
 
-CLASSIFIER_VERSION = "phrase-rules/1.0"
-METHOD = "weighted phrase rules with context exclusions"
+CLASSIFIER_VERSION = "phrase-rules/1.1"
+METHOD = "weighted phrase rules with context exclusions and subject rules"
 
 _SCRIPT_RE = re.compile(r"<(script|style)\b.*?</\1\s*>", re.I | re.S)
 _TAG_RE = re.compile(r"<[^>]{0,2000}>")
@@ -32,7 +32,7 @@ class Evidence:
     weight: float
     theme: str | None
     text: str = ""
-    kind: str = "phrase"  # phrase | exclusion | global_exclusion | context
+    kind: str = "phrase"  # phrase | subject | exclusion | global_exclusion | context
 
     def as_json(self) -> dict[str, Any]:
         """JSON-ready dict."""
@@ -140,7 +140,8 @@ class _Scan:
 
 def _positions(ruleset: Ruleset, plist: tuple[Priority, ...], fields: dict[str, str]) -> dict[str, list[int]]:
     """Per field, the positions where any phrase could start: one scan instead of one per priority."""
-    sets = (ruleset.global_exclusions, ruleset.context) + tuple(x for p in plist for x in (p.phrases, p.exclusions))
+    sets = ((ruleset.global_exclusions, ruleset.context) + tuple(x for p in plist for x in (p.phrases, p.exclusions))
+            + tuple(s.phrases for s in ruleset.subjects))
     pre = prefilter(sets)
     return {f: [m.start() for m in pre.finditer(t)] for f, t in fields.items() if t}
 
@@ -204,12 +205,13 @@ def classify(item: Mapping[str, Any], priorities: list[Priority] | Ruleset | Non
                            None, h.text, "context") for i, h in context_scan.hits.items()]
     context_total = sum(e.weight for e in context_ev)
     context_scale = min(1.0, st.context_cap / context_total) if context_total else 0.0
+    implied = _subject_evidence(ruleset, fields, weights, pos, global_spans)
 
     scored: list[tuple[float, Priority, list[Evidence]]] = []
     for pr in plist:
         excl_scan, excl_spans = _scan(pr.exclusions, fields, weights, pos)
         hit_scan, _ = _scan(pr.phrases, fields, weights, pos, _merge(global_spans, excl_spans))
-        if not hit_scan.hits:
+        if not hit_scan.hits and pr.id not in implied:
             continue
         ev = []
         for i, h in hit_scan.hits.items():
@@ -217,6 +219,7 @@ def classify(item: Mapping[str, Any], priorities: list[Priority] | Ruleset | Non
             bonus = 1.0 + st.repeat_bonus * min(h.count - 1, st.max_repeats)
             ev.append(Evidence(rule.phrase, h.field, rule.weight * h.best * bonus, pr.id, h.text))
         ev.sort(key=lambda e: -e.weight)
+        ev += implied.get(pr.id, [])
         ev += [Evidence(e.phrase, e.field, e.weight * context_scale, pr.id, e.text, e.kind) for e in context_ev]
         ev += [Evidence(pr.exclusions.rules[i].phrase, h.field, -pr.exclusions.rules[i].weight * h.best,
                         pr.id, h.text, "exclusion") for i, h in excl_scan.hits.items()]
@@ -235,14 +238,51 @@ def classify(item: Mapping[str, Any], priorities: list[Priority] | Ruleset | Non
                           priorities_version=ruleset.version)
 
 
+def _subject_evidence(ruleset: Ruleset, fields: dict[str, str], weights: dict[str, float],
+                      positions: dict[str, list[int]], masks: Spans) -> dict[str, list[Evidence]]:
+    """Per theme, the `subject` evidence of subject rules whose phrases were found in their fields."""
+    out: dict[str, list[Evidence]] = {}
+    for subject in ruleset.subjects:
+        allowed = {f: weights.get(f, 0.0) for f in subject.fields}
+        scan, _ = _scan(subject.phrases, fields, allowed, positions, masks)
+        if not scan.hits:
+            continue
+        # the strongest phrase names the subject; further phrases of the same subject add nothing
+        i, hit = max(scan.hits.items(), key=lambda kv: subject.phrases.rules[kv[0]].weight * kv[1].best)
+        rule = subject.phrases.rules[i]
+        for theme in subject.themes:
+            out.setdefault(theme, []).append(
+                Evidence(rule.phrase, hit.field, rule.weight * hit.best, theme, hit.text, "subject"))
+    return out
+
+
 def _squash(net: float, threshold: float) -> float:
     """Map a net score to 0..1 so that the threshold lands exactly on 0.5."""
     return net / (net + threshold) if net > 0 else 0.0
 
 
+_JSON_TYPES = {bool: "true/false", int: "a number", float: "a number", list: "a list", dict: "an object",
+               str: "text", type(None): "null"}
+
+
+def _wrong_type(item: Mapping[str, Any]) -> str | None:
+    """A message naming the first field of a JSON line whose type is wrong (text fields must be text or null)."""
+    for name in ("id",) + FIELDS + ("kind",):
+        value = item.get(name)
+        if value is None or isinstance(value, str) or (name == "id" and type(value) is int):
+            continue
+        expected = "text or a whole number" if name == "id" else "text"
+        return f"field {name!r} must be {expected}, not {_JSON_TYPES.get(type(value), type(value).__name__)}"
+    return None
+
+
 def classify_jsonl(lines: Iterable[str],
                    priorities: list[Priority] | Ruleset | None = None) -> Iterator[dict[str, Any]]:
-    """Classify JSON Lines items, yielding a result per line or {line, error} for a bad line, and carrying on."""
+    """Classify JSON Lines items, yielding a result per line or {line, error} for a bad line, and carrying on.
+
+    A line is bad when it is not JSON, not an object, has no title, or has a field of the wrong type
+    (`{"title": 42}` gives "field 'title' must be text, not a number").
+    """
     rules = priorities if priorities is not None else load_ruleset()
     for n, line in enumerate(lines, start=1):
         if not line.strip():
@@ -254,6 +294,10 @@ def classify_jsonl(lines: Iterable[str],
             continue
         if not isinstance(item, dict):
             yield {"line": n, "error": "not a JSON object"}
+            continue
+        wrong = _wrong_type(item)
+        if wrong:
+            yield {"line": n, "error": wrong}
             continue
         title = item.get("title")
         if not isinstance(title, str) or not title.strip():
