@@ -328,3 +328,19 @@ def test_dashboard_names_themes_as_the_taxonomy_does(tracker_db):
         database.close()
     assert labels and "Fraud" in labels
     assert set(labels) <= set(names.values())
+
+
+@pytest.mark.parametrize("path, data, says", [
+    ("/-/responses/save", {"item_id": "govuk:hostile", "decision": "respond", "status": "nonsense"}, "status"),
+    ("/-/review", {"what": "tag", "id": "99999999999999999999", "state": "confirmed", "item_id": "govuk:quiet"},
+     "Review not saved: id: must be a whole number"),
+    ("/-/triage", {"item_id": "govuk:quiet", "state": "maybe"}, "Triage not saved"),
+])
+async def test_every_staff_form_refuses_bad_input_one_way(ds, tracker_db, path, data, says):
+    """The one form helper: GET is 405; bad input is a 400 that says what was wrong, and nothing is written."""
+    assert (await ds.client.get(path, cookies=cookies_for(ds, "editor"))).status_code == 405
+    before = [_rows(tracker_db, f"select * from {t}") for t in ("responses", "audit_log", "triage")]
+    cookies, token = await _csrf(ds, "editor")
+    response = await ds.client.post(path, cookies=cookies, data={"csrftoken": token, **data})
+    assert response.status_code == 400 and says in response.text
+    assert [_rows(tracker_db, f"select * from {t}") for t in ("responses", "audit_log", "triage")] == before
