@@ -1,0 +1,134 @@
+"""Commands that fill the database: crawl, status, snapshot record, demo."""
+from __future__ import annotations
+
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+
+import click
+
+import tracker.cli as base
+from tracker.cli import (BUNDLED_SNAPSHOT, DEMO_DB, _existing_db, _parse_base_urls, cli, db_option,
+                         run_crawl)
+from tracker.store import db as tracker_db
+from tracker.classify import linking, tagging
+from tracker.contract import SOURCE_NAMES
+from tracker.store import items as store
+
+
+@cli.command()
+@click.argument("sources", nargs=-1)
+@db_option
+@click.option("--snapshot", type=click.Path(file_okay=False, exists=True), default=None,
+              help="Replay recorded responses from this snapshot folder instead of the network.")
+@click.option("--base-url", "base_urls", multiple=True, metavar="SOURCE=URL",
+              help="Point a source at another host (tests, mirrors, proxies). Repeatable.")
+@click.option("--full", is_flag=True, help="Ignore the incremental watermark and crawl everything.")
+@click.option("--since", default=None, metavar="DATE",
+              help="On a first crawl, how far back to go (ISO date; each source has a default).")
+def crawl(sources, db_path, snapshot, base_urls, full, since):
+    """Crawl SOURCES (default: all) and store what changed; exits non-zero if any source failed.
+
+    Example: seoc-tracker crawl parliament-bills --snapshot snapshot/
+    """
+    results = run_crawl(sources, db_path, snapshot=snapshot, base_urls=_parse_base_urls(base_urls), full=full,
+                        since=since)
+    if any(r.status != "ok" for r in results):
+        sys.exit(1)
+
+
+@cli.command()
+@db_option
+def status(db_path):
+    """Show, per source, the last run, its outcome and how stale the data is.
+
+    Example: seoc-tracker status --db data/tracker.db
+    """
+    database = tracker_db.connect(_existing_db(db_path))
+    rows = store.source_status(database)
+    known = {row["source"] for row in rows}
+    now = datetime.now(timezone.utc)
+    for row in rows:
+        age = "never succeeded"
+        if row["last_ok"]:
+            hours = (now - datetime.fromisoformat(row["last_ok"])).total_seconds() / 3600
+            age = f"last success {hours:.1f} h ago" if hours < 48 else f"last success {hours / 24:.1f} days ago"
+        message = f" - {row['error_message']}" if row["error_message"] else ""
+        click.echo(f"{row['source']:<20} {row['status']:<8} {row['started']}  {age}; "
+                   f"{row['items_seen']} seen, {row['inserted']} new, {row['updated']} updated{message}")
+        if row["notes"]:
+            click.echo(f"{'':<20} note: {row['notes']}")
+    for source in SOURCE_NAMES:
+        if source not in known:
+            click.echo(f"{source:<20} never run")
+
+
+@cli.group()
+def snapshot():
+    """Record or inspect offline snapshots of the sources.
+
+    Example: seoc-tracker snapshot record /tmp/snap
+    """
+
+
+@snapshot.command("record")
+@click.argument("directory", type=click.Path(file_okay=False))
+@click.argument("sources", nargs=-1)
+@db_option
+@click.option("--base-url", "base_urls", multiple=True, metavar="SOURCE=URL",
+              help="Record from another host (a mirror). Repeatable.")
+@click.option("--since", default=None, metavar="DATE", help="How far back to record (ISO date).")
+def snapshot_record(directory, sources, db_path, base_urls, since):
+    """Crawl the live sites and record every response into DIRECTORY (needs the internet).
+
+    The crawl also stores into --db, so use a scratch database. Replay with `crawl --snapshot DIRECTORY`.
+
+    Example: seoc-tracker snapshot record /tmp/snap parliament-bills --db /tmp/scratch.db
+    """
+    results = run_crawl(sources, db_path, record=directory, full=True, base_urls=_parse_base_urls(base_urls),
+                        since=since)
+    if any(r.status != "ok" for r in results):
+        sys.exit(1)
+
+
+@cli.command()
+@click.option("--db", "db_path", type=click.Path(dir_okay=False), default=str(DEMO_DB), show_default=True,
+              help="Demo database file (rebuilt from scratch).")
+@click.option("--serve/--no-serve", default=True, help="Serve Datasette when done.")
+@click.option("--port", default=8001, show_default=True)
+def demo(db_path, serve, port):
+    """Build a database from the bundled snapshot of real data, run every step, and serve it.
+
+    Example: seoc-tracker demo --no-serve
+    """
+    path = Path(db_path)
+    for suffix in ("", "-wal", "-shm"):
+        Path(str(path) + suffix).unlink(missing_ok=True)
+    results = run_crawl((), path, snapshot=str(BUNDLED_SNAPSHOT))
+    failed = [r for r in results if r.status != "ok"]
+    database = tracker_db.connect(path)
+    tagged = tagging.classify_stored(database)
+    linking.suggest_links(database)
+    click.echo(f"Demo database {path}: {database['items'].count} items from {len(results)} sources; "
+               f"{tagged.relevant} of {tagged.classified} relevant to SEOC priorities"
+               + (f"; {len(failed)} source(s) not ok" if failed else ""))
+    outcome = _demo_briefing(path, base._now())
+    click.echo(f"Briefing: {outcome.subject}\n  written to {outcome.paths[0]}\n  and {outcome.paths[1]}")
+    if failed:
+        sys.exit(1)
+    if serve:
+        click.echo(f"Serving on http://127.0.0.1:{port}/ (Ctrl+C to stop). Log in as demo-editor / "
+                   "demo-editor-password (a demo-only account).")
+        from tracker.web.serve import serve_datasette
+        serve_datasette(path, host="127.0.0.1", port=port, demo=True)
+
+
+def _demo_briefing(path: Path, now: datetime):
+    """The demo's briefing: a preview as of `now`, into `reports/` beside the demo database.
+
+    The demo database's history starts with its crawl, just now: the latest Monday's own briefing would read
+    a database that did not exist yet and show nothing, so the demo writes only the preview of the last 7 days.
+    """
+    from tracker import config as config_mod
+    from tracker import jobs
+    return jobs.brief(path, config_mod.Config(), as_of=now, now=now)
