@@ -269,6 +269,28 @@ async def test_failed_logins_are_limited_per_client_address(ds):
         assert (await login(ds, "nobody-new", "guess", client=elsewhere)).status_code == 200
 
 
+async def test_logins_beyond_those_waiting_for_a_hash_are_turned_away_at_once(ds):
+    """A storm from many addresses: past `max_waiting` logins in flight, the next is a 429 without hashing."""
+    entered, release = threading.Event(), threading.Event()
+
+    def blocking_check(password, stored_hash):
+        entered.set()
+        release.wait(10)
+        return False
+
+    auth_plugin.state_of(ds).guard = LoginGuard(checker=blocking_check, max_waiting=1)
+    first = asyncio.create_task(ds.client.post("/-/login", data={"username": "a", "password": "x"}))
+    deadline = time.monotonic() + 10
+    while not entered.is_set() and time.monotonic() < deadline:
+        await asyncio.sleep(0.01)
+    transport = httpx.ASGITransport(app=ds.app(), client=("10.0.0.9", 5000))
+    async with httpx.AsyncClient(transport=transport, base_url="http://localhost") as elsewhere:
+        second = await elsewhere.post("/-/login", data={"username": "b", "password": "x"})
+    release.set()
+    assert (await first).status_code == 200
+    assert second.status_code == 429 and second.headers["retry-after"] == "5"
+
+
 async def test_an_unknown_name_costs_the_same_hash_as_a_real_one(tracker_db, monkeypatch):
     real = real_hash(PASSWORD)  # datasette-auth-passwords' default rounds, as `user add` prints
     ds = build_datasette(tracker_db, config=config_mod.Config(), secret=SECRET,
@@ -364,6 +386,10 @@ async def test_anonymous_readers_see_published_data_only(tracker_db):
                  "/tracker/deadlines.json", "/tracker/new_relevant_items.atom"]:
         assert (await ds.client.get(path)).status_code == 200, path
     assert (await ds.client.get("/tracker.json?sql=select+note+from+triage")).status_code == 403
+    # Nor by filtering published tables through staff ones (reviewer names guessed one by one).
+    through = '{"table": "item_priorities", "column": "reviewer", "value": "reviewer-ed"}'
+    assert (await ds.client.get(f"/tracker/items.json?_through={through}")).status_code == 403
+    assert (await ds.client.get("/tracker/items.json?_where=id+in+(select+item_id+from+triage)")).status_code == 403
     public = (await ds.client.get("/-/dossier/govuk:fraud")).text
     staff = (await ds.client.get("/-/dossier/govuk:fraud", cookies=session_cookie(ds, "rita"))).text
     for marker in ("TRIAGE-NOTE", "REVIEW-NOTE", "reviewer-ed", "SECRET-POSITION"):

@@ -302,7 +302,13 @@ async def test_feed_token_commands_issue_with_an_expiry_list_and_revoke_one(inst
     issued = runner.invoke(cli, ["feed-token", "outlook", "--days", "30", "--db", str(path)])
     assert issued.exit_code == 0, issued.output
     token = issued.stdout.splitlines()[0]
-    other = runner.invoke(cli, ["feed-token", "issue", "phone", "--user", "rita", "--db", str(path)])
+    config = path.parent / "seoc-tracker.toml"
+    config.write_text('[users.rita]\nrole = "reader"\n')
+    typo = runner.invoke(cli, ["feed-token", "issue", "phone", "--user", "rtia", "--db", str(path),
+                               "--config", str(config)])
+    assert typo.exit_code == 2 and "'rtia' is not a login in the config file's [users]" in typo.output
+    other = runner.invoke(cli, ["feed-token", "issue", "phone", "--user", "rita", "--db", str(path),
+                                "--config", str(config)])
     other_token = other.stdout.splitlines()[0]
     feed = "/tracker/deadline_calendar.ics?_feed_token="
     assert (await ds.client.get(feed + token)).status_code == 200

@@ -102,10 +102,11 @@ def feed_token():
 @feed_token.command("issue")
 @click.argument("name")
 @db_option
+@config_option
 @click.option("--days", type=int, default=365, show_default=True, help="Days until the token expires (1-1095).")
 @click.option("--user", "owner", default=None, help="The login this token is for: `user revoke USER` ends it too, "
                                                      "and it stops working if USER leaves the config.")
-def feed_token_issue(name, db_path, days, owner):
+def feed_token_issue(name, db_path, config_path, days, owner):
     """Print a new feed token NAME; an earlier token of the same name is revoked.
 
     Example: seoc-tracker feed-token issue outlook-calendar --days 365 --user alice
@@ -113,6 +114,9 @@ def feed_token_issue(name, db_path, days, owner):
     from tracker.store import feed_tokens
     from tracker.server_secret import Signer, serving_secret
     path = tracker_db.resolve_path(db_path)
+    if owner is not None and owner not in _config(config_path).users:
+        # Such a token would be refused on every request: say so now rather than when a calendar stays empty.
+        raise click.BadParameter(f"{owner!r} is not a login in the config file's [users]", param_hint="--user")
     # The secret serve will check: a token signed with an example secret could be forged by anyone.
     signer = Signer(serving_secret(path))
     database = tracker_db.connect(path)

@@ -10,7 +10,7 @@ from urllib.parse import unquote_plus
 #: if every character takes 3 UTF-8 bytes; nothing the tracker accepts is larger.
 MAX_BODY = 128 * 1024
 FEED_TOKEN_PARAM = "_feed_token"
-#: Where the feed token goes once it is out of the query string (read by tracker.auth_plugin).
+#: Where the feed token goes once it is out of the query string (read by tracker.web.auth).
 FEED_TOKEN_SCOPE_KEY = "seoc.feed_token"
 SECURITY_HEADERS = (
     (b"x-frame-options", b"DENY"),

@@ -35,7 +35,7 @@ def served_over_https(config: config_mod.Config) -> bool:
 
 def build_metadata(db_name: str, config: config_mod.Config) -> dict[str, Any]:
     """The committed datasette_metadata.json, adapted to this database and the read setting. Accounts and roles
-    are not in it (metadata is published at /-/metadata.json): tracker.auth_plugin reads them from the config."""
+    are not in it (metadata is published at /-/metadata.json): tracker.web.auth reads them from the config."""
     base = json.loads(metadata_mod.METADATA_FILE.read_text(encoding="utf-8"))
     return metadata_mod.for_database(base, db_name, config.public_read)
 
