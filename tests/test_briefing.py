@@ -13,6 +13,7 @@ from tracker.briefing.model import (ArchiveNote, Briefing, BriefingError, Deadli
                                     first_sentence)
 from tracker.contract import ItemLink, TrackedItem
 from tracker.store.items import upsert_item, upsert_items
+from tracker.store.db import install_clock
 from tracker.web import dossier, metadata
 
 from .helpers.briefing import (AS_OF, BASE, UTC, WEEK, at, build_db, classify, consultation, record_run, respond,
@@ -301,6 +302,9 @@ def test_new_means_published_this_week_by_the_source_date(database):
     # No date at the source, first seen this week from a source crawled before: new, dated by the tracker.
     fraud_item(database, rolling_call("77", "Fraud inquiry"), at(19))
     record_run(database, "committees", at(1, month=10), "ok")
+    # Published this week but not relevant: neither new (not relevant) nor back catalogue (not earlier).
+    upsert_item(database, TrackedItem(id="govuk:fees", source="govuk", kind="policy_paper", title="Plant fees",
+                                      url="https://www.gov.uk/f", published="2026-11-20T10:00:00+00:00"), now=at(20))
     # A commencement order made in 2023 that legislation's first crawl found this week: not a move.
     upsert_item(database, TrackedItem(
         id="legislation:uksi/2023/1206", source="legislation", kind="commencement_order", title="Commencement 1",
@@ -373,8 +377,8 @@ def test_overdue_is_one_list_in_the_briefing_the_saved_query_and_the_dossier(dat
     database.execute("UPDATE items SET relevant = (id != 'govuk:irrelevant')")
     database.conn.commit()
     briefing = {o.item.id for o in build_briefing(database, None, now, "").overdue}
-    sql = metadata.QUERIES_SQL["responses_overdue"]["sql"].replace("'now'", ":now")
-    query = {row[0] for row in database.execute(sql, {"now": now.strftime("%Y-%m-%d %H:%M:%S")})}
+    install_clock(database.conn, now)  # the saved query's tracker_now() reads the test's moment
+    query = {row[0] for row in database.execute(metadata.QUERIES_SQL["responses_overdue"]["sql"])}
     pages = {item_id for (item_id,) in database.execute("SELECT id FROM items WHERE relevant = 1")
              if dossier.load(database.conn, item_id, include_responses=False, now=now)["item"]["overdue"]}
     assert briefing == query == pages == {"govuk:stale-open", "govuk:closed"}

@@ -299,3 +299,14 @@ def test_brief_as_of_on_a_database_never_crawled_is_refused(tmp_path, monkeypatc
     result = CliRunner().invoke(cli, ["brief", "--db", str(db), "--as-of", "2026-11-24"])
     assert result.exit_code == 2 and "no crawl has run yet" in result.output, result.output
     assert not (tmp_path / "reports").exists() and briefings(db) == []
+
+
+def test_status_after_the_demo_points_to_the_demo_database(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("SEOC_TRACKER_DB", raising=False)
+    (tmp_path / "data" / "demo").mkdir(parents=True)
+    tracker_db.connect(tmp_path / "data" / "demo" / "tracker.db").close()
+    result = CliRunner().invoke(cli, ["status"])
+    assert result.exit_code == 1
+    assert "no database at data/tracker.db; the demo's is at data/demo/tracker.db: add --db data/demo/tracker.db" \
+        in result.output

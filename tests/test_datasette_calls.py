@@ -117,3 +117,25 @@ async def test_dossier_states_open_or_closed_by_the_deadline_not_the_last_crawl(
     # A passed deadline is never shown beside "open", and the crawl's own status word is not shown.
     assert ("<strong>open</strong>" in page) == (state == "open")
     assert "open for evidence" not in page
+
+
+async def test_an_instance_with_a_clock_reads_that_moment_as_now_everywhere(db_path):
+    """The demo's clock: as of Monday 14 Sep 2026 the Online Safety Act call (deadline 21 Sep) was open, in the
+    saved queries, the dashboard and the dossier alike, whatever day the test runs."""
+    monday = datetime(2026, 9, 14, 6, 30, tzinfo=timezone.utc)
+    ds = build_datasette(db_path, config=config_mod.Config(), users=USERS, secret="test-secret", clock=monday)
+    cookies = session_cookie(ds, "rita")
+    calls = (await ds.client.get("/tracker/calls_for_evidence.json?_shape=array", cookies=cookies)).json()
+    states = {c["id"]: c["state"] for c in calls}
+    assert states["committees:9955"] == "open: 7 days left"
+    open_now = (await ds.client.get("/tracker/open_now.json?_shape=array", cookies=cookies)).json()
+    assert "committees:9955" in {r["id"] for r in open_now}
+    home = (await ds.client.get("/", cookies=cookies)).text
+    assert "w/c 14 Sep" in home  # the dashboard's weeks count from the clock's Monday
+    page = (await ds.client.get("/-/dossier/committees:9955", cookies=cookies)).text
+    assert "<strong>open</strong>" in page and " · closes 2026-09-21" in page
+    # Without a clock the same call is closed (its deadline has passed by the time any test runs).
+    ds_now = build_datasette(db_path, config=config_mod.Config(), users=USERS, secret="test-secret")
+    calls = (await ds_now.client.get("/tracker/calls_for_evidence.json?_shape=array",
+                                     cookies=session_cookie(ds_now, "rita"))).json()
+    assert {c["id"]: c["state"] for c in calls}["committees:9955"].startswith("deadline passed")

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import os
-import re
 import stat
 
 from click.testing import CliRunner
@@ -35,12 +34,20 @@ def test_demo_builds_everything_and_a_second_replay_writes_no_versions(tmp_path,
     links = {(r["from_id"], r["relation"]) for r in database.query(
         "select from_id, relation from links where to_id = 'legislation:ukpga/2023/56'")}
     assert ("bill:3339", "enacted_as") in links and ("legislation:uksi/2023/1206", "commences") in links
-    # The briefing is a preview as of now, in reports/ beside the demo database, and says where it went.
+    # The demo stands on the Monday its snapshot describes (snapshot/moment.json), whatever day it is run: the
+    # crawl is stamped then, and the briefing is that week's own, in reports/ beside the demo database.
+    assert "The demo stands on Mon 14 Sep 2026 07:30 (London)" in result.output
+    assert {r["started"] for r in database.query("select started from runs")} == {"2026-09-14T05:30:00+00:00"}
     reports = db_path.parent / "reports"
     html, text = sorted(reports.iterdir())
-    assert re.fullmatch(r"\d{4}-W\d{2}-preview-\d{8}T\d{4}\.html", html.name) and text.name == html.stem + ".txt"
-    assert f"  written to {html}\n  and {text}\n" in result.output and "(preview as of " in result.output
-    assert database["briefings"].count == 0 and not (tmp_path / "reports").exists()
+    assert (html.name, text.name) == ("2026-W38.html", "2026-W38.txt")
+    assert f"  written to {html}\n  and {text}\n" in result.output and "preview" not in result.output
+    assert [r["week"] for r in database.query("select week from briefings")] == ["2026-W38"]
+    assert not (tmp_path / "reports").exists()
+    # As of that Monday the first crawl is back catalogue, said in one line per source, not "new".
+    briefing = text.read_text()
+    assert "Week commencing 14 Sep 2026 (2026-W38)" in briefing and "0 new" in briefing
+    assert "* First crawl of GOV.UK: 15 earlier documents added to the archive" in briefing
     # What issue 4 asked the demo to show, beyond the links above.
     kinds = {r["kind"] for r in database.query("select distinct kind from items")}
     assert {"act", "statutory_instrument", "commencement_order", "law_commission_project",

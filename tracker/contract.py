@@ -162,19 +162,20 @@ def _sql_list(values: tuple[str, ...]) -> str:
     return ", ".join(repr(v) for v in values)
 
 
+# The SQL here says tracker_now() for 'now' (tracker.store.db.install_clock): the demo's clock can be set.
 #: SQL: the instant `i.closes` ends (a bare date runs to the end of its day, as `deadline_passed` reads it).
 CLOSES_END_SQL = "datetime(case when length(i.closes) = 10 then date(i.closes, '+1 day') else i.closes end)"
 #: SQL over `items i`: open at the last crawl and not past its deadline now (a passed deadline is not open,
 #: whatever the last crawl said).
 OPEN_NOW_SQL = (f"i.status in ({_sql_list(OPEN_STATUSES)})"
-                f" and (i.closes is null or {CLOSES_END_SQL} >= datetime('now'))")
+                f" and (i.closes is null or {CLOSES_END_SQL} >= datetime(tracker_now()))")
 #: SQL over `items i`: a relevant consultation-like item closing in the next 28 days that can still be answered.
 CLOSING_SOON_SQL = f"""
   i.relevant = 1
   and i.kind in ({_sql_list(CONSULTATION_KINDS)})
   and i.closes is not null
-  and date(i.closes) >= date('now')
-  and date(i.closes) <= date('now', '+28 days')
+  and date(i.closes) >= date(tracker_now())
+  and date(i.closes) <= date(tracker_now(), '+28 days')
   and coalesce(i.status, '') not in ('withdrawn', 'outcome')"""
 
 
@@ -183,7 +184,7 @@ CLOSING_SOON_SQL = f"""
 OVERDUE_SQL = (f"i.kind in ({_sql_list(GOVERNMENT_RESPONSE_KINDS)})"
                f" and coalesce(i.status, '') not in ({_sql_list(FINISHED_STATUSES)})"
                f" and i.closes is not null"
-               f" and {CLOSES_END_SQL} < datetime('now', '-{RESPONSE_EXPECTED_AFTER.days} days')")
+               f" and {CLOSES_END_SQL} < datetime(tracker_now(), '-{RESPONSE_EXPECTED_AFTER.days} days')")
 
 #: SQL over `items i`: the source's own date of an item (opened, for a consultation that says; else published).
 SOURCE_DATE_SQL = (f"coalesce(case when i.kind in ({_sql_list(CONSULTATION_KINDS)}) then i.opens end, "

@@ -174,6 +174,6 @@ def build_briefing(db: sqlite_utils.Database, week: str | None = None, as_of: da
         closing=tuple(closing), overdue=tuple(overdue[:MAX_OVERDUE]), overdue_more=max(0, overdue_total - MAX_OVERDUE),
         rolling=_rolling_calls(w, rolling | changed),
         new=new, moved=moved, submitted=tuple(submitted), due=tuple(due),
-        newly_relevant=news.newly_relevant(w, candidates, new_ids), archived=news.archived(w, new_ids | w.listed_orders),
+        newly_relevant=news.newly_relevant(w, candidates, new_ids), archived=news.archived(w),
         missed=tuple(missed),
     )

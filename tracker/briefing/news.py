@@ -126,23 +126,31 @@ def newly_relevant(w: Week, candidates: set[str], new_ids: set[str]) -> tuple[Ne
     return tuple(found)
 
 
-def archived(w: Week, listed: set[str]) -> tuple[ArchiveNote, ...]:
-    """Per source, what it added this week that was published earlier: counted in SQL, relevant ones from the
-    loaded candidates (every relevant item first seen in the window is one), minus what the briefing lists."""
-    added = reads.first_seen_counts(w.db, utc_iso(w.start), utc_iso(w.as_of))
-    in_window = {i for i, seen in w.first_seen.items() if w.in_window(seen)}
-    # Listed items first seen in the window (a commencement order may itself be irrelevant, so not in states).
-    listed_by_source = Counter((w.reader.state(i) or {}).get("source") for i in listed
-                               if w.in_window(instant(w.reader.first_seen.get(i))))
-    relevant = Counter(w.states[i].get("source") for i in in_window - listed if i in w.states)
+def archived(w: Week) -> tuple[ArchiveNote, ...]:
+    """Per source, what it added this week that was published before the window (or is undated and came with
+    the source's first crawl): a first crawl or a back-fill, in one line. Counted in SQL where the source date
+    is clearly earlier, decided here near the window's start; relevant ones are among the loaded candidates
+    (every relevant item first seen in the window is one)."""
+    counts, rest = reads.first_seen_earlier(w.db, utc_iso(w.start), utc_iso(w.as_of))
+
+    def earlier(row: dict[str, Any]) -> bool:
+        when = source_date(row)[1]
+        if when is not None:
+            return when < w.start
+        first = instant(w.first_runs.get(row["source"]))
+        return first is not None and w.in_window(first)
+
+    added = Counter(counts)
+    added.update(row["source"] for row in rest if earlier(row))
+    relevant = Counter(state.get("source") for item_id, state in w.states.items()
+                       if w.in_window(w.first_seen.get(item_id)) and earlier(state))
     notes = []
     for source in sorted(added):
-        count = added[source] - listed_by_source[source]
-        if count <= 0:
+        if added[source] <= 0:
             continue
         first = instant(w.first_runs.get(source))
         url = f"{w.reader.base}/tracker/items?source={source}&_sort_desc=first_seen" if w.reader.base else ""
-        notes.append(ArchiveNote(clean(source), count, relevant[source],
+        notes.append(ArchiveNote(clean(source), added[source], relevant[source],
                                  first is not None and w.in_window(first), url))
     return tuple(notes)
 
@@ -176,7 +184,6 @@ def moved_this_week(w: Week) -> tuple[Move, ...]:
         act_id = (relevant_acts or acts or [None])[0]
         act = w.reader.ref(act_id) if act_id else None
         on = f"made {day_label(made)}" if made else f"seen by the tracker {day_label(seen)}"
-        w.listed_orders.add(row["id"])
         moved.append((seen, Move(w.reader.ref(row["id"], state), "Commencement order", "",
                                  act.title if act else "", on, act)))
     moved.sort(key=lambda pair: (pair[0], pair[1].item.title, pair[1].change))

@@ -15,6 +15,8 @@ from typing import Any, Iterable
 
 import sqlite_utils
 
+from tracker.contract import SOURCE_DATE_SQL
+
 #: What the briefing reads of an item: never body_text unless the summary is empty (it is the fallback).
 STATE_COLUMNS = ("id, source, kind, title, summary, url, organisation, status, published, updated, opens, closes, "
                  "first_seen, "
@@ -58,10 +60,17 @@ def newly_relevant_between(db: sqlite_utils.Database, lo: str, hi: str) -> set[s
           AND reviewed_at >= :lo AND reviewed_at < :hi""", {"lo": lo, "hi": hi})}
 
 
-def first_seen_counts(db: sqlite_utils.Database, start: str, end: str) -> dict[str, int]:
-    """Source -> items first seen in [start, end) (exact: first_seen is stored as UTC ISO text)."""
-    return dict(db.execute("SELECT source, count(*) FROM items WHERE first_seen >= ? AND first_seen < ? "
-                           "GROUP BY source", [start, end]).fetchall())
+def first_seen_earlier(db: sqlite_utils.Database, start: str, end: str
+                       ) -> tuple[dict[str, int], list[dict[str, Any]]]:
+    """Items first seen in [start, end): (source -> how many the source dates more than a day before `start`,
+    decided in SQL; the rest, dated near the window or not at all, as rows for the caller to decide)."""
+    first_seen = "first_seen >= :start AND first_seen < :end"
+    clearly = f"{SOURCE_DATE_SQL} IS NOT NULL AND datetime({SOURCE_DATE_SQL}) < datetime(:start, '-1 day')"
+    counts = dict(db.execute(f"SELECT source, count(*) FROM items i WHERE {first_seen} AND {clearly} "
+                             f"GROUP BY source", {"start": start, "end": end}).fetchall())
+    rest = list(db.query(f"SELECT id, source, kind, published, opens FROM items i WHERE {first_seen} "
+                         f"AND NOT ({clearly})", {"start": start, "end": end}))
+    return counts, rest
 
 
 def first_runs(db: sqlite_utils.Database) -> dict[str, str]:

@@ -61,8 +61,6 @@ class Week:
     loaded: set[str] = field(default_factory=set)
     versions: list[dict[str, Any]] = field(default_factory=list)
     first_runs: dict[str, str] = field(default_factory=dict)
-    #: Commencement orders listed under Moved (so not counted as back catalogue).
-    listed_orders: set[str] = field(default_factory=set)
 
     def load(self, ids: Iterable[str]) -> None:
         """Relevance, first_seen and state as of as_of of ids not loaded yet (a few statements)."""

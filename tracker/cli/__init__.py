@@ -35,6 +35,9 @@ def _existing_db(db_path) -> Path:
     database from a mistyped --db (and, say, email a briefing of nothing)."""
     path = tracker_db.resolve_path(db_path)
     if not path.exists():
+        if DEMO_DB.exists() and path.resolve() != DEMO_DB.resolve():
+            # After `make demo` the only database is the demo's: say where it is.
+            raise click.ClickException(f"no database at {path}; the demo's is at {DEMO_DB}: add --db {DEMO_DB}")
         raise click.ClickException(
             f"no database at {path}: check --db or SEOC_TRACKER_DB, or fill one first with `seoc-tracker crawl` "
             f"(or `seoc-tracker demo` for the bundled snapshot)")
@@ -99,11 +102,12 @@ def _parse_base_urls(values: tuple[str, ...]) -> dict[str, str]:
     return base_urls
 
 
-def run_crawl(sources, db_path, *, snapshot=None, base_urls=None, record=None, full=False, since=None) -> list:
+def run_crawl(sources, db_path, *, snapshot=None, base_urls=None, record=None, full=False, since=None,
+              clock=None) -> list:
     """Crawl and print progress; returns the run results."""
     results = crawl_mod.crawl(sources, tracker_db.resolve_path(db_path), snapshot=snapshot,
                               base_urls=base_urls, record=record, full=full, since=since,
-                              progress=_Progress())
+                              progress=_Progress(), clock=clock)
     _explain_if_offline(results)
     return results
 

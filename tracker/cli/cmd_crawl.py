@@ -1,19 +1,20 @@
 """Commands that fill the database: crawl, status, snapshot record, demo."""
 from __future__ import annotations
 
+import json
 import sys
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import click
 
-import tracker.cli as base
 from tracker.cli import (BUNDLED_SNAPSHOT, DEMO_DB, _existing_db, _parse_base_urls, cli, db_option,
                          run_crawl)
 from tracker.store import db as tracker_db
 from tracker.classify import linking, tagging
 from tracker.contract import SOURCE_NAMES
 from tracker.store import items as store
+from tracker.weeks import briefing_as_of, parse_instant, time_label, utc_iso, week_of
 
 
 @cli.command()
@@ -104,15 +105,19 @@ def demo(db_path, serve, port):
     path = Path(db_path)
     for suffix in ("", "-wal", "-shm"):
         Path(str(path) + suffix).unlink(missing_ok=True)
-    results = run_crawl((), path, snapshot=str(BUNDLED_SNAPSHOT))
+    crawled, briefed = demo_moment(BUNDLED_SNAPSHOT)
+    stamp = utc_iso(crawled)
+    results = run_crawl((), path, snapshot=str(BUNDLED_SNAPSHOT), clock=stamp)
     failed = [r for r in results if r.status != "ok"]
     database = tracker_db.connect(path)
-    tagged = tagging.classify_stored(database)
-    linking.suggest_links(database)
+    tagged = tagging.classify_stored(database, now=stamp)
+    linking.suggest_links(database, now=stamp)
     click.echo(f"Demo database {path}: {database['items'].count} items from {len(results)} sources; "
                f"{tagged.relevant} of {tagged.classified} relevant to SEOC priorities"
                + (f"; {len(failed)} source(s) not ok" if failed else ""))
-    outcome = _demo_briefing(path, base._now())
+    click.echo(f"The demo stands on {time_label(briefed)} (London), the moment its snapshot describes "
+               f"(snapshot/moment.json): pages, queries and the briefing read that as now.")
+    outcome = _demo_briefing(path, briefed)
     click.echo(f"Briefing: {outcome.subject}\n  written to {outcome.paths[0]}\n  and {outcome.paths[1]}")
     if failed:
         sys.exit(1)
@@ -120,15 +125,25 @@ def demo(db_path, serve, port):
         click.echo(f"Serving on http://127.0.0.1:{port}/ (Ctrl+C to stop). Log in as demo-editor / "
                    "demo-editor-password (a demo-only account).")
         from tracker.web.serve import serve_datasette
-        serve_datasette(path, host="127.0.0.1", port=port, demo=True)
+        serve_datasette(path, host="127.0.0.1", port=port, demo=True, clock=briefed)
 
 
-def _demo_briefing(path: Path, now: datetime):
-    """The demo's briefing: a preview as of `now`, into `reports/` beside the demo database.
+def demo_moment(snapshot: Path) -> tuple[datetime, datetime]:
+    """(when the snapshot was crawled, the Monday 07:30 briefing after it) from the snapshot's moment.json."""
+    try:
+        crawled = parse_instant(json.loads((snapshot / "moment.json").read_text(encoding="utf-8"))["crawled"])
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise click.ClickException(f"the snapshot's moment.json cannot be read: {exc}") from None
+    week = week_of(crawled)
+    briefed = briefing_as_of(week)
+    if briefed < crawled:  # crawled after that Monday's briefing: the next week's
+        briefed = briefing_as_of(week_of(briefed + timedelta(days=7)))
+    return crawled, briefed
 
-    The demo database's history starts with its crawl, just now: the latest Monday's own briefing would read
-    a database that did not exist yet and show nothing, so the demo writes only the preview of the last 7 days.
-    """
+
+def _demo_briefing(path: Path, briefed: datetime):
+    """The demo's briefing: its week's own briefing (as of Monday 07:30 after the snapshot's crawl), into
+    `reports/` beside the demo database."""
     from tracker import config as config_mod
     from tracker import jobs
-    return jobs.brief(path, config_mod.Config(), as_of=now, now=now)
+    return jobs.brief(path, config_mod.Config(), week=week_of(briefed), now=briefed)

@@ -5,6 +5,7 @@ import contextlib
 import os
 import secrets
 import sqlite3
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterator
 
@@ -28,6 +29,21 @@ def resolve_path(path: str | os.PathLike | None = None) -> Path:
     return DEFAULT_DB
 
 
+def sql_now() -> str:
+    """Now as SQLite's 'now' writes it (UTC, 'YYYY-MM-DD HH:MM:SS')."""
+    return datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def install_clock(conn: sqlite3.Connection, moment: datetime | None = None) -> None:
+    """Give `conn` the SQL function tracker_now(), which every query uses instead of 'now': the real clock, or a
+    fixed moment (the demo stands on the moment its snapshot describes, whatever day it is run)."""
+    if moment is None:
+        conn.create_function("tracker_now", 0, sql_now)
+    else:
+        fixed = moment.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
+        conn.create_function("tracker_now", 0, lambda: fixed)
+
+
 def connect(path: str | os.PathLike | None = None, *, migrate: bool = True,
             busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> sqlite_utils.Database:
     """Open (creating if needed) the database in WAL mode with a busy timeout, migrated."""
@@ -36,6 +52,7 @@ def connect(path: str | os.PathLike | None = None, *, migrate: bool = True,
         db_path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         file_modes.private_database(db_path)  # 0600 from creation, whatever the umask; -wal/-shm follow it
         conn = sqlite3.connect(str(db_path), timeout=busy_timeout_ms / 1000)
+        install_clock(conn)
         conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
         db = sqlite_utils.Database(conn)
         if db.journal_mode != "wal":

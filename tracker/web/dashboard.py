@@ -23,7 +23,7 @@ def _bars(pairs: list[tuple[str, int]]) -> list[dict[str, Any]]:
 
 def load(conn: sqlite3.Connection, today: date | None = None) -> dict[str, Any]:
     """Figures for the dashboard, as of `today` (default: the database's today)."""
-    today = today or date.fromisoformat(_all(conn, "SELECT date('now')")[0][0])
+    today = today or date.fromisoformat(_all(conn, "SELECT date(tracker_now())")[0][0])
     week_ago = (today - timedelta(days=7)).isoformat()
     counts = dict(_all(conn, f"""
         SELECT 'items', count(*) FROM items UNION ALL

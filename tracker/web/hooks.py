@@ -10,13 +10,20 @@ from datasette.utils import tilde_encode
 from datasette.utils.asgi import Response
 
 from tracker.web import dashboard
-from tracker.web.views import (db_name, dossier_page, is_editor, review_row, robots_txt, save_response,
+from tracker.store.db import install_clock
+from tracker.web.views import (clock_of, db_name, dossier_page, is_editor, review_row, robots_txt, save_response,
                                set_triage)
 
 def safe_url(value) -> str | None:
     """Only http(s) URLs ever become links: scraped `javascript:` and friends are dropped."""
     text = str(value or "").strip()
     return text if text.lower().startswith(("https://", "http://")) else None
+
+
+@hookimpl
+def prepare_connection(conn, datasette):
+    """tracker_now() in every saved query and page: the instance's clock (the demo's moment) or the real one."""
+    install_clock(conn, clock_of(datasette))
 
 
 @hookimpl

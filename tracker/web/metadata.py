@@ -32,7 +32,7 @@ QUERIES_SQL: dict[str, dict[str, Any]] = {
                        "those with no response logged first.",
         "allow": EDITORS,
         "sql": f"""select i.id, i.title, i.kind, i.organisation, date(i.closes) as closes,
-  cast(julianday(date(i.closes)) - julianday(date('now')) as integer) as days_left,
+  cast(julianday(date(i.closes)) - julianday(date(tracker_now())) as integer) as days_left,
   i.themes,
   coalesce(r.status, 'no response logged') as response_status, r.decision, r.owner_team, r.internal_deadline, i.url
 from items i
@@ -44,7 +44,7 @@ order by r.id is not null, i.closes""",
         "title": "Deadlines in the next 28 days",
         "description": "Relevant consultations and calls for evidence closing within 28 days.",
         "sql": f"""select i.id, i.title, i.kind, i.organisation, date(i.closes) as closes,
-  cast(julianday(date(i.closes)) - julianday(date('now')) as integer) as days_left, i.themes, i.url
+  cast(julianday(date(i.closes)) - julianday(date(tracker_now())) as integer) as days_left, i.themes, i.url
 from items i where {RELEVANT_OPEN}
 order by i.closes""",
     },
@@ -78,14 +78,14 @@ order by i.closes is null, i.closes""",
   case when i.closes is null then 'rolling: no deadline'
        else strftime('%d/%m/%Y %H:%M', substr(i.closes, 1, 19)) end as deadline_london,
   case when i.closes is null then 'open'
-       when datetime(i.closes) >= datetime('now')
-         then 'open: ' || cast(julianday(date(i.closes)) - julianday(date('now')) as integer) || ' days left'
-       else 'deadline passed ' || cast(julianday(date('now')) - julianday(date(i.closes)) as integer) || ' days ago'
+       when datetime(i.closes) >= datetime(tracker_now())
+         then 'open: ' || cast(julianday(date(i.closes)) - julianday(date(tracker_now())) as integer) || ' days left'
+       else 'deadline passed ' || cast(julianday(date(tracker_now())) - julianday(date(i.closes)) as integer) || ' days ago'
   end as state,
   i.relevant, i.themes, i.last_seen as checked, i.url
 from items i
 where i.kind = 'committee_inquiry' and i.status = 'open for evidence'
-order by i.closes is not null and datetime(i.closes) < datetime('now'), i.closes is null,
+order by i.closes is not null and datetime(i.closes) < datetime(tracker_now()), i.closes is null,
   i.relevant desc, i.closes""",
     },
     "new_this_week": {
@@ -94,19 +94,19 @@ order by i.closes is not null and datetime(i.closes) < datetime('now'), i.closes
                        "briefing calls new. Items the tracker found this week but published earlier are not here.",
         "sql": f"""select i.id, i.title, i.kind, i.organisation, date({SOURCE_DATE_SQL}) as published, i.themes, i.url
 from items i
-where i.relevant = 1 and datetime({SOURCE_DATE_SQL}) >= datetime('now', '-7 days')
+where i.relevant = 1 and datetime({SOURCE_DATE_SQL}) >= datetime(tracker_now(), '-7 days')
 order by datetime({SOURCE_DATE_SQL}) desc""",
     },
     "changed_last_7_days": {
         "title": "What changed in the last 7 days",
         "description": "Items first seen or changed in the last seven days, with the fields that changed.",
         "sql": """select i.id, i.title, i.source, i.kind, i.status, i.relevant,
-  case when i.first_seen >= datetime('now', '-7 days') then 'new' else 'changed' end as change,
+  case when i.first_seen >= datetime(tracker_now(), '-7 days') then 'new' else 'changed' end as change,
   (select changed_fields from item_versions v where v.item_id = i.id order by v.version desc limit 1)
     as changed_fields,
   i.last_changed
 from items i
-where i.last_changed >= strftime('%Y-%m-%dT%H:%M:%S', 'now', '-7 days')
+where i.last_changed >= strftime('%Y-%m-%dT%H:%M:%S', tracker_now(), '-7 days')
 order by i.last_changed desc""",
     },
     "bills_by_stage": {
@@ -149,7 +149,7 @@ order by commencement_orders, a.published desc""",
                        "published (closed by their date, whatever the last crawl said): the list the briefing and "
                        "the dossiers show.",
         "sql": f"""select i.id, i.title, i.organisation, date(i.closes) as closed,
-  cast(julianday(date('now')) - julianday(date(i.closes)) as integer) as days_since_close, i.themes, i.url
+  cast(julianday(date(tracker_now())) - julianday(date(i.closes)) as integer) as days_since_close, i.themes, i.url
 from items i
 where i.relevant = 1 and {OVERDUE_SQL}
 order by i.closes desc""",
@@ -161,7 +161,7 @@ order by i.closes desc""",
   (select max(finished) from runs ok where ok.source = r.source and ok.status = 'ok') as last_ok,
   case when (select max(finished) from runs ok where ok.source = r.source and ok.status = 'ok') is null
          or (select max(finished) from runs ok where ok.source = r.source and ok.status = 'ok')
-            < strftime('%Y-%m-%dT%H:%M:%S', 'now', '-3 days')
+            < strftime('%Y-%m-%dT%H:%M:%S', tracker_now(), '-3 days')
        then 'stale' else 'fresh' end as freshness
 from runs r where r.id = (select max(id) from runs r2 where r2.source = r.source)
 order by r.source""",
@@ -195,7 +195,7 @@ order by atom_updated desc limit 200""",
   i.url as event_description
 from items i
 where i.closes is not null and i.relevant = 1 and coalesce(i.status, '') != 'withdrawn'
-  and date(i.closes) >= date('now', '-30 days')
+  and date(i.closes) >= date(tracker_now(), '-30 days')
 union all
 select 'commences-' || i.id || '-' || json_extract(c.value, '$.date') || '-' || c.key || '@seoc-tracker',
   'In force: ' || replace(replace(json_extract(c.value, '$.provision') || ' (' || i.title || ')', '<', '‹'),

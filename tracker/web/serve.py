@@ -3,12 +3,14 @@ from __future__ import annotations
 
 import json
 import os
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from datasette.app import Datasette
 
 from tracker.web import auth as auth_plugin
+from tracker.web import views
 from tracker import config as config_mod
 from tracker.web import metadata as metadata_mod
 from tracker import server_secret
@@ -42,8 +44,10 @@ def build_metadata(db_name: str, config: config_mod.Config) -> dict[str, Any]:
 
 def build_datasette(db_path: str | os.PathLike, *, config: config_mod.Config | None = None,
                     users: dict[str, str] | None = None, secret: str | None = None,
-                    accounts: Accounts | None = None, demo: bool = False) -> Datasette:
-    """A configured Datasette for the tracker database (tests use this too).
+                    accounts: Accounts | None = None, demo: bool = False,
+                    clock: datetime | None = None) -> Datasette:
+    """A configured Datasette for the tracker database (tests use this too). With `clock`, every page, saved
+    query and feed reads that moment as now (the demo stands on the moment its snapshot describes).
 
     Accounts come from `accounts`, else `users` (fixed), else the config's users, re-read from its file when it
     changes.
@@ -71,6 +75,7 @@ def build_datasette(db_path: str | os.PathLike, *, config: config_mod.Config | N
         secret=secret or persistent_secret(db_path),
         template_dir=str(TEMPLATES),
     )
+    views.set_clock(datasette, clock)
     _ensure_registered(auth_plugin)
     auth_plugin.attach(datasette, auth_plugin.AuthState(accounts, session_hours=config.session_hours, https=https,
                                                         demo=demo))
@@ -86,7 +91,7 @@ def _ensure_registered(module) -> None:
 
 
 def serve_datasette(db_path: str | os.PathLike, *, host: str = "127.0.0.1", port: int = 8001, demo: bool = False,
-                    config: config_mod.Config | None = None) -> None:
+                    config: config_mod.Config | None = None, clock: datetime | None = None) -> None:
     """Serve until interrupted. The demo has only its demo-only editor account and a secret of its own."""
     import uvicorn
 
@@ -100,5 +105,5 @@ def serve_datasette(db_path: str | os.PathLike, *, host: str = "127.0.0.1", port
         config = config or config_mod.load()
         check_hashes(config.users)
         accounts = None
-    datasette = build_datasette(db_path, config=config, secret=secret, accounts=accounts, demo=demo)
+    datasette = build_datasette(db_path, config=config, secret=secret, accounts=accounts, demo=demo, clock=clock)
     uvicorn.run(datasette.app(), host=host, port=port, log_level="warning")

@@ -5,6 +5,7 @@ Every form goes through `staff_form`: POST only, editors and admins only, and on
 """
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Awaitable, Callable
 from urllib.parse import quote, unquote
 
@@ -17,6 +18,17 @@ from tracker.store import register
 from tracker.web import dossier
 
 EDITOR_ROLES = {"editor", "admin"}
+_CLOCK = "_seoc_clock"
+
+
+def set_clock(datasette, moment: datetime | None) -> None:
+    """Fix the instance's now (None: the real clock); pages and tracker_now() in SQL read it."""
+    setattr(datasette, _CLOCK, moment)
+
+
+def clock_of(datasette) -> datetime | None:
+    """The instance's fixed now, or None for the real clock."""
+    return getattr(datasette, _CLOCK, None)
 
 
 def db_name(datasette) -> str:
@@ -55,7 +67,8 @@ async def dossier_page(datasette, request):
     editor = is_editor(request.actor)
     # Anonymous readers (public_read) see published data only: no triage, reviewer names or review notes.
     staff = request.actor is not None
-    data = await db.execute_fn(lambda conn: dossier.load(conn, item_id, include_responses=editor, staff=staff))
+    data = await db.execute_fn(lambda conn: dossier.load(conn, item_id, include_responses=editor, staff=staff,
+                                                         now=clock_of(datasette)))
     if data is None:
         raise NotFound(f"No tracked item has id {item_id}")
     return await _render_dossier(datasette, request, data, editor)
@@ -97,7 +110,8 @@ def staff_form(what: str, *, redisplay: bool = False) -> Callable[[FormHandler],
                 item_id = str(form.get("item_id") or "")
                 data = None
                 if redisplay and isinstance(exc, register.FormError):
-                    data = await db.execute_fn(lambda conn: dossier.load(conn, item_id, include_responses=True))
+                    data = await db.execute_fn(lambda conn: dossier.load(conn, item_id, include_responses=True,
+                                                                         now=clock_of(datasette)))
                 if data is None:
                     return Response.html(f"<p>{escape(what)} not saved: {escape(str(exc))}</p>", status=400)
                 return await _render_dossier(datasette, request, data, True, errors=exc.errors, form=form,
