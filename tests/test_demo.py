@@ -48,6 +48,11 @@ def test_demo_builds_everything_and_a_second_replay_writes_no_versions(tmp_path,
     briefing = text.read_text()
     assert "Week commencing 14 Sep 2026 (2026-W38)" in briefing and "0 new" in briefing
     assert "* First crawl of GOV.UK: 15 earlier documents added to the archive" in briefing
+    # The demo week's content, read by a person on 5 Dec 2026 (nothing relevant published that week, the MLR
+    # consultation's government response overdue, six first-crawl lines, all sources fresh), then pinned: a
+    # change to what the demo's briefing says must be read again before this hash is updated.
+    assert next(iter(database.query("select content_hash from briefings")))["content_hash"] == (
+        "354fb98af44bbe8810e4032dcf91d25d9cc41dda0916c877d09a02304cbc39ca")
     # What issue 4 asked the demo to show, beyond the links above.
     kinds = {r["kind"] for r in database.query("select distinct kind from items")}
     assert {"act", "statutory_instrument", "commencement_order", "law_commission_project",
