@@ -344,3 +344,36 @@ async def test_every_staff_form_refuses_bad_input_one_way(ds, tracker_db, path, 
     response = await ds.client.post(path, cookies=cookies, data={"csrftoken": token, **data})
     assert response.status_code == 400 and says in response.text
     assert [_rows(tracker_db, f"select * from {t}") for t in ("responses", "audit_log", "triage")] == before
+
+
+async def test_every_item_is_one_click_from_its_reform_page(ds):
+    """Items table, a search, a row page and a saved query link each item to its dossier; JSON stays plain."""
+    cookies = cookies_for(ds, "reader")
+    dossier_link = 'href="/-/dossier/legislation:ukpga/2023/56"'
+    for path in ("/tracker/items", "/tracker/items?_search=economic", "/tracker/items/legislation~3Aukpga~2F2023~2F56",
+                 "/tracker/commencement_pending"):
+        page = await ds.client.get(path, cookies=cookies)
+        assert page.status_code == 200 and dossier_link in page.text, path
+    quiet = (await ds.client.get("/tracker/items", cookies=cookies)).text
+    assert ('<a href="/-/dossier/govuk:quiet" title="Reform page">Proceeds of crime confiscation reform</a>'
+            in quiet)
+    rows = (await ds.client.get("/tracker/items.json?_shape=array", cookies=cookies)).json()
+    assert {r["id"] for r in rows} >= {"govuk:quiet"} and all("<a" not in str(r["title"]) for r in rows)
+
+
+async def test_a_logged_out_reader_lands_on_the_page_asked_for_after_login(tracker_db, monkeypatch):
+    monkeypatch.setenv(hash_env_name("ed"), hash_password("correct horse"))
+    ds = build_datasette(tracker_db, config=config_mod.Config(), users={"ed": "editor"}, secret="s")
+    asked = await ds.client.get("/-/dossier/govuk:quiet")
+    assert asked.status_code == 302 and asked.headers["location"] == "/-/login"
+    page = await ds.client.get("/-/login")
+    token = re.search(r'name="csrftoken" value="([^"]+)"', page.text).group(1)
+    cookies = {"ds_csrftoken": page.cookies["ds_csrftoken"], "seoc_next": asked.cookies["seoc_next"]}
+    good = await ds.client.post("/-/login", cookies=cookies, data={"username": "ed", "password": "correct horse",
+                                                                   "csrftoken": token})
+    assert good.status_code == 302 and good.headers["location"] == "/-/dossier/govuk:quiet"
+    # A page on another host is never a destination, even signed with the right secret.
+    cookies["seoc_next"] = ds.sign("//evil.example/x", "seoc_next")
+    elsewhere = await ds.client.post("/-/login", cookies=cookies, data={"username": "ed", "password": "correct horse",
+                                                                        "csrftoken": token})
+    assert elsewhere.headers["location"] == "/"

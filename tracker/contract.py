@@ -139,6 +139,12 @@ SOURCES: dict[str, Source] = {s.name: s for s in (
     Source("sentencing-council", "sentencing:", "Sentencing Council", OGL),
 )}
 SOURCE_NAMES = tuple(SOURCES)
+_ID_PREFIXES = tuple(s.id_prefix for s in SOURCES.values())
+
+
+def is_item_id(value: str) -> bool:
+    """Whether `value` has the shape of a tracked item's id (a registered source's prefix and more)."""
+    return value.startswith(_ID_PREFIXES) and len(value) > len(value.split(":", 1)[0]) + 1
 
 
 # --- Status vocabulary ---------------------------------------------------------------------------------

@@ -114,6 +114,21 @@ async def _login_page(datasette, request, error: str | None, status: int = 200, 
     return Response.html(html, status=status, headers=headers or {})
 
 
+#: The page an anonymous reader asked for before being sent to log in (signed; set by the forbidden hook).
+NEXT_COOKIE = "seoc_next"
+
+
+def _page_asked_for(datasette, request) -> str | None:
+    """The signed page to return to after login: a path on this site only, never another host."""
+    try:
+        wanted = datasette.unsign(request.cookies.get(NEXT_COOKIE, ""), NEXT_COOKIE)
+    except Exception:  # missing, forged or from another secret: go home
+        return None
+    if not isinstance(wanted, str) or not wanted.startswith("/") or wanted.startswith("//") or "\\" in wanted:
+        return None
+    return wanted
+
+
 async def login(request, datasette):
     """datasette-auth-passwords' form, with the hash off the event loop, limits, and a session cookie."""
     if request.method not in ("GET", "POST"):
@@ -138,7 +153,8 @@ async def login(request, datasette):
     epoch = await _read(datasette, lambda conn: sessions.current_epoch(conn, username))
     if epoch is None:
         return await _login_page(datasette, request, "Logins are unavailable: the database cannot be read", 503)
-    response = Response.redirect(datasette.urls.instance())
+    response = Response.redirect(_page_asked_for(datasette, request) or datasette.urls.instance())
+    response.set_cookie(NEXT_COOKIE, "", expires=0, max_age=0, httponly=True, samesite="lax")
     response.set_cookie(sessions.COOKIE, sessions.sign(datasette, username, epoch=epoch, issued=state.clock()),
                         max_age=int(state.session_hours * 3600), httponly=True, samesite="lax", secure=state.https)
     return response

@@ -8,9 +8,12 @@ from urllib.parse import parse_qs, quote
 from datasette import hookimpl
 from datasette.utils import tilde_encode
 from datasette.utils.asgi import Response
+from markupsafe import Markup, escape
 
 from tracker.web import dashboard
+from tracker.contract import is_item_id
 from tracker.store.db import install_clock
+from tracker.web.auth import NEXT_COOKIE
 from tracker.web.views import (clock_of, db_name, dossier_page, is_editor, review_row, robots_txt, save_response,
                                set_triage)
 
@@ -94,8 +97,31 @@ def asgi_wrapper():
 def forbidden(datasette, request, message):
     """Send people who are not logged in to the login page; machines (JSON, CSV, feeds) get the 403."""
     if request.actor is None and not request.path.endswith((".json", ".csv", ".atom", ".ics")):
-        return Response.redirect(datasette.urls.path("/-/login"))
+        # Remember the page asked for, so the login lands there (tracker.web.auth reads it back).
+        response = Response.redirect(datasette.urls.path("/-/login"))
+        wanted = request.path + (f"?{request.query_string}" if request.query_string else "")
+        response.set_cookie(NEXT_COOKIE, datasette.sign(wanted, NEXT_COOKIE), max_age=600, httponly=True,
+                            samesite="lax")
+        return response
     return None
+
+
+@hookimpl
+def render_cell(value, column, table, database, datasette, row):
+    """Every item id, and an item's title beside its id, links to its reform page (HTML only: JSON and CSV
+    keep the plain values)."""
+    if column == "id" and isinstance(value, str) and is_item_id(value):
+        item_id = value
+    elif column in ("title", "act_title") and isinstance(value, str):
+        keys = row.keys() if hasattr(row, "keys") else []
+        ref = "id" if column == "title" else "act"
+        item_id = row[ref] if ref in keys and isinstance(row[ref], str) and is_item_id(row[ref]) else None
+        if item_id is None:
+            return None
+    else:
+        return None
+    url = datasette.urls.path(f"/-/dossier/{quote(item_id, safe=':/')}")
+    return Markup(f'<a href="{escape(url)}" title="Reform page">{escape(value)}</a>')
 
 
 @hookimpl
