@@ -9,7 +9,7 @@ import pytest
 
 from tracker.contract import ItemLink, TrackedItem
 from tracker import config as config_mod
-from tracker.web import dashboard
+from tracker.web import cells, dashboard
 from tracker.web import metadata
 from tracker.store import register
 from tracker.store import items as store
@@ -377,3 +377,38 @@ async def test_a_logged_out_reader_lands_on_the_page_asked_for_after_login(track
     elsewhere = await ds.client.post("/-/login", cookies=cookies, data={"username": "ed", "password": "correct horse",
                                                                         "csrftoken": token})
     assert elsewhere.headers["location"] == "/"
+
+
+async def test_pages_say_dates_themes_and_relevance_in_words_and_json_keeps_the_data(ds):
+    cookies = cookies_for(ds, "reader")
+    page = (await ds.client.get("/tracker/items/legislation~3Aukpga~2F2023~2F56", cookies=cookies)).text
+    assert '<span title="2023-10-26">26 Oct 2023</span>' in page  # published, as a date in words
+    assert "Fraud" in page and '["fraud"' not in page  # themes by name, not the stored JSON
+    assert re.search(r'class="col-relevant[^"]*">yes<', page)
+    row = (await ds.client.get("/tracker/items/legislation~3Aukpga~2F2023~2F56.json?_shape=array",
+                               cookies=cookies)).json()[0]
+    assert row["published"] == "2023-10-26" and row["relevant"] == 1 and row["themes"].startswith('["')
+    seen = (await ds.client.get("/tracker/items.json?_shape=array&id=govuk:quiet", cookies=cookies)).json()[0]
+    london = cells.when(seen["first_seen"])
+    items = (await ds.client.get("/tracker/items", cookies=cookies)).text
+    assert f'<span title="{seen["first_seen"]}">{london}</span>' in items and re.fullmatch(
+        r"\d{1,2} [A-Z][a-z]{2} \d{4}, \d{2}:\d{2}", london)
+
+
+async def test_saved_queries_are_named_by_their_title_with_the_sql_folded(ds):
+    page = (await ds.client.get("/tracker/open_now", cookies=cookies_for(ds, "reader"))).text
+    title = re.search(r"<title>(.*?)</title>", page, re.S).group(1).strip()
+    assert title == "Relevant consultations and calls for evidence open now · SEOC reform tracker"
+    assert "select i.id" not in title and '<textarea id="sql-editor"' not in page
+
+
+async def test_the_login_page_names_the_product(ds):
+    page = (await ds.client.get("/-/login")).text
+    assert "<title>Log in · SEOC reform tracker</title>" in page and "SEOC reform tracker: log in" in page
+    assert 'for="id_username"' in page and 'name="csrftoken"' in page
+
+
+def test_cells_say_london_time():
+    assert cells.when("2026-09-21T16:00:00+01:00") == "21 Sep 2026, 16:00"
+    assert cells.when("2026-12-05T09:30:00+00:00") == "5 Dec 2026, 09:30"
+    assert cells.when("2026-12-05") == "5 Dec 2026" and cells.when("not a date") is None

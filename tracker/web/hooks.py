@@ -8,10 +8,8 @@ from urllib.parse import parse_qs, quote
 from datasette import hookimpl
 from datasette.utils import tilde_encode
 from datasette.utils.asgi import Response
-from markupsafe import Markup, escape
 
-from tracker.web import dashboard
-from tracker.contract import is_item_id
+from tracker.web import cells, dashboard
 from tracker.store.db import install_clock
 from tracker.web.auth import NEXT_COOKIE
 from tracker.web.views import (clock_of, db_name, dossier_page, is_editor, review_row, robots_txt, save_response,
@@ -108,20 +106,8 @@ def forbidden(datasette, request, message):
 
 @hookimpl
 def render_cell(value, column, table, database, datasette, row):
-    """Every item id, and an item's title beside its id, links to its reform page (HTML only: JSON and CSV
-    keep the plain values)."""
-    if column == "id" and isinstance(value, str) and is_item_id(value):
-        item_id = value
-    elif column in ("title", "act_title") and isinstance(value, str):
-        keys = row.keys() if hasattr(row, "keys") else []
-        ref = "id" if column == "title" else "act"
-        item_id = row[ref] if ref in keys and isinstance(row[ref], str) and is_item_id(row[ref]) else None
-        if item_id is None:
-            return None
-    else:
-        return None
-    url = datasette.urls.path(f"/-/dossier/{quote(item_id, safe=':/')}")
-    return Markup(f'<a href="{escape(url)}" title="Reform page">{escape(value)}</a>')
+    """Plain words in HTML pages (tracker.web.cells); JSON and CSV keep the stored values."""
+    return cells.render(value, column, table, row, datasette)
 
 
 @hookimpl

@@ -291,7 +291,8 @@ def configuration(public_read: bool = False) -> dict[str, Any]:
     for hidden in ("items_fts", "items_fts_data", "items_fts_idx", "items_fts_docsize", "items_fts_config",
                    "_sqlite_migrations"):
         tables[hidden] = {"hidden": True}
-    queries = {name: {**query, "sql": query["sql"].strip()} for name, query in QUERIES_SQL.items()}
+    # Readers see a query's title, description and results; its SQL is folded away ("Show SQL" unfolds it).
+    queries = {name: {**query, "sql": query["sql"].strip(), "hide_sql": True} for name, query in QUERIES_SQL.items()}
     return {
         "allow": True if public_read else {"id": "*"},
         "databases": {DB: {"allow_sql": EDITORS, "tables": tables, "queries": queries}},
