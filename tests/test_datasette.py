@@ -412,3 +412,30 @@ def test_cells_say_london_time():
     assert cells.when("2026-09-21T16:00:00+01:00") == "21 Sep 2026, 16:00"
     assert cells.when("2026-12-05T09:30:00+00:00") == "5 Dec 2026, 09:30"
     assert cells.when("2026-12-05") == "5 Dec 2026" and cells.when("not a date") is None
+
+
+async def test_long_text_is_clipped_internal_tables_are_out_of_the_list_and_a_dossier_prints(ds, tracker_db):
+    cookies = cookies_for(ds, "reader")
+    database = db_module.connect(tracker_db)
+    database.execute("UPDATE items SET summary = ? WHERE id = 'govuk:quiet'", ["Reforming confiscation. " * 20])
+    database.conn.commit()
+    items = (await ds.client.get("/tracker/items", cookies=cookies)).text
+    # A long summary: its start, and the whole of it one click away.
+    assert '<details class="seoc-clip"><summary>Reforming confiscation. Reforming' in items
+    listing = (await ds.client.get("/tracker", cookies=cookies)).text
+    for internal in ("link_scans", "classifications", "reforms", "job_runs"):
+        assert f'href="/tracker/{internal}"' not in listing, internal
+    assert (await ds.client.get("/tracker/classifications", cookies=cookies_for(ds, "admin"))).status_code == 200
+    page = (await ds.client.get("/-/dossier/govuk:quiet", cookies=cookies)).text
+    assert "@media print" in page and "size: A4" in page
+
+
+async def test_every_table_page_renders_for_an_admin(ds, tracker_db):
+    """Cell rendering (links, names, dates, clipping) never breaks a page, whatever the table holds."""
+    tables = db_module.connect(tracker_db).table_names()
+    cookies = cookies_for(ds, "admin")
+    for table in tables:
+        if table.startswith("items_fts"):
+            continue
+        response = await ds.client.get(f"/tracker/{table}", cookies=cookies)
+        assert response.status_code == 200, (table, response.text[:300])

@@ -105,7 +105,7 @@ async def test_open_now_is_readable_by_readers_and_matches_the_dashboard(db_path
 
 
 @pytest.mark.parametrize("item_id, state, says", [
-    ("committees:9955", "closed", " · closed 2026-09-21"),  # "open for evidence" at the crawl, deadline passed since
+    ("committees:9955", "closed", " · closed 21 Sep 2026, 16:00"),  # "open for evidence" at the crawl, deadline passed since
     ("committees:99550", "open", " · closes "),
     ("committees:8885", "open", " · no deadline (a rolling call)"),
 ])
@@ -133,9 +133,23 @@ async def test_an_instance_with_a_clock_reads_that_moment_as_now_everywhere(db_p
     home = (await ds.client.get("/", cookies=cookies)).text
     assert "w/c 14 Sep" in home  # the dashboard's weeks count from the clock's Monday
     page = (await ds.client.get("/-/dossier/committees:9955", cookies=cookies)).text
-    assert "<strong>open</strong>" in page and " · closes 2026-09-21" in page
+    assert "<strong>open</strong>" in page and " · closes 21 Sep 2026, 16:00" in page
     # Without a clock the same call is closed (its deadline has passed by the time any test runs).
     ds_now = build_datasette(db_path, config=config_mod.Config(), users=USERS, secret="test-secret")
     calls = (await ds_now.client.get("/tracker/calls_for_evidence.json?_shape=array",
                                      cookies=session_cookie(ds_now, "rita"))).json()
     assert {c["id"]: c["state"] for c in calls}["committees:9955"].startswith("deadline passed")
+
+
+async def test_the_dossier_says_a_moved_deadline_in_words(db_path):
+    """The real extension of the Online Safety Act call: 7 Sep 2026 17:00 -> 21 Sep 2026 16:00, in words."""
+    database = tracker_db.connect(db_path)
+    detail, committees = business(9955)
+    before = parser.parse_business(detail, committees, "https://example.test/9955")
+    before.closes = "2026-09-07T17:00:00+01:00"  # the period's end before its extension
+    store.upsert_items(database, [before])
+    store.upsert_items(database, [parser.parse_business(detail, committees, "https://example.test/9955")])
+    ds = build_datasette(db_path, config=config_mod.Config(), users=USERS, secret="test-secret")
+    page = (await ds.client.get("/-/dossier/committees:9955", cookies=session_cookie(ds, "rita"))).text
+    assert "Closing date: 7 Sep 2026, 17:00 -&gt; 21 Sep 2026, 16:00" in page
+    assert "2026-09-07T17:00:00+01:00" not in page and "was: " not in page

@@ -19,6 +19,11 @@ DATE_COLUMNS = {"first_seen", "last_seen", "last_changed", "published", "updated
                 "finished", "created", "created_at", "updated_at", "reviewed_at", "at", "valid_from", "valid_to",
                 "classified_at", "relevant_since", "generated_at", "sent_at", "checked", "enacted",
                 "latest_order_made", "internal_deadline", "submitted_on", "closed"}
+#: Columns of long text: shown clipped, with the rest one click away.
+LONG_COLUMNS = {"summary", "body_text", "details", "evidence", "data", "long_title", "error_message", "notes",
+                "position_summary", "key_asks", "atom_content", "orders"}
+CLIP = 140
+SHOWN_IN_FULL = 3000
 _ISO = re.compile(r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?([+-]\d{2}:\d{2}|Z)?)?$")
 
 
@@ -63,10 +68,16 @@ def render(value: Any, column: str, table: str | None, row: Any, datasette) -> M
             ids = json.loads(value)
         except ValueError:
             return None
-        names = [theme_names().get(i, str(i)) for i in ids if i]
+        if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
+            return None  # not a list of theme ids (a classification's scored themes): shown as stored
+        names = [theme_names().get(i, i) for i in ids]
         return Markup(escape(", ".join(names)) if names else '<span class="meta">none</span>')
     if column == "relevant" and value in (0, 1) and table in (None, "items", "classifications"):
         return Markup("yes" if value else "no")
+    if column in LONG_COLUMNS and isinstance(value, str) and len(value) > CLIP + 20:
+        rest = value[:SHOWN_IN_FULL] + (" … (the rest is in this row's JSON)" if len(value) > SHOWN_IN_FULL else "")
+        return Markup(f'<details class="seoc-clip"><summary>{escape(value[:CLIP])}…</summary>{escape(rest)}'
+                      f'</details>')
     if column in DATE_COLUMNS and isinstance(value, str):
         words = when(value.strip())
         return Markup(f'<span title="{escape(value)}">{escape(words)}</span>') if words else None

@@ -9,6 +9,7 @@ from typing import Any
 
 from tracker.contract import consultation_state, deadline_passed, is_overdue
 from tracker.store import reforms
+from tracker.web import cells
 
 TIMELINE_LIMIT = 200
 
@@ -34,12 +35,7 @@ def load(conn: sqlite3.Connection, item_id: str, include_responses: bool,
     item["state"] = consultation_state(item["kind"], item.get("status"), item.get("closes"), now)
     item["overdue"] = is_overdue(item["kind"], item.get("status"), item.get("closes"), now)
     links = _links(conn, item_id)
-    versions = _rows(conn, "SELECT version, valid_from, valid_to, changed_fields, data FROM item_versions "
-                           "WHERE item_id = ? ORDER BY version DESC", [item_id])
-    for version in versions:
-        version["changed_fields"] = json.loads(version["changed_fields"])
-        old = json.loads(version.pop("data"))
-        version["old_values"] = {f: _short(old.get(f)) for f in version["changed_fields"]}
+    versions = _versions(conn, item_id, item)
     tags = _rows(conn, """
         SELECT ip.id, ip.priority_id, p.name AS priority_name, ip.score, ip.evidence, ip.review_state,
                ip.reviewer, ip.reviewed_at, ip.review_note
@@ -90,14 +86,52 @@ def _stages(conn: sqlite3.Connection, item_id: str) -> list[dict[str, Any]]:
                        "WHERE item_id = ? ORDER BY sort_order", [item_id])
 
 
-def _versions(conn: sqlite3.Connection, item_id: str) -> list[dict[str, Any]]:
+def _versions(conn: sqlite3.Connection, item_id: str, current: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    """The item's earlier versions, newest first, each with what changed in words ("Closing date: 7 Sep 2026,
+    17:00 -> 21 Sep 2026, 16:00"), the after-value being the next version's or the current item's."""
     versions = _rows(conn, "SELECT version, valid_from, valid_to, changed_fields, data FROM item_versions "
                            "WHERE item_id = ? ORDER BY version DESC", [item_id])
+    if current is None:
+        found = _rows(conn, "SELECT * FROM items WHERE id = ?", [item_id])
+        current = found[0] if found else {}
+    after = current
     for version in versions:
         version["changed_fields"] = json.loads(version["changed_fields"])
         old = json.loads(version.pop("data"))
         version["old_values"] = {f: _short(old.get(f)) for f in version["changed_fields"]}
+        version["changes"] = [change_in_words(f, old.get(f), after.get(f)) for f in version["changed_fields"]]
+        after = old
     return versions
+
+
+FIELD_NAMES = {"status": "Status", "closes": "Closing date", "opens": "Opening date", "published": "Published",
+               "updated": "Updated at the source", "title": "Title", "summary": "Summary", "body_text": "Text",
+               "organisation": "Organisation", "url": "Address", "details": "Details", "stages": "Stages",
+               "kind": "Kind", "source": "Source"}
+
+
+def value_in_words(field: str, value: Any) -> str:
+    """A stored value as a person reads it: dates in London time, text clipped, nothing as 'none'."""
+    if value in (None, "", [], {}):
+        return "none"
+    if field in ("closes", "opens", "published", "updated") and isinstance(value, str):
+        return cells.when(value) or value
+    if field == "stages":
+        stages = json.loads(value) if isinstance(value, str) else value
+        return f"{len(stages)} stages recorded" if isinstance(stages, list) else _short(value, 80)
+    return _short(value, 120)
+
+
+def change_in_words(field: str, before: Any, after: Any) -> str:
+    """'Closing date: 7 Sep 2026, 17:00 -> 21 Sep 2026, 16:00'; for details, which keys changed."""
+    name = FIELD_NAMES.get(field, field.replace("_", " ").capitalize())
+    if field == "details":
+        old = json.loads(before) if isinstance(before, str) else (before or {})
+        new = json.loads(after) if isinstance(after, str) else (after or {})
+        keys = sorted(k for k in set(old) | set(new) if old.get(k) != new.get(k)) if isinstance(old, dict) \
+            and isinstance(new, dict) else []
+        return f"{name}: {', '.join(k.replace('_', ' ') for k in keys) or 'changed'} changed"
+    return f"{name}: {value_in_words(field, before)} -> {value_in_words(field, after)}"
 
 
 #: The stages every bill passes in each House, in order (other stage names, such as programme motions or
@@ -173,9 +207,9 @@ def timeline(item: dict, links: list[dict], versions: list[dict], stages: list[d
             f"{house}: {stage['stage']}" if house and house not in ("Unassigned", "Both") else stage["stage"])
     for version in versions:
         if "status" in version["changed_fields"]:
-            add(version["valid_to"], f"Status changed from {version['old_values'].get('status') or 'none'}")
+            add(version["valid_to"], version["changes"][version["changed_fields"].index("status")])
         if "closes" in version["changed_fields"]:
-            add(version["valid_to"], f"Closing date moved from {version['old_values'].get('closes') or 'none'}")
+            add(version["valid_to"], version["changes"][version["changed_fields"].index("closes")])
     for link in links:
         if link["review_state"] == "rejected":
             continue

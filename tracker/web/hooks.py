@@ -32,6 +32,7 @@ def prepare_jinja2_environment(env):
     env.filters["safe_url"] = safe_url
     env.filters["quote_id"] = lambda value: quote(str(value), safe=":/")
     env.filters["tilde"] = lambda value: tilde_encode(str(value))
+    env.filters["when"] = lambda value: cells.when(str(value or "")) or (value or "")
 
 
 @hookimpl

@@ -275,7 +275,9 @@ def configuration(public_read: bool = False) -> dict[str, Any]:
         "runs": {"sort_desc": "started", "facets": ["source", "status"]},
         "links": {"allow": SIGNED_IN, "facets": ["relation", "review_state", "method"]},
         "item_priorities": {"allow": SIGNED_IN, "sort_desc": "score", "facets": ["priority_id", "review_state"]},
-        "classifications": {"facets": ["relevant", "version"]},
+        # Internal: out of readers' lists of tables, still reachable by URL (and by admins) for those allowed.
+        "classifications": {"facets": ["relevant", "version"], "hidden": True},
+        "reforms": {"hidden": True},
         "priorities": {"label_column": "name", "facets": ["grouping"]},
         "responses": {"allow": EDITORS, "sort_desc": "updated_at", "facets": ["decision", "status", "owner_team"]},
         "audit_log": {"allow": EDITORS, "sort_desc": "at", "facets": ["table_name", "action", "actor"]},
