@@ -261,20 +261,26 @@ def parse_ruleset(data: bytes | str, source: str = "<priorities>") -> Ruleset:
     )
 
 
-def _parse_subject(entry: Any, where: str, priority_ids: set[str]) -> Subject:
+def _named_entry(entry: Any, where: str, allowed: set[str] | frozenset[str]) -> tuple[str, str]:
+    """(id, where naming it) of a priorities-file table with an id, a name and a description, or PriorityError."""
     if not isinstance(entry, dict):
         raise PriorityError(f"{where}: must be a table")
-    sid = entry.get("id")
-    if not isinstance(sid, str) or not _ID_RE.match(sid):
-        raise PriorityError(f"{where}: key 'id': must be lower_snake_case text, got {sid!r}")
-    where = f"{where} ({sid!r})"
-    unknown = set(entry) - _SUBJECT_KEYS
+    ident = entry.get("id")
+    if not isinstance(ident, str) or not _ID_RE.match(ident):
+        raise PriorityError(f"{where}: key 'id': must be lower_snake_case text, got {ident!r}")
+    where = f"{where} ({ident!r})"
+    unknown = set(entry) - allowed
     if unknown:
         raise PriorityError(f"{where}: unknown key(s): {', '.join(sorted(unknown))}")
     for key in ("name", "description"):
         value = entry.get(key)
         if not isinstance(value, str) or not value.strip():
             raise PriorityError(f"{where}: key {key!r}: required non-empty text")
+    return ident, where
+
+
+def _parse_subject(entry: Any, where: str, priority_ids: set[str]) -> Subject:
+    sid, where = _named_entry(entry, where, _SUBJECT_KEYS)
     themes = entry.get("themes")
     if not isinstance(themes, list) or not themes or not all(isinstance(t, str) for t in themes):
         raise PriorityError(f"{where}: key 'themes': required list of priority ids")
@@ -295,19 +301,7 @@ def _parse_subject(entry: Any, where: str, priority_ids: set[str]) -> Subject:
 
 
 def _parse_priority(entry: Any, where: str) -> Priority:
-    if not isinstance(entry, dict):
-        raise PriorityError(f"{where}: must be a table")
-    pid = entry.get("id")
-    if not isinstance(pid, str) or not _ID_RE.match(pid):
-        raise PriorityError(f"{where}: key 'id': must be lower_snake_case text, got {pid!r}")
-    where = f"{where} ({pid!r})"
-    unknown = set(entry) - _PRIORITY_KEYS
-    if unknown:
-        raise PriorityError(f"{where}: unknown key(s): {', '.join(sorted(unknown))}")
-    for key in ("name", "description"):
-        value = entry.get(key)
-        if not isinstance(value, str) or not value.strip():
-            raise PriorityError(f"{where}: key {key!r}: required non-empty text")
+    pid, where = _named_entry(entry, where, _PRIORITY_KEYS)
     group = entry.get("group")
     if group not in GROUPS:
         raise PriorityError(f"{where}: key 'group': must be one of {', '.join(GROUPS)}, got {group!r}")
