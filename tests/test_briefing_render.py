@@ -47,14 +47,63 @@ def test_html_is_email_safe(scenario):
     html, _ = render(build_briefing(scenario, WEEK, None, BASE))
     tags = Tags(html)
     names = {tag for tag, _ in tags.tags}
-    assert not names & {"script", "img", "style", "link", "iframe", "object", "form", "svg"}
+    assert not names & {"script", "img", "link", "iframe", "object", "form", "svg"}
     assert all(attrs["href"].startswith("https://") for attrs in tags.named("a"))
     assert not [attrs for _, attrs in tags.tags if "src" in attrs or any(k.startswith("on") for k in attrs)]
-    assert tags.named("table")[0]["role"] == "presentation" and tags.named("table")[1]["width"] == "640"
+    # The one <style> left holds only @media and @page rules (they cannot be inlined), after the charset, in the
+    # head; no @-rule inside another (Gmail would drop the whole block).
+    (style,) = re.findall(r"<style>(.*?)</style>", html, re.S)
+    assert not re.sub(r"@(?:media|page)[^{]*\{(?:[^{}@]*\{[^{}@]*\})*[^{}@]*\}", "", style).strip()
+    assert html.index("charset=utf-8") < html.index("<style>") < html.index("</head>") < html.index("<body")
+    assert html.encode().index(b"charset=utf-8") < 1024 - 20  # HTML looks for the encoding in the first 1024 bytes
+    assert tags.named("table")[0]["role"] == "presentation" and tags.named("table")[1]["width"] == "100%"
     assert 'class="badge"' in html and "color: #d4351c" in html  # CSS inlined from the <style> block
     assert "https://www.gov.uk/government/consultations/fraud-strategy" in [a["href"] for a in tags.named("a")]
     assert f"{BASE}/tracker/items/govuk~3Afraud-strategy" in [a["href"] for a in tags.named("a")]
     assert f"{BASE}/-/dossier/legislation:uksi/2026/1200" in [a["href"] for a in tags.named("a")]
+
+
+def css_rules(css: str, selector: str) -> str:
+    """The declarations of the rule whose selector list is exactly `selector`."""
+    (found,) = re.findall(r"(?:^|[}\s])" + re.escape(selector) + r"\s*\{([^{}]*)\}", css)
+    return found
+
+
+def test_html_is_fluid_for_phones_fixed_for_outlook_and_printable(scenario):
+    """What mail clients get after inlining: a 100% table capped at 640 px, a fixed 640 px wrapper only Outlook
+    (MSO) sees, the phone and print @media rules in the head, and long words allowed to wrap anywhere."""
+    html, _ = render(build_briefing(scenario, WEEK, None, BASE))
+    tags = Tags(html)
+    main = tags.named("table")[1]
+    assert (main["class"], main["role"], main["width"]) == ("main", "presentation", "100%")
+    assert "width: 100%;max-width: 640px;" in main["style"]
+    # Outlook's Word engine ignores max-width and media queries: it alone reads the fixed-width table around it.
+    opened = ('<!--[if mso]><table role="presentation" align="center" width="640" cellpadding="0" cellspacing="0" '
+              'border="0"><tr><td width="640"><![endif]-->')
+    closed = "<!--[if mso]></td></tr></table><![endif]-->"
+    assert html.count(opened) == 1 and html.count(closed) == 1
+    assert html.index(opened) < html.index('<table class="main"') < html.rindex("</table>", 0, html.index(closed))
+    assert html.index(closed) < html.rindex("</table>")
+    # Every cell lets a long unbroken title or URL wrap (inlined, so clients without <style> get it too), except
+    # the badges: their short words of our own ('Commencement order') must not break, and the badge grows instead.
+    cells = [td for td in tags.named("td") if td.get("class") not in ("badge", "badge-ok")]
+    assert len(cells) > 10 and all("word-break: break-word;overflow-wrap: anywhere;" in td["style"] for td in cells)
+    badges = [td for td in tags.named("td") if td.get("class") in ("badge", "badge-ok")]
+    assert len(badges) > 2 and all("word-break: normal;overflow-wrap: normal;" in td["style"] for td in badges)
+
+    (style,) = re.findall(r"<style>(.*?)</style>", html, re.S)
+    phone = style.split("@media only screen and (max-width: 480px) {")[1].split("@media")[0]
+    assert "display: block !important; width: auto !important;" in css_rules(phone, ".badge, .badge-ok")
+    assert "display: block !important;" in css_rules(phone, ".entry")
+    assert "padding: 0 !important;" in css_rules(phone, ".outer-cell")
+    assert "size: A4 portrait;" in css_rules(style, "@page")
+    printed = style.split("@media print {")[1]
+    kept_whole = css_rules(printed, ".section table tr, .section p, .alert p")
+    assert "page-break-inside: avoid; break-inside: avoid;" in kept_whole
+    assert "color: #0b0c0c !important;" in css_rules(printed, "h1, .header-meta")
+    assert "background-color: #ffffff !important;" in css_rules(printed, ".header")
+    assert "content: none !important;" in css_rules(printed, "a::after")
+    assert "attr(href)" not in style
 
 
 def test_text_sections_read_whole(scenario):

@@ -75,16 +75,33 @@ def _environment() -> Environment:
 
 
 _ENV = _environment()
-_INLINER = css_inline.CSSInliner(load_remote_stylesheets=False, keep_style_tags=False, keep_link_tags=False)
+# Rules are inlined into style attributes (Outlook and some webmail drop <style>); the @media rules (phone widths,
+# print) cannot be inlined, so keep_at_rules leaves them in a <style> block in the head.
+_INLINER = css_inline.CSSInliner(load_remote_stylesheets=False, keep_style_tags=False, keep_link_tags=False,
+                                 keep_at_rules=True)
+_KEPT_STYLE_RE = re.compile(r"<style>.*?</style>\s*", re.S)
+
+
+def _inline_css(html: str) -> str:
+    """The page with its CSS inlined. css-inline puts the @media rules it keeps first in the head; they go to the
+    end of the head instead, so the charset declaration stays within the first 1024 bytes, as HTML requires."""
+    inlined = _INLINER.inline(html)
+    head_end = inlined.find("</head>")
+    kept = _KEPT_STYLE_RE.search(inlined, 0, max(head_end, 0))
+    if kept is None:
+        return inlined
+    inlined = inlined[:kept.start()] + inlined[kept.end():]
+    return inlined.replace("</head>", kept.group(0).strip() + "\n</head>", 1)
 
 
 def render(briefing: Briefing) -> tuple[str, str]:
-    """(html, text) of a briefing: the HTML with CSS inlined for Outlook and Gmail, the text readable as is."""
+    """(html, text) of a briefing: the HTML with CSS inlined for Outlook and Gmail (the @media rules kept in the
+    head), the text readable as is."""
     as_of = parse_instant(briefing.as_of)
     start = parse_instant(briefing.window_start)
     context = {"b": briefing, "subject": briefing.subject, "as_of_label": time_label(as_of),
                "window_label": f"{time_label(start)} to {time_label(as_of)}"}
-    html = _INLINER.inline(_ENV.get_template("briefing.html").render(context))
+    html = _inline_css(_ENV.get_template("briefing.html").render(context))
     text = _ENV.get_template("briefing.txt").render(context)
     return html, re.sub(r"\n{3,}", "\n\n", text)
 

@@ -1,5 +1,5 @@
 """At-a-glance figures for the home page: counts, new relevant items per week by theme, bills by stage,
-deadlines in the next eight weeks. Pure reads; the template draws them as bars."""
+deadlines per week (Monday to Sunday) this week and the next seven. Pure reads; the template draws them as bars."""
 from __future__ import annotations
 
 import sqlite3
@@ -8,6 +8,7 @@ from typing import Any
 
 from tracker.contract import BILL_STAGE_SQL, SOURCE_DATE_SQL
 from tracker.contract import OPEN_NOW_SQL as OPEN_NOW
+from tracker.weeks import local_date, parse_instant
 
 WEEKS = 8
 
@@ -50,13 +51,23 @@ def load(conn: sqlite3.Connection, today: date | None = None) -> dict[str, Any]:
     stages = _all(conn, f"""
         SELECT {BILL_STAGE_SQL} AS stage, count(*) FROM items i WHERE kind = 'bill' AND relevant = 1
         GROUP BY stage ORDER BY count(*) DESC LIMIT 12""")
-    deadlines = []
-    for offset in range(WEEKS):
-        week_start = today + timedelta(weeks=offset)
-        n = _all(conn, """
-            SELECT count(*) FROM items WHERE relevant = 1 AND closes IS NOT NULL
-              AND date(closes) >= ? AND date(closes) < ? AND coalesce(status, '') != 'withdrawn'""",
-                 [week_start.isoformat(), (week_start + timedelta(days=7)).isoformat()])[0][0]
-        deadlines.append((f"{week_start:%d %b}", n))
     return {"counts": counts, "new_per_week": _bars(per_week), "themes": _bars(by_theme),
-            "bills_by_stage": _bars(stages), "deadlines": _bars(deadlines)}
+            "bills_by_stage": _bars(stages), "deadlines": _bars(deadline_weeks(conn, today))}
+
+
+def deadline_weeks(conn: sqlite3.Connection, today: date) -> list[tuple[str, int]]:
+    """Relevant deadlines per week, Monday to Sunday by the London calendar, for the eight weeks from the Monday
+    of `today`'s week: [('w/c 30 Nov', 2), ...]."""
+    monday = today - timedelta(days=today.weekday())
+    end = monday + timedelta(weeks=WEEKS)
+    counts = {monday + timedelta(weeks=offset): 0 for offset in range(WEEKS)}
+    # SQLite's date() is the UTC date, a day behind London's at most: it only narrows the rows down; each
+    # deadline's London date decides its week (Monday 00:00 BST is still Sunday in UTC).
+    rows = _all(conn, """
+        SELECT closes FROM items WHERE relevant = 1 AND closes IS NOT NULL AND coalesce(status, '') != 'withdrawn'
+          AND date(closes) >= date(?, '-1 day') AND date(closes) < ?""", [monday.isoformat(), end.isoformat()])
+    for (closes,) in rows:
+        day = local_date(parse_instant(closes))
+        if monday <= day < end:
+            counts[day - timedelta(days=day.weekday())] += 1
+    return [(f"w/c {week_start:%d %b}", n) for week_start, n in counts.items()]
