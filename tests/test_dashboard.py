@@ -3,13 +3,14 @@ and bills that will go no further said to be so; deadlines counted in Monday-to-
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, datetime, timezone
 
 import pytest
 
 from tracker import config as config_mod
 from tracker.contract import TrackedItem
 from tracker.store import db as tracker_db
+from tracker.store.db import install_clock
 from tracker.store.items import upsert_item
 from tracker.web import dashboard, metadata
 from tracker.web.serve import build_datasette
@@ -125,3 +126,9 @@ async def test_home_page_shows_the_deadline_weeks(db_path, monkeypatch):
                       section.split("</section>")[0])
     assert rows == [("w/c 30 Nov", "1"), ("w/c 07 Dec", "1")] + [
         (f"w/c {label}", "0") for label in ("14 Dec", "21 Dec", "28 Dec", "04 Jan", "11 Jan", "18 Jan")]
+
+
+def test_the_dashboards_today_is_the_london_date_of_the_databases_now(database):
+    """Monday 00:30 BST is still Sunday in UTC: the weeks must start on that Monday, not the one before."""
+    install_clock(database.conn, datetime(2026, 9, 13, 23, 30, tzinfo=timezone.utc))
+    assert dashboard.load(database.conn)["deadlines"][0]["label"] == "w/c 14 Sep"

@@ -24,7 +24,8 @@ def _bars(pairs: list[tuple[str, int]]) -> list[dict[str, Any]]:
 
 def load(conn: sqlite3.Connection, today: date | None = None) -> dict[str, Any]:
     """Figures for the dashboard, as of `today` (default: the database's today)."""
-    today = today or date.fromisoformat(_all(conn, "SELECT date(tracker_now())")[0][0])
+    # The London date of the database's now (tracker_now(): the demo's moment, else the clock).
+    today = today or local_date(parse_instant(_all(conn, "SELECT tracker_now()")[0][0].replace(" ", "T")))
     week_ago = (today - timedelta(days=7)).isoformat()
     counts = dict(_all(conn, f"""
         SELECT 'items', count(*) FROM items UNION ALL
