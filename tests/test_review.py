@@ -13,9 +13,10 @@ from tracker.classify import tagging
 from tracker.contract import TrackedItem
 from tracker.store import register
 from tracker.store.items import upsert_item, upsert_items
-from tracker.web import dashboard, metadata
+from tracker.briefing import reads
+from tracker.web import dashboard, dossier, metadata
 
-from .helpers.briefing import AS_OF, UTC, WEEK, at, build_db, classify, consultation
+from .helpers.briefing import AS_OF, UTC, WEEK, at, build_db, classify, consultation, rolling_call
 
 NOW = "2026-12-01T10:00:00+00:00"
 
@@ -179,18 +180,27 @@ def _closing(b) -> list[str]:
 
 def test_briefing_honours_relevance_decisions_as_of_when_they_were_made(database):
     build_db(database)
+    # Irrelevant to the classifier and seen long before the window: only a decision can make them relevant.
+    upsert_item(database, consultation("levy", "Levy rates", "2026-12-05"), now=at(1, month=10))
+    upsert_item(database, rolling_call("7000", "Court fees"), now=at(1, month=10))
+    classify(database, "govuk:levy", [], relevant=False, when=at(1, month=10))
+    classify(database, "committees:7000", [], relevant=False, when=at(1, month=10))
     before = build_briefing(database, WEEK, None, "")
     assert "govuk:fraud-strategy" in _closing(before) and "govuk:plant-health" not in _closing(before)
     assert [o.item.id for o in before.overdue] == ["govuk:failure-to-prevent"]
-    # Before as_of: the irrelevant plant health consultation marked relevant, the overdue one not relevant.
+    assert [r.item.id for r in before.rolling] == ["committees:8885"]
+    # Before as_of: irrelevant consultations and a call marked relevant, the overdue one not relevant.
     register.set_relevance(database.conn, "ed", "govuk:plant-health", "relevant", "fees fund fraud work", now=at(20))
+    register.set_relevance(database.conn, "ed", "govuk:levy", "relevant", "levy funds AML", now=at(10))
+    register.set_relevance(database.conn, "ed", "committees:7000", "relevant", "fees fund fraud work", now=at(10))
     register.set_relevance(database.conn, "ed", "govuk:failure-to-prevent", "not relevant", "not ours", now=at(20))
     # After as_of: the fraud strategy marked not relevant.
     register.set_relevance(database.conn, "ed", "govuk:fraud-strategy", "not relevant", "duplicate", now=at(24))
     week = build_briefing(database, WEEK, None, "")
-    assert _closing(week) == ["govuk:plant-health", "govuk:fraud-strategy", "govuk:aml-supervision"]
+    assert _closing(week) == ["govuk:plant-health", "govuk:fraud-strategy", "govuk:levy", "govuk:aml-supervision"]
+    assert [(r.item.id, r.themes) for r in week.rolling] == [("committees:7000", ()), ("committees:8885", ("Fraud",))]
     assert week.overdue == () and week.overdue_more == 0
-    # As of the day before the first two decisions, neither had been made.
+    # As of the day before the decisions of the 20th, they had not been made.
     earlier = build_briefing(database, None, datetime(2026, 11, 20, 8, tzinfo=UTC), "")
     assert "govuk:plant-health" not in _closing(earlier) and "govuk:fraud-strategy" in _closing(earlier)
     assert [o.item.id for o in earlier.overdue] == ["govuk:failure-to-prevent"]
@@ -202,6 +212,28 @@ def test_briefing_honours_relevance_decisions_as_of_when_they_were_made(database
                            now=at(26))
     assert "govuk:fraud-strategy" in _closing(build_briefing(database, None, AS_OF + timedelta(days=4), ""))
     assert build_briefing(database, WEEK, None, "") == week
+
+
+def test_sql_never_settles_the_overdue_state_of_an_item_with_a_relevance_decision(database):
+    """settled_overdue counts only what SQL can decide alone: not an item a reviewer decided on (its
+    relevance as of an instant depends on when), even when the caller did not exclude it."""
+    upsert_item(database, consultation("july", "Closed in July", "2026-07-01", status="closed"), now=at(1, month=6))
+    classify(database, "govuk:july", [("fraud", 0.9, ["fraud"])])
+    settle = dict(kinds=("consultation",), finished=("outcome",), closed_before="2026-09-01", exclude=(), newest=20)
+    assert reads.settled_overdue(database, **settle) == (1, {"govuk:july"})
+    register.set_relevance(database.conn, "ed", "govuk:july", "as classified", "checked", now=at(20))
+    assert reads.settled_overdue(database, **settle) == (0, set())
+    assert reads.reviewed_closed_before(database, ("consultation",), "2026-09-04") == {"govuk:july"}
+
+
+def test_anonymous_readers_get_no_reviewer_reason_or_name_from_the_dossier(tracked):
+    register.add_theme(tracked.conn, "reviewer-ed", "govuk:plants", "fraud", "THEME-REASON", now=NOW)
+    register.set_relevance(tracked.conn, "reviewer-ed", "govuk:plants", "not relevant", "RELEVANCE-REASON", now=NOW)
+    public = json.dumps(dossier.load(tracked.conn, "govuk:plants", include_responses=False, staff=False))
+    staff = json.dumps(dossier.load(tracked.conn, "govuk:plants", include_responses=False, staff=True))
+    for secret in ("THEME-REASON", "RELEVANCE-REASON", "reviewer-ed", NOW[:16]):
+        assert secret not in public and secret in staff, secret
+    assert '"relevant": 0' in public  # the decision itself is published
 
 
 def test_an_older_item_marked_relevant_is_newly_relevant_that_week(database):
