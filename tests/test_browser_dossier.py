@@ -1,5 +1,5 @@
 """End to end in a real headless Chromium: an editor logs in (an HttpOnly session), logs a response, and finds it
-on the dossier."""
+on the dossier; then, as a reviewer, adds a theme, removes a tag and overrides relevance, and sees who decided."""
 from __future__ import annotations
 
 from selenium.webdriver.common.by import By
@@ -15,7 +15,7 @@ from tracker.web.serve import build_datasette, hash_env_name, hash_password
 from .helpers.browser import ServerThread, chrome_driver, require_chromium
 
 
-def test_editor_logs_response_and_sees_it_on_dossier(tmp_path, monkeypatch):
+def test_editor_logs_a_response_and_reviews_tags_and_relevance_on_the_dossier(tmp_path, monkeypatch):
     require_chromium()
     path = tmp_path / "tracker.db"
     database = tracker_db.connect(path)
@@ -54,7 +54,42 @@ def test_editor_logs_response_and_sees_it_on_dossier(tmp_path, monkeypatch):
             assert "Cyber and fraud policy" in body and "Support a payment ban for public bodies" in body
             driver.save_screenshot(str(tmp_path / "dossier.png"))
             assert (tmp_path / "dossier.png").stat().st_size > 10_000
+
+            # A theme the classifier missed, chosen by name.
+            form = driver.find_element(By.ID, "add-theme")
+            Select(form.find_element(By.NAME, "priority_id")).select_by_visible_text("Fraud")
+            form.find_element(By.NAME, "reason").send_keys("Payments extorted by fraud as well")
+            form.find_element(By.CSS_SELECTOR, "input[type=submit]").click()
+            WebDriverWait(driver, 10).until(lambda d: "message=Theme" in d.current_url)
+            assert ("Fraud · added by a reviewer · confirmed by demo-editor"
+                    in driver.find_element(By.ID, "tag-fraud").text)
+            # A tag removed.
+            tag = driver.find_element(By.ID, "tag-cybercrime")
+            tag.find_element(By.NAME, "note").send_keys("Reporting duty, not a cyber offence")
+            tag.find_element(By.XPATH, ".//button[text()='Remove']").click()
+            WebDriverWait(driver, 10).until(lambda d: "message=Review" in d.current_url)
+            tag = driver.find_element(By.ID, "tag-cybercrime")
+            assert "rejected by demo-editor" in tag.text and "Reporting duty, not a cyber offence" in tag.text
+            assert tag.find_elements(By.XPATH, ".//button[text()='Remove']") == []
+            assert driver.find_element(By.ID, "relevance-state").text.startswith("Relevant")
+            # Relevance overridden, with a reason.
+            form = driver.find_element(By.ID, "set-relevance")
+            Select(form.find_element(By.NAME, "relevant")).select_by_visible_text("not relevant")
+            form.find_element(By.NAME, "reason").send_keys("Handled by the cyber directorate")
+            form.find_element(By.CSS_SELECTOR, "input[type=submit]").click()
+            WebDriverWait(driver, 10).until(lambda d: "message=Relevance" in d.current_url)
+            state = driver.find_element(By.ID, "relevance-state").text
+            assert state.startswith("Not relevant · marked not relevant by a reviewer, demo-editor")
+            assert state.endswith(": Handled by the cyber directorate")
     finally:
         driver.quit()
     database = tracker_db.connect(path)
     assert [r["created_by"] for r in database.query("select created_by from responses")] == ["demo-editor"]
+    assert [(r["priority_id"], r["review_state"], r["reviewer"]) for r in database.query(
+        "select * from item_priorities order by priority_id")] == [
+        ("cybercrime", "rejected", "demo-editor"), ("fraud", "confirmed", "demo-editor")]
+    assert [(r["relevant"], r["reviewer"]) for r in database.query("select * from relevance_overrides")] == [
+        (0, "demo-editor")]
+    assert [r["action"] for r in database.query("select action from audit_log order by id")] == [
+        "insert", "add theme", "review", "relevance"]
+    assert database.execute("select relevant from items").fetchone()[0] == 0

@@ -155,7 +155,7 @@ async def test_closing_soon_lists_unanswered_first(ds):
 async def test_hostile_title_escaped_on_pages_and_feeds(ds):
     for path in ["/", "/tracker/items", "/tracker/items/govuk~3Ahostile", "/-/dossier/govuk:hostile",
                  "/tracker/deadlines", "/tracker/closing_soon", "/tracker/new_relevant_items.atom",
-                 "/tracker/deadline_calendar.ics"]:
+                 "/tracker/deadline_calendar.ics", "/tracker/needs_review"]:
         response = await get(ds, path, "editor")
         assert response.status_code == 200, path
         assert "<script>alert(" not in response.text, path
@@ -222,7 +222,9 @@ async def test_readers_cannot_write(ds, tracker_db, role):
     cookies = {k: v for k, v in cookies.items() if k != "ds_actor"} | cookies_for(ds, role)
     for path, data in [("/-/responses/save", {"item_id": "govuk:hostile", "decision": "respond", "status": "planned"}),
                        ("/-/triage", {"item_id": "govuk:hostile", "state": "action"}),
-                       ("/-/review", {"what": "tag", "id": "1", "state": "rejected", "item_id": "govuk:hostile"})]:
+                       ("/-/review", {"what": "tag", "id": "1", "state": "rejected", "item_id": "govuk:hostile"}),
+                       ("/-/themes/add", {"item_id": "govuk:hostile", "priority_id": "drugs", "reason": "r"}),
+                       ("/-/relevance", {"item_id": "govuk:hostile", "relevant": "not relevant", "reason": "r"})]:
         response = await ds.client.post(path, cookies=cookies, data={"csrftoken": token, **data})
         if role == "anonymous":
             # A person who is not logged in is sent to the login page.
@@ -232,6 +234,8 @@ async def test_readers_cannot_write(ds, tracker_db, role):
             assert response.status_code == 403 and "location" not in response.headers, path
             assert "Only editors and admins can change the register" in response.text, path
     assert _rows(tracker_db, "select count(*) as n from audit_log")[0]["n"] == 1
+    assert _rows(tracker_db, "select count(*) as n from relevance_overrides")[0]["n"] == 0
+    assert _rows(tracker_db, "select count(*) as n from item_priorities where priority_id = 'drugs'")[0]["n"] == 0
 
 
 async def test_review_and_triage_are_audited_and_survive_reclassification(ds, tracker_db):
@@ -439,3 +443,107 @@ async def test_every_table_page_renders_for_an_admin(ds, tracker_db):
             continue
         response = await ds.client.get(f"/tracker/{table}", cookies=cookies)
         assert response.status_code == 200, (table, response.text[:300])
+
+
+# --- reviewers correct anything: add a theme, remove a tag, decide relevance ------------------------------------
+
+REVIEW_TABLES = ("item_priorities", "relevance_overrides", "audit_log", "items")
+
+
+async def test_editor_adds_a_theme_removes_a_tag_and_decides_relevance(ds, tracker_db):
+    cookies, token = await _csrf(ds, "editor")
+    added = await ds.client.post("/-/themes/add", cookies=cookies, data={
+        "csrftoken": token, "item_id": "govuk:quiet", "priority_id": "bribery_corruption",
+        "reason": "confiscation of bribes"})
+    assert (added.status_code, added.headers["location"]) == (302, "/-/dossier/govuk:quiet?message=Theme%20saved")
+    tags = {r["priority_id"]: r for r in _rows(tracker_db, "select * from item_priorities where item_id = 'govuk:quiet'")}
+    assert (tags["bribery_corruption"]["review_state"], tags["bribery_corruption"]["reviewer"],
+            tags["bribery_corruption"]["method"]) == ("confirmed", "ed", "reviewer")
+    removed = await ds.client.post("/-/review", cookies=cookies, data={
+        "csrftoken": token, "what": "tag", "id": str(tags["proceeds_of_crime"]["id"]), "state": "rejected",
+        "note": "about bribes, not POCA", "item_id": "govuk:quiet"})
+    assert removed.status_code == 302
+    decided = await ds.client.post("/-/relevance", cookies=cookies, data={
+        "csrftoken": token, "item_id": "govuk:quiet", "relevant": "not relevant", "reason": "Scottish bill only"})
+    assert (decided.status_code, decided.headers["location"]) == (
+        302, "/-/dossier/govuk:quiet?message=Relevance%20decision%20saved")
+    assert _rows(tracker_db, "select relevant, themes from items where id = 'govuk:quiet'") == [
+        {"relevant": 0, "themes": "[]"}]
+    assert [(r["actor"], r["action"], r["table_name"]) for r in _rows(
+        tracker_db, "select * from audit_log order by id")][-3:] == [
+        ("ed", "add theme", "item_priorities"), ("ed", "review", "item_priorities"),
+        ("ed", "relevance", "relevance_overrides")]
+    # Re-classification keeps every decision.
+    database = db_module.connect(tracker_db)
+    tagging.classify_stored(database, everything=True)
+    database.close()
+    assert _rows(tracker_db, "select relevant from items where id = 'govuk:quiet'") == [{"relevant": 0}]
+    assert {r["priority_id"]: r["review_state"] for r in _rows(
+        tracker_db, "select * from item_priorities where item_id = 'govuk:quiet'")} == {
+        "bribery_corruption": "confirmed", "proceeds_of_crime": "rejected"}
+    page = (await get(ds, "/-/dossier/govuk:quiet", "reader")).text
+    assert "marked not relevant by a reviewer, ed" in page and "Scottish bill only" in page
+    assert "added by a reviewer · confirmed by ed" in page and page.count("confiscation of bribes") == 1
+    assert "rejected by ed" in page and "about bribes, not POCA" in page
+
+
+@pytest.mark.parametrize("path, change, says", [
+    ("/-/themes/add", {"priority_id": "not_a_theme"}, "no priority theme has id &#39;not_a_theme&#39;"),
+    ("/-/themes/add", {"priority_id": "drugs", "reason": ""}, "say why"),
+    ("/-/themes/add", {"priority_id": "drugs", "reason": "x" * 2001}, "the limit is 2000"),
+    ("/-/themes/add", {"priority_id": "drugs", "item_id": "govuk:nope"}, "no tracked item has id"),
+    ("/-/relevance", {"relevant": "maybe"}, "must be one of: relevant, not relevant, as classified"),
+    ("/-/relevance", {"reason": " "}, "say why"),
+    ("/-/relevance", {"item_id": "govuk:nope"}, "no tracked item has id"),
+    ("/-/review", {"what": "tag", "id": "1", "state": "rejected", "item_id": "govuk:nope"}, "no tracked item has id"),
+    ("/-/review", {"what": "tag", "id": "1", "state": "rejected", "item_id": "legislation:ukpga/2023/56"},
+     "is not about"),
+])
+async def test_review_forms_refuse_bad_input_with_a_400_and_write_nothing(ds, tracker_db, path, change, says):
+    before = [_rows(tracker_db, f"select * from {t}") for t in REVIEW_TABLES]
+    cookies, token = await _csrf(ds, "editor")
+    form = {"csrftoken": token, "item_id": "govuk:quiet", "relevant": "relevant", "reason": "a reason", **change}
+    response = await ds.client.post(path, cookies=cookies, data=form)
+    assert response.status_code == 400
+    assert says in response.text
+    assert [_rows(tracker_db, f"select * from {t}") for t in REVIEW_TABLES] == before
+
+
+async def test_a_refused_theme_shows_the_dossier_again_with_the_error_beside_the_field(ds, tracker_db):
+    cookies, token = await _csrf(ds, "editor")
+    response = await ds.client.post("/-/themes/add", cookies=cookies, data={
+        "csrftoken": token, "item_id": "govuk:quiet", "priority_id": "drugs", "reason": ""})
+    assert response.status_code == 400
+    form = response.text[response.text.index('id="add-theme"'):]
+    form = form[:form.index("</form>")]
+    assert "The theme was not added." in form and "say why" in form
+    assert '<option value="drugs" selected>Drugs trafficking</option>' in form
+    # The other forms on the page are not blamed.
+    assert "The relevance decision was not saved" not in response.text
+    assert "The response was not saved" not in response.text
+
+
+async def test_the_theme_choice_is_the_taxonomy_by_name(ds):
+    page = (await get(ds, "/-/dossier/govuk:quiet", "editor")).text
+    choice = page[page.index('<select name="priority_id"'):]
+    choice = choice[:choice.index("</select>")]
+    names = dict(re.findall(r'<option value="([^"]+)"[^>]*>([^<]+)</option>', choice))
+    expected = {r["id"]: r["name"] for r in _rows(ds.databases["tracker"].path, "select id, name from priorities")}
+    # Every theme but the ones the item already has confirmed.
+    assert names == expected and '<optgroup label="Cross-cutting">' in choice
+    assert "add-theme" not in (await get(ds, "/-/dossier/govuk:quiet", "reader")).text
+
+
+async def test_needs_review_is_for_signed_in_staff_and_the_dashboard_counts_it(ds, tracker_db):
+    rows = (await get(ds, "/tracker/needs_review.json?_shape=array", "reader")).json()
+    # Open consultations closing soonest first, then the rest by score.
+    assert [(r["id"], r["score"]) for r in rows] == [
+        ("govuk:hostile", 0.69), ("govuk:quiet", 0.83), ("legislation:ukpga/2023/56", 0.79),
+        ("legislation:uksi/2023/1206", 0.73)]
+    home = (await get(ds, "/", "reader")).text
+    card = home[home.index('id="needs-review"'):]
+    assert re.match(r'id="needs-review"><strong>4</strong><a href="/tracker/needs_review">', card)
+    assert (await get(ds, "/tracker/needs_review.json", "anonymous")).status_code == 403
+    public = build_datasette(tracker_db, config=config_mod.Config(public_read=True), users=USERS, secret="s")
+    assert (await public.client.get("/tracker/needs_review.json")).status_code == 403
+    assert 'id="needs-review"' not in (await public.client.get("/")).text

@@ -374,7 +374,7 @@ async def test_no_account_name_or_role_is_published(tracker_db, public_read):
 
 
 STAFF_TABLES = ["triage", "briefings", "job_runs", "audit_log", "responses", "links", "item_priorities",
-                "link_scans", "session_epochs", "feed_tokens"]
+                "link_scans", "session_epochs", "feed_tokens", "relevance_overrides", "needs_review"]
 
 
 async def test_anonymous_readers_see_published_data_only(tracker_db):
@@ -392,10 +392,14 @@ async def test_anonymous_readers_see_published_data_only(tracker_db):
     assert (await ds.client.get("/tracker/items.json?_where=id+in+(select+item_id+from+triage)")).status_code == 403
     public = (await ds.client.get("/-/dossier/govuk:fraud")).text
     staff = (await ds.client.get("/-/dossier/govuk:fraud", cookies=session_cookie(ds, "rita"))).text
-    for marker in ("TRIAGE-NOTE", "REVIEW-NOTE", "reviewer-ed", "SECRET-POSITION"):
+    for marker in ("TRIAGE-NOTE", "REVIEW-NOTE", "reviewer-ed", "SECRET-POSITION", "THEME-REASON",
+                   "RELEVANCE-REASON"):
         assert marker not in public, marker
-    assert "confirmed" in public  # the published review state stays
-    assert "TRIAGE-NOTE" in staff and "REVIEW-NOTE" in staff and "reviewer-ed" in staff
+    # The published decisions stay: review states, a theme a reviewer added, an item marked relevant.
+    assert "confirmed" in public and "Bribery and corruption" in public
+    assert "marked relevant by a reviewer" in public
+    for marker in ("TRIAGE-NOTE", "REVIEW-NOTE", "reviewer-ed", "THEME-REASON", "RELEVANCE-REASON"):
+        assert marker in staff, marker
     index = (await ds.client.get("/tracker")).text
     assert "briefings" not in index and "triage" not in index
 

@@ -55,7 +55,8 @@ def feed_token(ds, name: str, **options) -> str:
 
 
 def staff_work_db(path: Path) -> Path:
-    """One relevant consultation with staff work on it: a response, triage, a reviewed tag, a briefing, a job."""
+    """One relevant consultation with staff work on it: a response, triage, a reviewed tag, a theme a reviewer
+    added, a relevance decision, a briefing, a job."""
     database = db_module.connect(path)
     closes = (datetime.now(timezone.utc) + timedelta(days=10)).replace(microsecond=0).isoformat()
     store.upsert_items(database, [TrackedItem(
@@ -69,6 +70,8 @@ def staff_work_db(path: Path) -> Path:
     register.set_triage(database.conn, "ed", "govuk:fraud", "action", "TRIAGE-NOTE")
     tag_id = database.execute("select id from item_priorities where item_id = 'govuk:fraud'").fetchone()[0]
     register.review(database.conn, "reviewer-ed", "item_priorities", tag_id, "confirmed", "REVIEW-NOTE")
+    register.add_theme(database.conn, "reviewer-ed", "govuk:fraud", "bribery_corruption", "THEME-REASON")
+    register.set_relevance(database.conn, "reviewer-ed", "govuk:fraud", "relevant", "RELEVANCE-REASON")
     database["briefings"].insert({"week": "2026-W48", "generated_at": "now", "as_of": "now", "content_hash": "h",
                                   "subject": "s", "recipients": "BRIEFING-RECIPIENT@example.gov.uk",
                                   "last_error": "SMTP-ERROR"})

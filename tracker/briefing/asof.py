@@ -1,5 +1,6 @@
-"""The database as it stood at a briefing's `as_of`: relevance with reviews made by then, responses rolled
-back through the audit log, source health from completed runs, and items through their version history."""
+"""The database as it stood at a briefing's `as_of`: relevance with reviews and reviewers' relevance decisions
+made by then, responses rolled back through the audit log, source health from completed runs, and items through
+their version history."""
 from __future__ import annotations
 
 import json
@@ -47,9 +48,24 @@ def evidence_phrases(entries: Any) -> list[str]:
     return [clean(p, 80) for p in phrases if clean(p)]
 
 
+def decisions_as_of(rows: Iterable[dict[str, Any]], as_of: datetime) -> dict[str, int]:
+    """Item id -> the reviewer's relevance decision in force at as_of (1 or 0), from relevance_overrides rows:
+    the newest made at or before as_of (by time, then id); one that hands the item back to its tags, or
+    none at all, leaves the item out."""
+    newest: dict[str, tuple[datetime, int, Any]] = {}
+    for row in rows:
+        if not at_or_before(row["at"], as_of):
+            continue
+        key = (parse_instant(row["at"]), row["id"], row["relevant"])
+        if row["item_id"] not in newest or key[:2] > newest[row["item_id"]][:2]:
+            newest[row["item_id"]] = key
+    return {item_id: key[2] for item_id, key in newest.items() if key[2] is not None}
+
+
 def relevance_raw(db: sqlite_utils.Database, as_of: datetime,
                   ids: Iterable[str] | None = None) -> dict[str, list[tuple[str, Any]]]:
-    """Relevant item id -> [(theme id, evidence as stored)], strongest first; reviews only up to as_of.
+    """Relevant item id -> [(theme id, evidence as stored)], strongest first; reviews and reviewers' relevance
+    decisions only up to as_of ("not relevant" wins over any tag, "relevant" holds with none).
 
     Only of `ids` when given (the briefing's candidates), else of every item.
     """
@@ -57,16 +73,20 @@ def relevance_raw(db: sqlite_utils.Database, as_of: datetime,
         review_rows = db.query("SELECT item_id, priority_id, score, evidence, review_state, reviewed_at, updated "
                                "FROM item_priorities WHERE review_state IN ('confirmed', 'rejected')")
         class_rows = db.query("SELECT item_id, relevant, themes FROM classifications")
+        decided = decisions_as_of(reads.override_rows(db), as_of)
     else:
         ids = set(ids)
         review_rows, class_rows = reads.review_rows(db, ids), reads.classification_rows(db, ids)
+        decided = decisions_as_of(reads.override_rows(db, ids), as_of)
     reviews: dict[str, dict[str, dict[str, Any]]] = {}
     for row in review_rows:
         if at_or_before(row["reviewed_at"] or row["updated"], as_of):
             reviews.setdefault(row["item_id"], {})[row["priority_id"]] = row
     classified = {row["item_id"]: row for row in class_rows}
     relevant: dict[str, list[tuple[str, list[str]]]] = {}
-    for item_id in sorted(set(reviews) | set(classified)):
+    for item_id in sorted(set(reviews) | set(classified) | set(decided)):
+        if decided.get(item_id) == 0:
+            continue  # a reviewer marked it not relevant
         tags = reviews.get(item_id, {})
         confirmed = sorted((r for r in tags.values() if r["review_state"] == "confirmed"),
                            key=lambda r: (-(r["score"] or 0), r["priority_id"]))
@@ -77,11 +97,11 @@ def relevance_raw(db: sqlite_utils.Database, as_of: datetime,
             matches = [t for t in json_value(row["themes"], []) if isinstance(t, dict) and t.get("theme")]
             matches.sort(key=lambda t: -(t.get("score") or 0))
             kept = [t for t in matches if t["theme"] not in rejected]
-            if matches and not kept and not confirmed:
+            if matches and not kept and not confirmed and item_id not in decided:
                 continue  # every theme the classifier gave was rejected by a reviewer
             seen = {theme for theme, _ in themes}
             themes += [(t["theme"], t.get("evidence")) for t in kept if t["theme"] not in seen]
-        elif not confirmed:
+        elif not confirmed and item_id not in decided:
             continue
         relevant[item_id] = themes
     return relevant

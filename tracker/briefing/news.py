@@ -110,11 +110,18 @@ def newly_relevant(w: Week, candidates: set[str], new_ids: set[str]) -> tuple[Ne
     for row in reads.review_rows(w.db, older):
         if row["review_state"] == "confirmed" and w.in_window(instant(row["reviewed_at"])):
             reviewed.setdefault(row["item_id"], []).append(w.names.get(row["priority_id"], row["priority_id"]))
+    # Marked relevant by a reviewer in the window, and not relevant already when the window began.
+    marked = {row["item_id"] for row in reads.override_rows(w.db, older)
+              if row["relevant"] == 1 and w.in_window(instant(row["at"]))}
+    if marked:
+        marked -= set(asof.relevance_raw(w.db, w.start, marked))
     since = {i: instant(v) for i, v in reads.relevant_since_rows(w.db, older).items()}
     found = []
     for item_id in sorted(older):
         if item_id in reviewed:
             why = "newly relevant: a reviewer confirmed " + ", ".join(sorted(reviewed[item_id]))
+        elif item_id in marked:
+            why = "newly relevant: a reviewer marked it relevant"
         elif w.in_window(since.get(item_id)):
             why = "newly relevant: reclassified"
         else:

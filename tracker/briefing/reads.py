@@ -35,6 +35,13 @@ def _in(values: Iterable[str]) -> str:
     return "(" + ", ".join("'" + v.replace("'", "''") + "'" for v in values) + ")"
 
 
+#: SQL over `items i`: the item can be relevant as of some instant (see `closing_between`).
+_CAN_BE_RELEVANT = (
+    "(EXISTS (SELECT 1 FROM classifications c WHERE c.item_id = i.id AND c.relevant != 0) "
+    "OR EXISTS (SELECT 1 FROM item_priorities p WHERE p.item_id = i.id AND p.review_state = 'confirmed') "
+    "OR EXISTS (SELECT 1 FROM relevance_overrides o WHERE o.item_id = i.id AND o.relevant = 1))")
+
+
 # --- candidate ids ------------------------------------------------------------------------------
 
 def first_seen_from(db: sqlite_utils.Database, lo: str) -> set[str]:
@@ -50,14 +57,18 @@ def dated_between(db: sqlite_utils.Database, lo: str, hi: str) -> set[str]:
 
 
 def newly_relevant_between(db: sqlite_utils.Database, lo: str, hi: str) -> set[str]:
-    """Items the classifier turned relevant, or a reviewer confirmed a theme of, in [lo, hi) (string bounds)."""
+    """Items the classifier turned relevant, a reviewer confirmed a theme of, or a reviewer marked relevant, in
+    [lo, hi) (string bounds)."""
     return {row[0] for row in db.execute(
         """
         SELECT item_id FROM classifications WHERE relevant_since >= :lo AND relevant_since < :hi
         UNION
         SELECT item_id FROM item_priorities INDEXED BY idx_item_priorities_priority
         WHERE priority_id IN (SELECT id FROM priorities) AND review_state = 'confirmed'
-          AND reviewed_at >= :lo AND reviewed_at < :hi""", {"lo": lo, "hi": hi})}
+          AND reviewed_at >= :lo AND reviewed_at < :hi
+        UNION
+        SELECT item_id FROM relevance_overrides WHERE at >= :lo AND at < :hi AND relevant = 1""",
+        {"lo": lo, "hi": hi})}
 
 
 def first_seen_earlier(db: sqlite_utils.Database, start: str, end: str
@@ -90,12 +101,12 @@ def versions_between(db: sqlite_utils.Database, lo: str, hi: str) -> list[dict[s
 
 def closing_between(db: sqlite_utils.Database, kinds: Iterable[str], lo: str, hi: str) -> set[str]:
     """Items of `kinds` whose current closes is in [lo, hi) (string bounds) that can be relevant at all:
-    classified relevant, or with a confirmed tag (relevance as of any instant needs one of the two)."""
+    classified relevant, with a confirmed tag, or marked relevant by a reviewer (relevance as of any instant
+    needs one of the three)."""
     # Unary + keeps SQLite on the closes range rather than every item of the kinds.
     return {row[0] for row in db.execute(
         f"SELECT id FROM items i WHERE +kind IN {_in(kinds)} AND closes >= ? AND closes < ? "
-        f"AND (EXISTS (SELECT 1 FROM classifications c WHERE c.item_id = i.id AND c.relevant != 0) "
-        f"OR EXISTS (SELECT 1 FROM item_priorities p WHERE p.item_id = i.id AND p.review_state = 'confirmed'))",
+        f"AND {_CAN_BE_RELEVANT}",
         [lo, hi])}
 
 
@@ -105,12 +116,12 @@ def open_without_deadline(db: sqlite_utils.Database, kinds: Iterable[str], statu
     return {row[0] for row in db.execute(
         f"SELECT id FROM items i INDEXED BY idx_items_status WHERE status IN {_in(statuses)} AND closes IS NULL "
         f"AND kind IN {_in(kinds)} "
-        f"AND (EXISTS (SELECT 1 FROM classifications c WHERE c.item_id = i.id AND c.relevant != 0) "
-        f"OR EXISTS (SELECT 1 FROM item_priorities p WHERE p.item_id = i.id AND p.review_state = 'confirmed'))")}
+        f"AND {_CAN_BE_RELEVANT}")}
 
 
 def reviewed_closed_before(db: sqlite_utils.Database, kinds: Iterable[str], hi: str) -> set[str]:
-    """Items of `kinds` closing before `hi` (string) with a confirmed or rejected tag.
+    """Items of `kinds` closing before `hi` (string) with a confirmed or rejected tag, or a reviewer's relevance
+    decision (decisions are few: read whole).
 
     Reads item_priorities through its (priority_id, review_state) index: the distinct priority ids are
     found by skipping along the index, then each (priority, state) range is read.
@@ -126,7 +137,10 @@ def reviewed_closed_before(db: sqlite_utils.Database, kinds: Iterable[str], hi: 
         SELECT DISTINCT p.item_id FROM item_priorities p CROSS JOIN items i ON i.id = p.item_id
         WHERE p.priority_id IN (SELECT id FROM pid WHERE id IS NOT NULL)
           AND p.review_state IN ('confirmed', 'rejected')
-          AND i.kind IN {_in(kinds)} AND i.closes < ?""", [hi])}
+          AND i.kind IN {_in(kinds)} AND i.closes < :hi
+        UNION
+        SELECT o.item_id FROM relevance_overrides o CROSS JOIN items i ON i.id = o.item_id
+        WHERE i.kind IN {_in(kinds)} AND i.closes < :hi""", {"hi": hi})}
 
 
 def settled_overdue(db: sqlite_utils.Database, *, kinds: Iterable[str], finished: Iterable[str], closed_before: str,
@@ -134,10 +148,11 @@ def settled_overdue(db: sqlite_utils.Database, *, kinds: Iterable[str], finished
     """(count, ids of at least the `newest` latest-closing) of the overdue items SQL can decide alone.
 
     These are items of `kinds`, not finished, closing (dashed ISO form) before the date `closed_before`,
-    classified relevant with no confirmed or rejected tag (so relevant as of any instant), and not in
-    `exclude`. The caller excludes every item it decides itself, which must include every item first seen
-    in or after its window or changed after as_of: so the current row is the item as of as_of. And
-    `closed_before` must be far enough before the overdue threshold that every such instant is before it.
+    classified relevant with no confirmed or rejected tag and no reviewer's relevance decision (so relevant as
+    of any instant), and not in `exclude`. The caller excludes every item it decides itself, which must
+    include every item first seen in or after its window or changed after as_of: so the current row is the
+    item as of as_of. And `closed_before` must be far enough before the overdue threshold that every such
+    instant is before it.
 
     One statement, reading indexes (items by relevant, kind, closes; by status) and each match's id: the
     count, and the items dated from 3 days before the `newest`-th latest closes string (no string dated
@@ -159,6 +174,7 @@ def settled_overdue(db: sqlite_utils.Database, *, kinds: Iterable[str], finished
               AND EXISTS (SELECT 1 FROM classifications c WHERE c.item_id = i.id AND c.relevant != 0)
               AND NOT EXISTS (SELECT 1 FROM item_priorities p WHERE p.item_id = i.id
                               AND p.review_state IN ('confirmed', 'rejected'))
+              AND NOT EXISTS (SELECT 1 FROM relevance_overrides o WHERE o.item_id = i.id)
         ),
         nth AS (SELECT closes FROM s ORDER BY closes DESC LIMIT 1 OFFSET :skip)
         SELECT (SELECT count(*) FROM s), s.id FROM s
@@ -222,6 +238,14 @@ def review_rows(db: sqlite_utils.Database, ids: Iterable[str]) -> list[dict[str,
     return list(db.query("SELECT item_id, priority_id, score, evidence, review_state, reviewed_at, updated "
                          f"FROM item_priorities WHERE item_id IN {_IDS} AND review_state IN ('confirmed', 'rejected')",
                          [id_list(ids)]))
+
+
+def override_rows(db: sqlite_utils.Database, ids: Iterable[str] | None = None) -> list[dict[str, Any]]:
+    """Reviewers' relevance decisions on the ids (or on every item), oldest first."""
+    if ids is None:
+        return list(db.query("SELECT id, item_id, relevant, at FROM relevance_overrides ORDER BY id"))
+    return list(db.query(f"SELECT id, item_id, relevant, at FROM relevance_overrides WHERE item_id IN {_IDS} "
+                         "ORDER BY id", [id_list(ids)]))
 
 
 def classification_rows(db: sqlite_utils.Database, ids: Iterable[str]) -> list[dict[str, Any]]:

@@ -229,10 +229,23 @@ def due_rechecks(db: sqlite_utils.Database, source: str, now: str | None = None)
         [source, now, now]).fetchall()]
 
 
+#: The newest relevance decision of an item, by when it was made (then by id): 1, 0, or NULL (no decision in
+#: force: the classifier's tags decide). The briefing reads the same rule as of a past instant (briefing.asof).
+LATEST_OVERRIDE_SQL = ("SELECT relevant FROM relevance_overrides WHERE item_id = ? "
+                       "ORDER BY at DESC, id DESC LIMIT 1")
+
+
 def refresh_relevance(conn: sqlite3.Connection, item_id: str) -> None:
-    """Recompute items.relevant and items.themes from the item's non-rejected tags."""
+    """Recompute items.relevant and items.themes from the item's non-rejected tags, unless a reviewer's
+    relevance decision is in force: "not relevant" wins over any tag, "relevant" holds with none."""
     themes = [row[0] for row in conn.execute(
         "SELECT priority_id FROM item_priorities WHERE item_id = ? AND review_state != 'rejected' "
         "ORDER BY review_state = 'confirmed' DESC, score DESC", [item_id])]
+    override = conn.execute(LATEST_OVERRIDE_SQL, [item_id]).fetchone()
+    decided = override[0] if override else None
+    if decided == 0:
+        relevant, themes = 0, []
+    else:
+        relevant = 1 if decided == 1 or themes else 0
     conn.execute("UPDATE items SET relevant = ?, themes = ? WHERE id = ?",
-                 [1 if themes else 0, json.dumps(themes), item_id])
+                 [relevant, json.dumps(themes), item_id])

@@ -336,3 +336,28 @@ def _reforms(db: sqlite_utils.Database) -> None:
     # Derived from links (recomputed after linking and link review), so it holds only threads of two or more.
     db.execute("CREATE TABLE reforms (item_id TEXT PRIMARY KEY, reform_id TEXT NOT NULL)")
     db.execute("CREATE INDEX idx_reforms_reform ON reforms(reform_id)")
+
+
+@migrations(name="0012_relevance_overrides")
+def _relevance_overrides(db: sqlite_utils.Database) -> None:
+    # A reviewer's decision on an item's relevance, as a history: the newest row (by `at`, then id) holds.
+    # relevant 1 or 0 overrides the tags; NULL hands the item back to the classifier. Every row stays, so
+    # a briefing as of a past instant reads the decision made by then. No foreign key to items, as for
+    # responses: Datasette would count staff rows on public item pages.
+    db.execute(
+        """
+        CREATE TABLE relevance_overrides (
+            id INTEGER PRIMARY KEY,
+            item_id TEXT NOT NULL,
+            relevant INTEGER CHECK (relevant IN (0, 1)),
+            reason TEXT NOT NULL,
+            reviewer TEXT NOT NULL,
+            at TEXT NOT NULL
+        )"""
+    )
+    db.execute("CREATE INDEX idx_relevance_overrides_item ON relevance_overrides(item_id, at)")
+    db.execute("CREATE INDEX idx_relevance_overrides_at ON relevance_overrides(at)")
+    db.execute("CREATE TRIGGER relevance_overrides_no_update BEFORE UPDATE ON relevance_overrides "
+               "BEGIN SELECT RAISE(ABORT, 'relevance_overrides is append-only'); END")
+    db.execute("CREATE TRIGGER relevance_overrides_no_delete BEFORE DELETE ON relevance_overrides "
+               "BEGIN SELECT RAISE(ABORT, 'relevance_overrides is append-only'); END")

@@ -1,4 +1,5 @@
-"""Staff writes: the response register, tag and link reviews, triage; each appends to the audit log.
+"""Staff writes: the response register, tag and link reviews, themes added by reviewers, relevance decisions,
+triage; each appends to the audit log.
 
 Pure validation plus functions over a sqlite3 connection, so Datasette forms, the CLI and tests share them.
 """
@@ -21,6 +22,11 @@ DECISIONS = ("respond", "no response", "joint response", "nil return")
 STATUSES = ("planned", "drafting", "in clearance", "submitted")
 TRIAGE_STATES = ("new", "watching", "action", "no action")
 REVIEW_STATES = ("confirmed", "rejected", "suggested")
+#: A reviewer's relevance decision -> relevance_overrides.relevant ("as classified": the tags decide again).
+RELEVANCE_DECISIONS = {"relevant": 1, "not relevant": 0, "as classified": None}
+#: The method (and evidence kind) of a tag a reviewer added; its score: a person's decision, not a guess.
+REVIEWER_METHOD = "reviewer"
+REVIEWER_SCORE = 1.0
 #: SQLite's largest rowid: a bigger id is a 400, not an overflow (and a 500) in the driver.
 MAX_ROW_ID = 2**63 - 1
 LIMITS = {"owner_team": 200, "position_summary": 5_000, "key_asks": 5_000, "document_url": 2_000, "note": 2_000}
@@ -159,8 +165,9 @@ def _check_state_and_note(state: str, allowed: tuple[str, ...], note: str) -> No
 
 
 def review(conn: sqlite3.Connection, actor: str, table: str, row_id: int, state: str, note: str = "",
-           now: str | None = None) -> None:
-    """Confirm or reject a suggested tag (item_priorities) or link (links), and audit it."""
+           now: str | None = None, item_id: str | None = None) -> None:
+    """Confirm or reject (remove) a tag (item_priorities) or link (links), and audit it. With `item_id`, the
+    row must be one of that item's (the page the form was on), else FormError and nothing written."""
     if table not in ("item_priorities", "links"):
         raise FormError({"table": "can review only tags and links"})
     note = clean_text(note)
@@ -170,6 +177,11 @@ def review(conn: sqlite3.Connection, actor: str, table: str, row_id: int, state:
         before = _row(conn, f"SELECT * FROM {table} WHERE id = ?", [row_id])
         if before is None:
             raise FormError({"id": f"no {table} row has id {row_id}"})
+        if item_id is not None:
+            _require_item(conn, item_id)
+            owners = (before["item_id"],) if table == "item_priorities" else (before["from_id"], before["to_id"])
+            if item_id not in owners:
+                raise FormError({"id": f"{table} row {row_id} is not about {item_id[:100]!r}"})
         conn.execute(f"UPDATE {table} SET review_state = ?, reviewer = ?, reviewed_at = ?, review_note = ? "
                      "WHERE id = ?", [state, actor, now, note, row_id])
         after = {"review_state": state, "reviewer": actor, "reviewed_at": now, "review_note": note}
@@ -179,6 +191,77 @@ def review(conn: sqlite3.Connection, actor: str, table: str, row_id: int, state:
             refresh_relevance(conn, before["item_id"])
         else:
             reforms.recompute(conn)  # a rejected link splits a thread, a confirmed one keeps it
+
+
+def _reason(reason: str, errors: dict[str, str]) -> str:
+    """A reviewer's reason: cleaned, required, at most LIMITS['note'] characters."""
+    reason = clean_text(str(reason or "")).strip()
+    if not reason:
+        errors["reason"] = "say why (the reason is kept with the decision)"
+    elif len(reason) > LIMITS["note"]:
+        errors["reason"] = f"is {len(reason)} characters; the limit is {LIMITS['note']}"
+    return reason
+
+
+def add_theme(conn: sqlite3.Connection, actor: str, item_id: str, priority_id: str, reason: str,
+              now: str | None = None) -> int:
+    """A theme the classifier missed: the item's tag for `priority_id` confirmed by `actor` with `reason`
+    (a new tag, or the classifier's suggested or rejected one), audited. Returns the tag's id."""
+    errors: dict[str, str] = {}
+    priority_id = str(priority_id or "").strip()
+    reason = _reason(reason, errors)
+    if not priority_id:
+        errors["priority_id"] = "choose a theme"
+    now = now or _now()
+    with write_transaction(conn):
+        _require_item(conn, item_id)
+        if priority_id and _row(conn, "SELECT id FROM priorities WHERE id = ?", [priority_id]) is None:
+            errors["priority_id"] = f"no priority theme has id {priority_id[:100]!r}"
+        if errors:
+            raise FormError(errors)
+        before = _row(conn, "SELECT * FROM item_priorities WHERE item_id = ? AND priority_id = ?",
+                      [item_id, priority_id])
+        review = {"review_state": "confirmed", "reviewer": actor, "reviewed_at": now, "review_note": reason}
+        if before is None:
+            evidence = [{"phrase": reason, "field": "reviewer", "weight": REVIEWER_SCORE, "theme": priority_id,
+                         "text": reason, "kind": REVIEWER_METHOD}]
+            tag_id = conn.execute(
+                "INSERT INTO item_priorities (item_id, priority_id, score, evidence, method, version, review_state, "
+                "reviewer, reviewed_at, review_note, created, updated) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [item_id, priority_id, REVIEWER_SCORE, json.dumps(evidence), REVIEWER_METHOD, REVIEWER_METHOD,
+                 *review.values(), now, now]).lastrowid
+            _audit(conn, actor, "add theme", "item_priorities", str(tag_id), None,
+                   {"item_id": item_id, "priority_id": priority_id, **review}, now)
+        else:
+            tag_id = before["id"]
+            conn.execute("UPDATE item_priorities SET review_state = ?, reviewer = ?, reviewed_at = ?, "
+                         "review_note = ? WHERE id = ?", [*review.values(), tag_id])
+            _audit(conn, actor, "add theme", "item_priorities", str(tag_id), {k: before[k] for k in review},
+                   {"item_id": item_id, "priority_id": priority_id, **review}, now)
+        refresh_relevance(conn, item_id)
+        return tag_id
+
+
+def set_relevance(conn: sqlite3.Connection, actor: str, item_id: str, decision: str, reason: str,
+                  now: str | None = None) -> None:
+    """Record a reviewer's relevance decision on an item ("relevant", "not relevant", or "as classified" to
+    hand it back to the tags) with a reason, audited; items.relevant follows at once."""
+    errors: dict[str, str] = {}
+    reason = _reason(reason, errors)
+    if decision not in RELEVANCE_DECISIONS:
+        errors["relevant"] = f"must be one of: {', '.join(RELEVANCE_DECISIONS)}"
+    now = now or _now()
+    with write_transaction(conn):
+        _require_item(conn, item_id)
+        if errors:
+            raise FormError(errors)
+        before = _row(conn, "SELECT relevant, reason, reviewer, at FROM relevance_overrides WHERE item_id = ? "
+                            "ORDER BY at DESC, id DESC LIMIT 1", [item_id])
+        after = {"relevant": RELEVANCE_DECISIONS[decision], "reason": reason, "reviewer": actor, "at": now}
+        conn.execute("INSERT INTO relevance_overrides (item_id, relevant, reason, reviewer, at) "
+                     "VALUES (?, ?, ?, ?, ?)", [item_id, *after.values()])
+        _audit(conn, actor, "relevance", "relevance_overrides", item_id, before, after, now)
+        refresh_relevance(conn, item_id)
 
 
 def set_triage(conn: sqlite3.Connection, actor: str, item_id: str, state: str, note: str = "",

@@ -1,5 +1,6 @@
-"""At-a-glance figures for the home page: counts, new relevant items per week by theme, bills by stage,
-deadlines per week (Monday to Sunday) this week and the next seven. Pure reads; the template draws them as bars."""
+"""At-a-glance figures for the home page: counts (and what needs review), new relevant items per week by theme,
+bills by stage, deadlines per week (Monday to Sunday) this week and the next seven. Pure reads; the template
+draws them as bars."""
 from __future__ import annotations
 
 import sqlite3
@@ -9,6 +10,7 @@ from typing import Any
 from tracker.contract import BILL_STAGE_SQL, SOURCE_DATE_SQL
 from tracker.contract import OPEN_NOW_SQL as OPEN_NOW
 from tracker.weeks import local_date, parse_instant
+from tracker.web.metadata import NEEDS_REVIEW_SQL
 
 WEEKS = 8
 
@@ -33,7 +35,8 @@ def load(conn: sqlite3.Connection, today: date | None = None) -> dict[str, Any]:
         SELECT 'open', count(*) FROM items i WHERE relevant = 1 AND {OPEN_NOW} UNION ALL
         SELECT 'calls_open', count(*) FROM items i WHERE relevant = 1 AND kind = 'committee_inquiry' AND {OPEN_NOW}
         UNION ALL
-        SELECT 'new_week', count(*) FROM items i WHERE relevant = 1 AND datetime({SOURCE_DATE_SQL}) >= ?""",
+        SELECT 'new_week', count(*) FROM items i WHERE relevant = 1 AND datetime({SOURCE_DATE_SQL}) >= ? UNION ALL
+        SELECT 'needs_review', count(*) FROM ({NEEDS_REVIEW_SQL})""",
         [week_ago]))
     start = today - timedelta(days=7 * WEEKS)
     # Relevant items by the source's own date (what the briefing calls new), themes named as the taxonomy does.

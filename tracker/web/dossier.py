@@ -23,7 +23,7 @@ def _rows(conn: sqlite3.Connection, sql: str, params: list) -> list[dict[str, An
 def load(conn: sqlite3.Connection, item_id: str, include_responses: bool,
          now: datetime | None = None, staff: bool = True) -> dict[str, Any] | None:
     """Everything the dossier page shows, or None if the item does not exist. Without `staff` (an anonymous
-    reader), staff work is left out: triage, reviewer names and review notes."""
+    reader), staff work is left out: triage, reviewer names, review notes and reasons (the decisions stay)."""
     found = _rows(conn, "SELECT * FROM items WHERE id = ?", [item_id])
     if not found:
         return None
@@ -37,7 +37,7 @@ def load(conn: sqlite3.Connection, item_id: str, include_responses: bool,
     links = _links(conn, item_id)
     versions = _versions(conn, item_id, item)
     tags = _rows(conn, """
-        SELECT ip.id, ip.priority_id, p.name AS priority_name, ip.score, ip.evidence, ip.review_state,
+        SELECT ip.id, ip.priority_id, p.name AS priority_name, ip.score, ip.evidence, ip.method, ip.review_state,
                ip.reviewer, ip.reviewed_at, ip.review_note
         FROM item_priorities ip LEFT JOIN priorities p ON p.id = ip.priority_id
         WHERE ip.item_id = ? ORDER BY ip.review_state = 'rejected', ip.score DESC""", [item_id])
@@ -55,10 +55,24 @@ def load(conn: sqlite3.Connection, item_id: str, include_responses: bool,
     if include_responses:
         responses = _rows(conn, "SELECT * FROM responses WHERE item_id = ? ORDER BY updated_at DESC", [item_id])
     triage = _rows(conn, "SELECT state, note, updated_by, updated_at FROM triage WHERE item_id = ?", [item_id])
+    # Reviewers' relevance decisions, newest first: the first one is in force (a "relevant" of None hands the
+    # item back to its tags).
+    decisions = _rows(conn, "SELECT relevant, reason, reviewer, at FROM relevance_overrides WHERE item_id = ? "
+                            "ORDER BY at DESC, id DESC", [item_id])
     if not staff:
         triage = []
         for row in tags + links:
             row.update({key: None for key in ("reviewer", "reviewed_at", "review_note") if key in row})
+        for tag in tags:
+            tag["evidence"] = [e for e in tag["evidence"] if e.get("kind") != "reviewer"]
+        for decision in decisions:
+            decision.update(reason=None, reviewer=None, at=None)
+    # Every theme a reviewer may add, in the taxonomy's order, themes before cross-cutting priorities.
+    choices: dict[str, list[dict[str, Any]]] = {}
+    for row in _rows(conn, "SELECT id, name, grouping FROM priorities ORDER BY grouping != 'theme', rowid", []):
+        choices.setdefault(row["grouping"], []).append(row)
+    relevance = {"relevant": bool(item.get("relevant")), "decision": decisions[0] if decisions else None,
+                 "history": decisions, "theme_choices": list(choices.items())}
     lead, members = reforms.members(conn, item_id)
     if len(members) > 1:
         # The reform's page: one timeline across every item of the thread, each event naming its item.
@@ -75,10 +89,10 @@ def load(conn: sqlite3.Connection, item_id: str, include_responses: bool,
             {"id": m["id"], "title": m["title"], "kind": m["kind"], "published": m["published"]} for m in members]}
         return {"item": item, "links": links, "versions": versions, "tags": tags, "stages": stages,
                 "responses": responses, "triage": triage[0] if triage else None, "reform": reform,
-                "timeline": events[:TIMELINE_LIMIT], "gaps": gaps}
+                "relevance": relevance, "timeline": events[:TIMELINE_LIMIT], "gaps": gaps}
     return {"item": item, "links": links, "versions": versions, "tags": tags, "stages": stages,
             "responses": responses, "triage": triage[0] if triage else None, "reform": None,
-            "timeline": timeline(item, links, versions, stages), "gaps": stage_gaps(stages)}
+            "relevance": relevance, "timeline": timeline(item, links, versions, stages), "gaps": stage_gaps(stages)}
 
 
 def _stages(conn: sqlite3.Connection, item_id: str) -> list[dict[str, Any]]:

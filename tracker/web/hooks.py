@@ -9,11 +9,11 @@ from datasette import hookimpl
 from datasette.utils import tilde_encode
 from datasette.utils.asgi import Response
 
-from tracker.web import cells, dashboard
 from tracker.store.db import install_clock
+from tracker.web import cells, dashboard
 from tracker.web.auth import NEXT_COOKIE
-from tracker.web.views import (clock_of, db_name, dossier_page, is_editor, review_row, robots_txt, save_response,
-                               set_triage)
+from tracker.web.views import (add_theme, clock_of, db_name, dossier_page, is_editor, review_row, robots_txt,
+                               save_response, set_relevance, set_triage)
 
 def safe_url(value) -> str | None:
     """Only http(s) URLs ever become links: scraped `javascript:` and friends are dropped."""
@@ -41,6 +41,8 @@ def register_routes():
         (r"^/-/dossier/(?P<item_id>.+)$", dossier_page),
         (r"^/-/responses/save$", save_response),
         (r"^/-/review$", review_row),
+        (r"^/-/themes/add$", add_theme),
+        (r"^/-/relevance$", set_relevance),
         (r"^/-/triage$", set_triage),
         (r"^/robots\.txt$", robots_txt),
     ]

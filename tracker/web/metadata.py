@@ -9,13 +9,14 @@ import json
 from pathlib import Path
 from typing import Any
 
-from tracker.contract import BILL_STAGE_SQL, CLOSING_SOON_SQL, OPEN_NOW_SQL, OVERDUE_SQL, SOURCE_DATE_SQL
+from tracker.contract import (BILL_STAGE_SQL, CLOSES_END_SQL, CLOSING_SOON_SQL, CONSULTATION_KINDS, OPEN_NOW_SQL,
+                              OVERDUE_SQL, SOURCE_DATE_SQL)
 
 DB = "tracker"
 EDITORS = {"roles": ["editor", "admin"]}
 ADMINS = {"roles": ["admin"]}
 #: Staff work, for signed-in staff only even when anonymous reading is on: triage, review notes and reviewer
-#: names (links, item_priorities), briefings (recipients, errors), job and link-scan records.
+#: names (links, item_priorities, relevance_overrides), briefings (recipients, errors), job and link-scan records.
 SIGNED_IN = {"id": "*"}
 OGL = ("Open Government Licence v3.0", "https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/")
 OPL = ("Open Parliament Licence v3.0",
@@ -24,6 +25,38 @@ METADATA_FILE = Path(__file__).resolve().parents[2] / "datasette_metadata.json"
 
 RELEVANT_OPEN = CLOSING_SOON_SQL
 OPEN_NOW = OPEN_NOW_SQL
+#: Classifier scores close to its threshold (0.5: CLASSIFIER.md, "relevant iff score >= 0.5"), either side:
+#: net scores from two thirds of the threshold to one and a half times it. Worth a person's look.
+BORDERLINE = (0.4, 0.6)
+_CONSULTATION_KINDS = ", ".join(repr(kind) for kind in CONSULTATION_KINDS)
+#: What reviewers have not looked at yet, one row per item: relevant items with suggested (unreviewed) tags,
+#: and items the classifier scored close to its threshold with no tag reviewed and no relevance decision.
+#: Highest impact first: open consultations and calls closing soonest (rolling calls last of them), bills,
+#: then everything else; by score within each. The dashboard counts the same rows.
+NEEDS_REVIEW_SQL = f"""select i.id, i.title, i.kind, i.status, date(i.closes) as closes,
+  case when c.relevant then 'relevant' when c.relevant = 0 then 'not relevant' end as classifier,
+  round(c.score, 2) as score,
+  (select group_concat(name, '; ') from (
+     select coalesce(p.name, ip.priority_id) as name from item_priorities ip
+     left join priorities p on p.id = ip.priority_id
+     where ip.item_id = i.id and ip.review_state = 'suggested' order by ip.score desc, ip.priority_id))
+    as suggested_themes,
+  case when i.relevant = 1 and exists (select 1 from item_priorities ip where ip.item_id = i.id
+                                       and ip.review_state = 'suggested')
+       then 'confirm or remove the suggested themes' else 'score close to the threshold: decide relevance'
+  end as needs,
+  i.url
+from items i left join classifications c on c.item_id = i.id
+where (i.relevant = 1 and exists (select 1 from item_priorities ip where ip.item_id = i.id
+                                  and ip.review_state = 'suggested'))
+   or (c.score >= {BORDERLINE[0]} and c.score < {BORDERLINE[1]}
+       and not exists (select 1 from item_priorities ip where ip.item_id = i.id
+                       and ip.review_state in ('confirmed', 'rejected'))
+       and not exists (select 1 from relevance_overrides o where o.item_id = i.id))
+order by case when i.kind in ({_CONSULTATION_KINDS}) and {OPEN_NOW} then 0 when i.kind = 'bill' then 1 else 2 end,
+  case when i.kind in ({_CONSULTATION_KINDS}) and {OPEN_NOW} then i.closes is null end,
+  case when i.kind in ({_CONSULTATION_KINDS}) and {OPEN_NOW} then {CLOSES_END_SQL} end,
+  c.score desc, i.id"""
 
 QUERIES_SQL: dict[str, dict[str, Any]] = {
     "closing_soon": {
@@ -127,6 +160,15 @@ from item_priorities ip join items i on i.id = ip.item_id
 where ip.priority_id = :theme and ip.review_state != 'rejected'
 order by ip.score desc""",
     },
+    "needs_review": {
+        "title": "Needs review",
+        "description": "Suggested themes of relevant items, and items scored close to the classifier's threshold, "
+                       "that no reviewer has looked at yet: open consultations and calls closing soonest first, "
+                       "then bills, then the rest by score. Review them on each item's dossier "
+                       "(/-/dossier/<id>).",
+        "allow": SIGNED_IN,
+        "sql": NEEDS_REVIEW_SQL,
+    },
     "commencement_pending": {
         "title": "Commencement of Acts of interest",
         "description": "Relevant Acts with the commencement orders linked to them, and those with none yet.",
@@ -229,8 +271,10 @@ def descriptive() -> dict[str, Any]:
                     "status": "Where it stands: open / closed / outcome / withdrawn, a bill's stage, made / enacted",
                     "opens": "Consultation or call for evidence opening date",
                     "closes": "Closing date (Europe/London)",
-                    "relevant": "1 if linked to at least one SEOC priority that a reviewer has not rejected",
-                    "themes": "The SEOC priorities linked to this item (suggested or confirmed)",
+                    "relevant": "1 if linked to at least one SEOC priority that a reviewer has not rejected, or "
+                                "marked relevant by a reviewer; 0 if a reviewer marked it not relevant",
+                    "themes": "The SEOC priorities linked to this item (suggested or confirmed); none if a "
+                              "reviewer marked it not relevant",
                     "first_seen": "When the tracker first stored it (UTC)",
                     "last_changed": "When its content last changed (UTC)",
                     "content_hash": "Hash of the content fields, for change detection",
@@ -255,6 +299,9 @@ def descriptive() -> dict[str, Any]:
             "responses": {"description": "The directorate's consultation response register (editors only)."},
             "audit_log": {"description": "Every write by staff: who, when, what, before and after. Append-only."},
             "triage": {"description": "Editors' triage state per item."},
+            "relevance_overrides": {"description": "Reviewers' relevance decisions, with reason, reviewer and "
+                                                   "time; the newest per item holds (relevant 1 or 0 overrides "
+                                                   "the tags, empty hands the item back to them). Append-only."},
             "briefings": {"description": "Weekly briefings generated and sent."},
             "session_epochs": {"description": "Per account, the session epoch: logout and `seoc-tracker user "
                                               "revoke` move it on, ending every earlier session (admins only)."},
@@ -282,6 +329,7 @@ def configuration(public_read: bool = False) -> dict[str, Any]:
         "responses": {"allow": EDITORS, "sort_desc": "updated_at", "facets": ["decision", "status", "owner_team"]},
         "audit_log": {"allow": EDITORS, "sort_desc": "at", "facets": ["table_name", "action", "actor"]},
         "triage": {"allow": SIGNED_IN, "facets": ["state"]},
+        "relevance_overrides": {"allow": SIGNED_IN, "sort_desc": "at", "facets": ["relevant", "reviewer"]},
         "briefings": {"allow": SIGNED_IN, "sort_desc": "week"},
         "job_runs": {"allow": SIGNED_IN, "hidden": True},
         "link_scans": {"allow": SIGNED_IN, "hidden": True},

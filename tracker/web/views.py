@@ -74,10 +74,12 @@ async def dossier_page(datasette, request):
     return await _render_dossier(datasette, request, data, editor)
 
 
-async def _render_dossier(datasette, request, data, editor, errors=None, form=None, status=200):
-    context = {**data, "is_editor": editor, "errors": errors or {}, "form": form or {},
+async def _render_dossier(datasette, request, data, editor, errors=None, form=None, status=200, failed=None):
+    # `failed` names the form whose errors are shown, beside its own fields ("Response", "Theme", ...).
+    context = {**data, "is_editor": editor, "errors": errors or {}, "form": form or {}, "failed": failed,
                "decisions": register.DECISIONS, "statuses": register.STATUSES,
-               "triage_states": register.TRIAGE_STATES, "database": db_name(datasette),
+               "triage_states": register.TRIAGE_STATES, "relevance_decisions": list(register.RELEVANCE_DECISIONS),
+               "database": db_name(datasette),
                "message": request.args.get("message")}
     html = await datasette.render_template("dossier.html", context, request=request)
     return Response.html(html, status=status)
@@ -115,7 +117,7 @@ def staff_form(what: str, *, redisplay: bool = False) -> Callable[[FormHandler],
                 if data is None:
                     return Response.html(f"<p>{escape(what)} not saved: {escape(str(exc))}</p>", status=400)
                 return await _render_dossier(datasette, request, data, True, errors=exc.errors, form=form,
-                                             status=400)
+                                             status=400, failed=what)
             return _redirect_to_dossier(datasette, item_id, f"{what} saved")
         return view
     return decorate
@@ -133,9 +135,26 @@ async def save_response(db, actor: str, form: dict) -> str:
 async def review_row(db, actor: str, form: dict) -> str:
     table = {"tag": "item_priorities", "link": "links"}.get(form.get("what", ""), "")
     row_id = register.parse_id(form.get("id", ""), "id")
+    item_id = str(form.get("item_id", ""))
     await db.execute_write_fn(lambda conn: register.review(
-        conn, actor, table, row_id, form.get("state", ""), form.get("note", "")), block=True)
-    return str(form.get("item_id", ""))
+        conn, actor, table, row_id, form.get("state", ""), form.get("note", ""), item_id=item_id), block=True)
+    return item_id
+
+
+@staff_form("Theme", redisplay=True)
+async def add_theme(db, actor: str, form: dict) -> str:
+    item_id = str(form.get("item_id", ""))
+    await db.execute_write_fn(lambda conn: register.add_theme(
+        conn, actor, item_id, str(form.get("priority_id", "")), str(form.get("reason", ""))), block=True)
+    return item_id
+
+
+@staff_form("Relevance decision", redisplay=True)
+async def set_relevance(db, actor: str, form: dict) -> str:
+    item_id = str(form.get("item_id", ""))
+    await db.execute_write_fn(lambda conn: register.set_relevance(
+        conn, actor, item_id, str(form.get("relevant", "")), str(form.get("reason", ""))), block=True)
+    return item_id
 
 
 @staff_form("Triage")
