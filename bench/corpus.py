@@ -18,7 +18,8 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
-from scrapers.parsers import committees, govuk, lawcom, legislation, parliament_bills, sentencing
+from scrapers.parsers import (committees, govuk, law_commission, legislation, parliament_bills,
+                              sentencing_council)
 
 BENCH = Path(__file__).resolve().parent
 PROJECT = BENCH.parent
@@ -108,8 +109,8 @@ PARSERS: dict[str, Callable[[Payload], Any]] = {
     "govuk": lambda p: govuk.parse_content(json.loads(p.bodies[0]), p.url),
     "committees": _committees,
     "legislation": lambda p: legislation.parse_clml(p.bodies[0], p.url),
-    "lawcom": lambda p: lawcom.parse_project_page(p.bodies[0], p.url),
-    "sentencing": lambda p: sentencing.parse_consultation_page(p.bodies[0], p.url),
+    "lawcom": lambda p: law_commission.parse_project_page(p.bodies[0], p.url),
+    "sentencing": lambda p: sentencing_council.parse_consultation_page(p.bodies[0], p.url),
 }
 
 

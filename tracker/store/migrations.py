@@ -361,3 +361,47 @@ def _relevance_overrides(db: sqlite_utils.Database) -> None:
                "BEGIN SELECT RAISE(ABORT, 'relevance_overrides is append-only'); END")
     db.execute("CREATE TRIGGER relevance_overrides_no_delete BEFORE DELETE ON relevance_overrides "
                "BEGIN SELECT RAISE(ABORT, 'relevance_overrides is append-only'); END")
+
+
+#: The names of the themes in an item's `themes` list (ids), in its order, from the priorities table; an id
+#: with no priority row stands for itself. `{themes}` is an SQL expression holding the JSON list.
+THEME_NAMES_SQL = ("(SELECT coalesce(group_concat(name, '; '), '') FROM (SELECT coalesce(p.name, t.value) AS name "
+                   "FROM json_each({themes}) t LEFT JOIN priorities p ON p.id = t.value ORDER BY t.key))")
+SEARCH_COLUMNS = ["title", "summary", "body_text", "theme_names"]
+
+
+@migrations(name="0013_search_theme_names")
+def _search_theme_names(db: sqlite_utils.Database) -> None:
+    # Searching a theme's name finds the items tagged with it: the names of an item's themes are indexed with
+    # its text. They are derived from `themes` (written by store.items.refresh_relevance) and the priorities'
+    # names, by triggers, so every writer of either keeps the index right.
+    db.execute("ALTER TABLE items ADD COLUMN theme_names TEXT NOT NULL DEFAULT ''")
+    db.execute(f"UPDATE items SET theme_names = {THEME_NAMES_SQL.format(themes='items.themes')} "
+               "WHERE themes != '[]'")
+    for trigger in ("items_ai", "items_ad", "items_au"):
+        db.execute(f"DROP TRIGGER IF EXISTS {trigger}")
+    db.execute("DROP TABLE IF EXISTS items_fts")
+    columns = ", ".join(SEARCH_COLUMNS)
+    old = ", ".join(f"old.{c}" for c in SEARCH_COLUMNS)
+    new = ", ".join(f"new.{c}" for c in SEARCH_COLUMNS)
+    db.execute(f"CREATE VIRTUAL TABLE items_fts USING FTS5 ({columns}, tokenize='porter', content=\"items\")")
+    db.execute("INSERT INTO items_fts (items_fts) VALUES ('rebuild')")
+    db.execute(f"CREATE TRIGGER items_ai AFTER INSERT ON items BEGIN "
+               f"INSERT INTO items_fts (rowid, {columns}) VALUES (new.rowid, {new}); END")
+    db.execute(f"CREATE TRIGGER items_ad AFTER DELETE ON items BEGIN "
+               f"INSERT INTO items_fts (items_fts, rowid, {columns}) VALUES ('delete', old.rowid, {old}); END")
+    # Re-index only when indexed text really changes: the store rewrites every content field when any one
+    # changes, and re-indexing an item re-reads its whole body.
+    changed = " OR ".join(f"old.{c} IS NOT new.{c}" for c in SEARCH_COLUMNS)
+    db.execute(f"CREATE TRIGGER items_au AFTER UPDATE OF {columns} ON items WHEN {changed} BEGIN "
+               f"INSERT INTO items_fts (items_fts, rowid, {columns}) VALUES ('delete', old.rowid, {old}); "
+               f"INSERT INTO items_fts (rowid, {columns}) VALUES (new.rowid, {new}); END")
+    db.execute("CREATE TRIGGER items_theme_names AFTER UPDATE OF themes ON items "
+               "WHEN old.themes IS NOT new.themes BEGIN "
+               f"UPDATE items SET theme_names = {THEME_NAMES_SQL.format(themes='new.themes')} "
+               "WHERE rowid = new.rowid; END")
+    # A renamed theme (priorities.toml, loaded by classify.tagging.sync_priorities) renames it in the index.
+    db.execute("CREATE TRIGGER priorities_renamed AFTER UPDATE OF name ON priorities "
+               "WHEN old.name IS NOT new.name BEGIN "
+               f"UPDATE items SET theme_names = {THEME_NAMES_SQL.format(themes='items.themes')} "
+               "WHERE rowid IN (SELECT i.rowid FROM items i, json_each(i.themes) t WHERE t.value = new.id); END")

@@ -6,9 +6,12 @@ mechanically into metadata.json and datasette.yaml when we move to Datasette 1.0
 from __future__ import annotations
 
 import json
+from html import escape
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
+from tracker.classify.priorities import load_priorities
 from tracker.contract import (BILL_STAGE_SQL, CLOSES_END_SQL, CLOSING_SOON_SQL, CONSULTATION_KINDS, OPEN_NOW_SQL,
                               OVERDUE_SQL, SOURCE_DATE_SQL)
 
@@ -57,6 +60,22 @@ order by case when i.kind in ({_CONSULTATION_KINDS}) and {OPEN_NOW} then 0 when 
   case when i.kind in ({_CONSULTATION_KINDS}) and {OPEN_NOW} then i.closes is null end,
   case when i.kind in ({_CONSULTATION_KINDS}) and {OPEN_NOW} then {CLOSES_END_SQL} end,
   c.score desc, i.id"""
+
+ITEMS_DESCRIPTION = ("One row per tracked bill, consultation, call for evidence, strategy, Act or SI, from every "
+                     "source; full history in item_versions.")
+#: How to search, shown above the items table's search box (the language is tracker/web/search.py's).
+SEARCH_HELP_HTML = (
+    "<p><strong>Search</strong> finds items with every word you type (<code>money laundering</code>; "
+    "<code>launder</code> finds laundering too), an exact phrase in quotes (<code>\"failure to prevent\"</code>), "
+    "either of two with OR in capitals (<code>fraud OR bribery</code>), and leaves out items with a word after a "
+    "minus sign (<code>fraud -levy</code>). A theme's name finds every item tagged with it, whatever its text "
+    "says (<code>fraud</code>, <code>\"proceeds of crime\"</code>): the names are in the "
+    "<a href=\"priorities\">priorities</a> table.</p>")
+
+
+def _theme_choices_html() -> str:
+    """The themes, each a link that runs items_by_theme for it (names from priorities.toml, links by id)."""
+    return " · ".join(f'<a href="?theme={quote(p.id)}">{escape(p.name)}</a>' for p in load_priorities())
 
 QUERIES_SQL: dict[str, dict[str, Any]] = {
     "closing_soon": {
@@ -153,11 +172,28 @@ order by stage like 'lapsed%' or stage in ('withdrawn', 'defeated', 'Royal Assen
     },
     "items_by_theme": {
         "title": "Items by priority theme",
-        "description": "Items tagged with a theme (suggested or confirmed), strongest first.",
+        "description": "Items tagged with a theme (suggested or confirmed), strongest first. Type the theme's name "
+                       "in any case, or its first letters (fraud, money): the names are in the priorities table.",
+        "description_html": "<p>Items tagged with a theme (suggested or confirmed), strongest first. Type the "
+                            "theme's name in any case, or its first letters (<code>money</code>), or pick one: "
+                            f"{_theme_choices_html()}.</p>",
         "params": ["theme"],
-        "sql": """select i.id, i.title, i.source, i.kind, i.status, ip.score, ip.review_state, i.url
-from item_priorities ip join items i on i.id = ip.item_id
-where ip.priority_id = :theme and ip.review_state != 'rejected'
+        # A name (any case) or an id picks its theme; failing that, the names that begin with what was typed.
+        "sql": """with named as (
+  select id from priorities where id = trim(:theme) or name like trim(:theme)
+),
+wanted as (
+  select id from named
+  union
+  select id from priorities
+  where trim(:theme) != '' and not exists (select 1 from named) and name like trim(:theme) || '%'
+)
+select i.id, i.title, coalesce(p.name, ip.priority_id) as theme, i.source, i.kind, i.status, ip.score,
+  ip.review_state, i.url
+from item_priorities ip
+join items i on i.id = ip.item_id
+left join priorities p on p.id = ip.priority_id
+where ip.priority_id in (select id from wanted) and ip.review_state != 'rejected'
 order by ip.score desc""",
     },
     "needs_review": {
@@ -263,8 +299,8 @@ def descriptive() -> dict[str, Any]:
         "source_url": "https://github.com/seoc-tracker/seoc-tracker",
         "tables": {
             "items": {
-                "description": "One row per tracked bill, consultation, call for evidence, strategy, Act or SI, "
-                               "from every source; full history in item_versions.",
+                "description": ITEMS_DESCRIPTION,
+                "description_html": f"<p>{escape(ITEMS_DESCRIPTION)}</p>{SEARCH_HELP_HTML}",
                 "columns": {
                     "id": "Stable id, prefixed by source (bill:, govuk:, legislation:, committees:, lawcom:, sentencing:)",
                     "kind": "What it is: bill, act, statutory_instrument, commencement_order, consultation, ...",
@@ -275,6 +311,8 @@ def descriptive() -> dict[str, Any]:
                                 "marked relevant by a reviewer; 0 if a reviewer marked it not relevant",
                     "themes": "The SEOC priorities linked to this item (suggested or confirmed); none if a "
                               "reviewer marked it not relevant",
+                    "theme_names": "The names of those priorities, kept from themes by the database: searching a "
+                                   "theme's name finds the item",
                     "first_seen": "When the tracker first stored it (UTC)",
                     "last_changed": "When its content last changed (UTC)",
                     "content_hash": "Hash of the content fields, for change detection",
