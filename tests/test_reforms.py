@@ -86,7 +86,7 @@ def test_the_dossier_is_the_reform_page_with_one_timeline_and_its_gaps(database)
     assert ("2023-07-04", "Lords: 3rd reading", "bill:3339") in labels  # the bill's stages, on the order's page
     assert labels[-1][0] == "2023-11-13" and labels[-1][2] is None  # this item's own event
     assert page["gaps"] == ["Economic Crime and Corporate Transparency Act 2023: stages not recorded between "
-                            "Commons: 3rd reading (2023-01-25) and Lords: 3rd reading (2023-07-04)"]
+                            "Commons: 3rd reading (25 Jan 2023) and Lords: 3rd reading (4 Jul 2023)"]
     # An item in no thread keeps its own timeline; a complete record has no gap.
     alone = dossier.stage_gaps([{"stage": s, "house": h, "first_sitting": d} for s, h, d in ECCT_STAGES[:5]])
     assert alone == []

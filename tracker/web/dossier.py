@@ -164,7 +164,8 @@ def stage_gaps(stages: list[dict[str, Any]]) -> list[str]:
     def label(stage: dict[str, Any]) -> str:
         house = stage.get("house")
         name = f"{house}: {stage['stage']}" if house and house not in ("Unassigned", "Both") else stage["stage"]
-        return f"{name} ({stage['first_sitting']})" if stage.get("first_sitting") else name
+        sitting = stage.get("first_sitting")
+        return f"{name} ({cells.when(sitting) or sitting})" if sitting else name
 
     gaps, previous = [], None
     for stage in stages:
