@@ -1,0 +1,95 @@
+"""WCAG 2.2 AA as axe-core checks it, in a real headless Chromium: the plugin's pages (login, dashboard, reform
+pages with their forms) and the briefing have no serious or critical violation. (Datasette's own table and
+query pages are not the plugin's: their filter form's unlabelled selects are left as Datasette ships them.)
+axe-core (4.12) comes bundled in axe-playwright-python, whose axe.min.js this injects through Selenium; nothing
+is fetched."""
+from __future__ import annotations
+
+from importlib import resources
+
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import WebDriverWait
+
+from tracker import config as config_mod
+from tracker.briefing.build import build_briefing
+from tracker.briefing.render import write_briefing
+from tracker.classify import linking, tagging
+from tracker.contract import ItemLink, TrackedItem
+from tracker.store import db as tracker_db
+from tracker.store import items as store
+from tracker.web.serve import build_datasette, hash_env_name, hash_password
+
+from .helpers.briefing import BASE, WEEK, build_db
+from .helpers.browser import ServerThread, chrome_driver, require_chromium
+
+#: axe-core's rule tags for WCAG 2.0, 2.1 and 2.2, levels A and AA.
+WCAG_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+
+
+AXE_JS = resources.files("axe_playwright_python").joinpath("axe.min.js").read_text(encoding="utf-8")
+
+
+def serious(driver) -> list[tuple[str, str, list]]:
+    """The serious and critical violations on the page now, as (rule, impact, first target)."""
+    driver.execute_script(AXE_JS)
+    result = driver.execute_async_script(
+        "const done = arguments[arguments.length - 1];"
+        "axe.run(document, {runOnly: {type: 'tag', values: arguments[0]}}).then(done, e => done({error: String(e)}));",
+        WCAG_AA)
+    assert "error" not in result, result
+    return [(v["id"], v["impact"], v["nodes"][0]["target"]) for v in result["violations"]
+            if v["impact"] in ("serious", "critical")]
+
+
+def test_pages_and_the_briefing_meet_wcag_aa_as_axe_checks_them(tmp_path, monkeypatch):
+    require_chromium()
+    path = tmp_path / "tracker.db"
+    database = tracker_db.connect(path)
+    store.upsert_items(database, [
+        TrackedItem(id="govuk:ransomware", source="govuk", kind="consultation", status="open",
+                    title="Ransomware: proposals to increase incident reporting and reduce payments to criminals",
+                    url="https://www.gov.uk/government/consultations/ransomware",
+                    summary="Home Office consultation on ransomware payments and cyber crime reporting",
+                    closes="2026-12-20T17:00:00+00:00", organisation="Home Office"),
+        TrackedItem(id="legislation:ukpga/2023/56", source="legislation", kind="act", published="2023-10-26",
+                    title="Economic Crime and Corporate Transparency Act 2023",
+                    url="https://www.legislation.gov.uk/ukpga/2023/56",
+                    summary="An Act to make provision about economic crime and corporate transparency"),
+        TrackedItem(id="legislation:uksi/2023/1206", source="legislation", kind="commencement_order",
+                    title="The Economic Crime and Corporate Transparency Act 2023 (Commencement No. 1) Regulations",
+                    url="https://www.legislation.gov.uk/uksi/2023/1206", published="2023-10-26",
+                    links=[ItemLink("legislation:ukpga/2023/56", "commences", "made under s. 219")]),
+    ])
+    tagging.classify_stored(database)
+    linking.suggest_links(database)
+    database.close()
+    monkeypatch.setenv(hash_env_name("ed"), hash_password("a long enough password"))
+    datasette = build_datasette(path, config=config_mod.Config(), users={"ed": "editor"}, secret="a11y")
+    briefing_db = tracker_db.connect(tmp_path / "briefing.db")
+    build_db(briefing_db)
+    html_path, _ = write_briefing(briefing_db, build_briefing(briefing_db, WEEK, None, BASE), tmp_path / "reports")
+    driver = chrome_driver(tmp_path)
+    found = {}
+    try:
+        with ServerThread(datasette.app()) as base:
+            driver.get(f"{base}/-/login")
+            found["login"] = serious(driver)
+            driver.find_element(By.NAME, "username").send_keys("ed")
+            driver.find_element(By.NAME, "password").send_keys("wrong")
+            driver.find_element(By.CSS_SELECTOR, "form input[type=submit]").click()
+            WebDriverWait(driver, 10).until(lambda d: "Invalid" in d.page_source)
+            found["login with an error"] = serious(driver)
+            driver.find_element(By.NAME, "username").send_keys("ed")
+            driver.find_element(By.NAME, "password").send_keys("a long enough password")
+            driver.find_element(By.CSS_SELECTOR, "form input[type=submit]").click()
+            WebDriverWait(driver, 10).until(lambda d: "/-/login" not in d.current_url)
+            for name, page in [("dashboard", "/"), ("reform page", "/-/dossier/govuk:ransomware"),
+                               ("reform page of a thread", "/-/dossier/legislation:uksi/2023/1206")]:
+                driver.get(base + page)
+                found[name] = serious(driver)
+            driver.get(html_path.resolve().as_uri())
+            found["briefing"] = serious(driver)
+    finally:
+        driver.quit()
+    assert found == dict.fromkeys(found, []), {k: v for k, v in found.items() if v}
+    assert len(found) == 6
