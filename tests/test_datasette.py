@@ -394,8 +394,8 @@ async def test_pages_say_dates_themes_and_relevance_in_words_and_json_keeps_the_
     assert row["published"] == "2023-10-26" and row["relevant"] == 1 and row["themes"].startswith('["')
     seen = (await ds.client.get("/tracker/items.json?_shape=array&id=govuk:quiet", cookies=cookies)).json()[0]
     london = cells.when(seen["first_seen"])
-    items = (await ds.client.get("/tracker/items", cookies=cookies)).text
-    assert f'<span title="{seen["first_seen"]}">{london}</span>' in items and re.fullmatch(
+    row_page = (await ds.client.get("/tracker/items/govuk~3Aquiet", cookies=cookies)).text
+    assert f'<span title="{seen["first_seen"]}">{london}</span>' in row_page and re.fullmatch(
         r"\d{1,2} [A-Z][a-z]{2} \d{4}, \d{2}:\d{2}", london)
 
 

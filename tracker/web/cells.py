@@ -22,7 +22,7 @@ DATE_COLUMNS = {"first_seen", "last_seen", "last_changed", "published", "updated
 #: Columns of long text: shown clipped, with the rest one click away.
 LONG_COLUMNS = {"summary", "body_text", "details", "evidence", "data", "long_title", "error_message", "notes",
                 "position_summary", "key_asks", "atom_content", "orders"}
-CLIP = 140
+CLIP = 90
 SHOWN_IN_FULL = 3000
 _ISO = re.compile(r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?([+-]\d{2}:\d{2}|Z)?)?$")
 

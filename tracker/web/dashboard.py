@@ -13,6 +13,7 @@ from tracker.weeks import local_date, parse_instant
 from tracker.web.metadata import NEEDS_REVIEW_SQL
 
 WEEKS = 8
+LATEST = 10
 
 
 def _all(conn: sqlite3.Connection, sql: str, params: list | None = None) -> list[tuple]:
@@ -55,7 +56,11 @@ def load(conn: sqlite3.Connection, today: date | None = None) -> dict[str, Any]:
     stages = _all(conn, f"""
         SELECT {BILL_STAGE_SQL} AS stage, count(*) FROM items i WHERE kind = 'bill' AND relevant = 1
         GROUP BY stage ORDER BY count(*) DESC LIMIT 12""")
-    return {"counts": counts, "new_per_week": _bars(per_week), "themes": _bars(by_theme),
+    # The newest relevant items by the source's date: every one a click from its reform page.
+    latest = [{"id": r[0], "title": r[1], "kind": r[2].replace("_", " "), "date": r[3]} for r in _all(conn, f"""
+        SELECT id, title, kind, date({SOURCE_DATE_SQL}) FROM items i WHERE relevant = 1
+        ORDER BY datetime({SOURCE_DATE_SQL}) IS NULL, datetime({SOURCE_DATE_SQL}) DESC, id LIMIT {LATEST}""")]
+    return {"latest": latest, "counts": counts, "new_per_week": _bars(per_week), "themes": _bars(by_theme),
             "bills_by_stage": _bars(stages), "deadlines": _bars(deadline_weeks(conn, today))}
 
 

@@ -54,6 +54,9 @@ def extra_template_vars(template, datasette, request):
 
 
 SEARCH_PATH = re.compile(r"^/[^/]+/items(\.json|\.csv)?$")
+#: What the items table page shows unless columns are asked for (`_col=`, `_nocol=`): the rest (text, address,
+#: internal fields) is on each row page and in JSON and CSV.
+SHOWN_COLUMNS = ("title", "kind", "organisation", "status", "published", "closes", "relevant", "themes", "summary")
 
 
 def _is_search(key: str) -> bool:
@@ -77,6 +80,11 @@ def _search_without_default_facets(scope):
     if scope.get("type") != "http" or not SEARCH_PATH.match(scope.get("path", "")):
         return scope
     query = scope.get("query_string", b"").decode("latin-1")
+    if scope["path"].endswith("/items") and "_col=" not in query and "_nocol=" not in query:
+        # Rows that fit the page: the HTML table shows the columns people read (the others are one click away on
+        # the row page, and JSON and CSV, which are untouched, keep them all).
+        query = "&".join(filter(None, [query, *(f"_col={c}" for c in SHOWN_COLUMNS)]))
+        scope = {**scope, "query_string": query.encode("latin-1")}
     parts = query.split("&")
     if any(_blank_search(part) for part in parts):
         query = "&".join(part for part in parts if not _blank_search(part))
