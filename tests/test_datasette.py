@@ -547,3 +547,11 @@ async def test_needs_review_is_for_signed_in_staff_and_the_dashboard_counts_it(d
     public = build_datasette(tracker_db, config=config_mod.Config(public_read=True), users=USERS, secret="s")
     assert (await public.client.get("/tracker/needs_review.json")).status_code == 403
     assert 'id="needs-review"' not in (await public.client.get("/")).text
+
+
+async def test_facets_name_themes_and_say_relevance_in_words(ds):
+    page = (await ds.client.get("/tracker/items?_facet_array=themes&_facet=relevant",
+                                cookies=cookies_for(ds, "reader"))).text
+    facets = page[page.index('class="facet-results"'):page.index('class="rows-and-columns"')]
+    assert ">Fraud</a>" in facets and ">fraud</a>" not in facets and ">yes</a>" in facets
+    assert "themes__arraycontains=fraud" in facets  # the links still filter by the stored id

@@ -33,6 +33,15 @@ def theme_names() -> dict[str, str]:
     return {p.id: p.name for p in load_priorities()}
 
 
+def facet_label(value: str, column: str) -> str:
+    """A facet's value as people read it: a theme id as its name, relevance as yes/no; others as stored."""
+    if column in ("themes", "priority_id"):
+        return theme_names().get(value, value)
+    if column == "relevant" and value in ("0", "1"):
+        return "yes" if value == "1" else "no"
+    return value
+
+
 def dossier_link(datasette, item_id: str, text: str) -> Markup:
     url = datasette.urls.path(f"/-/dossier/{quote(item_id, safe=':/')}")
     return Markup(f'<a href="{escape(url)}" title="Reform page">{escape(text)}</a>')

@@ -27,6 +27,7 @@ def prepare_jinja2_environment(env):
     env.filters["quote_id"] = lambda value: quote(str(value), safe=":/")
     env.filters["tilde"] = lambda value: tilde_encode(str(value))
     env.filters["when"] = lambda value: cells.when(str(value or "")) or (value or "")
+    env.filters["facet_label"] = cells.facet_label
 
 
 @hookimpl
