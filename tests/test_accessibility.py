@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from importlib import resources
 
-from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
 from tracker import config as config_mod
@@ -20,7 +19,7 @@ from tracker.store import items as store
 from tracker.web.serve import build_datasette, hash_env_name, hash_password
 
 from .helpers.briefing import BASE, WEEK, build_db
-from .helpers.browser import ServerThread, chrome_driver, require_chromium
+from .helpers.browser import ServerThread, chrome_driver, require_chromium, submit_login
 
 #: axe-core's rule tags for WCAG 2.0, 2.1 and 2.2, levels A and AA.
 WCAG_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
@@ -74,14 +73,10 @@ def test_pages_and_the_briefing_meet_wcag_aa_as_axe_checks_them(tmp_path, monkey
         with ServerThread(datasette.app()) as base:
             driver.get(f"{base}/-/login")
             found["login"] = serious(driver)
-            driver.find_element(By.NAME, "username").send_keys("ed")
-            driver.find_element(By.NAME, "password").send_keys("wrong")
-            driver.find_element(By.CSS_SELECTOR, "form input[type=submit]").click()
+            submit_login(driver, "ed", "wrong")
             WebDriverWait(driver, 10).until(lambda d: "Invalid" in d.page_source)
             found["login with an error"] = serious(driver)
-            driver.find_element(By.NAME, "username").send_keys("ed")
-            driver.find_element(By.NAME, "password").send_keys("a long enough password")
-            driver.find_element(By.CSS_SELECTOR, "form input[type=submit]").click()
+            submit_login(driver, "ed", "a long enough password")
             WebDriverWait(driver, 10).until(lambda d: "/-/login" not in d.current_url)
             for name, page in [("dashboard", "/"), ("reform page", "/-/dossier/govuk:ransomware"),
                                ("reform page of a thread", "/-/dossier/legislation:uksi/2023/1206")]:

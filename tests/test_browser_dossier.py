@@ -12,7 +12,7 @@ from tracker.store import items as store
 from tracker.classify import tagging
 from tracker.web.serve import build_datasette, hash_env_name, hash_password
 
-from .helpers.browser import ServerThread, chrome_driver, require_chromium
+from .helpers.browser import ServerThread, chrome_driver, require_chromium, submit_login
 
 
 def test_editor_logs_a_response_and_reviews_tags_and_relevance_on_the_dossier(tmp_path, monkeypatch):
@@ -33,9 +33,7 @@ def test_editor_logs_a_response_and_reviews_tags_and_relevance_on_the_dossier(tm
     try:
         with ServerThread(datasette.app()) as base:
             driver.get(f"{base}/-/login")
-            driver.find_element(By.NAME, "username").send_keys("demo-editor")
-            driver.find_element(By.NAME, "password").send_keys("demo-editor-password")
-            driver.find_element(By.CSS_SELECTOR, "form input[type=submit]").click()
+            submit_login(driver, "demo-editor", "demo-editor-password")
             WebDriverWait(driver, 10).until(lambda d: "/-/login" not in d.current_url)
             # The session cookie is HttpOnly: a script injected into a page could not read it.
             assert "ds_actor" not in driver.execute_script("return document.cookie")

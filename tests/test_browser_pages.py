@@ -12,7 +12,7 @@ from tracker.store import db as tracker_db
 from tracker.store import items as store
 from tracker.web.serve import build_datasette, hash_env_name, hash_password
 
-from .helpers.browser import ServerThread, chrome_driver, require_chromium
+from .helpers.browser import ServerThread, chrome_driver, require_chromium, submit_login
 
 ITEM = "govuk:ransomware"
 TITLE = "Ransomware: proposals to increase incident reporting and reduce payments to criminals"
@@ -36,9 +36,7 @@ def test_every_item_is_one_click_from_its_reform_page(tmp_path, monkeypatch):
         with ServerThread(datasette.app()) as base:
             driver.get(f"{base}/-/dossier/{ITEM}")  # a link from the emailed briefing, logged out
             WebDriverWait(driver, 10).until(lambda d: "/-/login" in d.current_url)
-            driver.find_element(By.NAME, "username").send_keys("rita")
-            driver.find_element(By.NAME, "password").send_keys("a long enough password")
-            driver.find_element(By.CSS_SELECTOR, "form input[type=submit]").click()
+            submit_login(driver, "rita", "a long enough password")
             WebDriverWait(driver, 10).until(lambda d: "/-/dossier/" in d.current_url)  # the page asked for
             for start in ("/tracker/items", "/tracker/items?_search=ransomware", "/tracker/open_now", "/"):
                 driver.get(base + start)

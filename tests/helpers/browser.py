@@ -55,3 +55,11 @@ def chrome_driver(tmp_path):
     for flag in CHROMIUM_FLAGS + [f"--user-data-dir={tmp_path / 'profile'}"]:
         options.add_argument(flag)
     return webdriver.Chrome(service=Service(driver_path), options=options)
+
+
+def submit_login(driver, user: str, password: str) -> None:
+    """Fill in and submit the login form on the page the driver is on."""
+    from selenium.webdriver.common.by import By
+    driver.find_element(By.NAME, "username").send_keys(user)
+    driver.find_element(By.NAME, "password").send_keys(password)
+    driver.find_element(By.CSS_SELECTOR, "form input[type=submit]").click()
