@@ -304,7 +304,7 @@ def login_storm(db: str, clients: int = 10, samples: int = 80) -> dict:
     import urllib.parse
 
     tracker_db.connect(db).close()
-    port = _free_port()
+    port = free_port()
     server = _start_server(db, port)
     outcomes: Counter = Counter()
     stop = threading.Event()
