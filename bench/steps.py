@@ -259,9 +259,11 @@ def _session(signer) -> str:
     return sessions.sign(signer, BENCH_USER, epoch=0, issued=time.time())
 
 
-def _start_server(db: str, port: int) -> subprocess.Popen:
+def _start_server(db: str, port: int, settings: dict | None = None) -> subprocess.Popen:
+    """The bench's Datasette (bench/dsserver.py) on `port`, once it answers; `settings` override Datasette's."""
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(PROJECT), os.environ.get("PYTHONPATH")]))}
-    server = subprocess.Popen([sys.executable, str(BENCH / "dsserver.py"), db, str(port), SECRET], cwd=PROJECT,
+    server = subprocess.Popen([sys.executable, str(BENCH / "dsserver.py"), db, str(port), SECRET,
+                               json.dumps(settings or {})], cwd=PROJECT,
                               env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     deadline = time.time() + 60
     while True:
@@ -362,23 +364,10 @@ def datasette(db: str, reps: int = 40, warmup: int = 3, max_seconds: float = 90.
     from datasette.app import Datasette
     endpoints = {**ENDPOINTS, **(extra or {})}
     port = free_port()
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(PROJECT), os.environ.get("PYTHONPATH")]))}
-    server = subprocess.Popen([sys.executable, str(BENCH / "dsserver.py"), db, str(port), SECRET,
-                               json.dumps(settings or {})], cwd=PROJECT,
-                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    server = _start_server(db, port, settings)
     cookie = _session(Datasette([], secret=SECRET))
     try:
-        deadline = time.time() + 60
-        while True:
-            try:
-                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-                conn.request("GET", "/-/versions.json")
-                conn.getresponse().read()
-                break
-            except OSError:
-                if server.poll() is not None or time.time() > deadline:
-                    raise RuntimeError("Datasette did not start: " + server.stderr.read().decode()[-2000:])
-                time.sleep(0.2)
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
         sizes: dict[str, int] = {}
         for _ in range(warmup):
             for name, path in endpoints.items():
