@@ -52,7 +52,7 @@ def test_scheduler_jobs_and_defaults():
     from apscheduler.schedulers.background import BackgroundScheduler
     built = scheduler.build_scheduler(PROJECT / "nowhere.db", config_mod.Config(),
                                       BackgroundScheduler(timezone=LONDON))
-    assert sorted(job.id for job in built.get_jobs()) == ["briefing", "briefing-retry", "crawl-0", "crawl-1"]
+    assert sorted(job.id for job in built.get_jobs()) == ["alerts", "briefing", "briefing-retry", "crawl-0", "crawl-1"]
     assert built._job_defaults["max_instances"] == 1 and built._job_defaults["coalesce"] is True
 
 

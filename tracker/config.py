@@ -41,11 +41,47 @@ class Config:
     #: Scrapy settings from the [crawl] section (see CRAWL_KEYS); empty keeps the polite defaults.
     crawl_settings: dict[str, Any] = field(default_factory=dict)
     smtp: dict[str, Any] = field(default_factory=dict)
+    #: Account name -> email address ([users.NAME] email), where alerts go.
+    emails: dict[str, str] = field(default_factory=dict)
+    #: Team name -> its themes, members and address ([teams.NAME]).
+    teams: dict[str, "Team"] = field(default_factory=dict)
     path: Path | None = None
 
     def reports_folder(self, db_path: str | os.PathLike) -> Path:
         """The folder this database's briefings are written to: [briefing] reports_dir, else `reports/` beside it."""
         return Path(self.reports_dir) if self.reports_dir else Path(db_path).parent / "reports"
+
+
+@dataclass(frozen=True)
+class Team:
+    """A team ([teams.NAME]): the themes it leads on (priority ids), its members (account names), its address."""
+
+    name: str
+    themes: tuple[str, ...]
+    members: tuple[str, ...]
+    email: str
+
+
+def _email(value: Any, where: str) -> str:
+    text = value.strip() if isinstance(value, str) else ""
+    if "@" not in text or any(c in text for c in " \r\n,;<>"):
+        raise ConfigError(f"config: {where} must be one email address, got {value!r}")
+    return text
+
+
+def _teams(section: Any) -> dict[str, Team]:
+    teams = {}
+    for name, entry in (section or {}).items():
+        if not isinstance(entry, dict):
+            raise ConfigError(f"config: teams.{name} must be a table with themes, members and email")
+        lists = {}
+        for key in ("themes", "members"):
+            value = entry.get(key, [])
+            if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+                raise ConfigError(f"config: teams.{name}.{key} must be a list of names, got {value!r}")
+            lists[key] = tuple(v.strip() for v in value)
+        teams[name] = Team(name, lists["themes"], lists["members"], _email(entry.get("email"), f"teams.{name}.email"))
+    return teams
 
 
 def _env_bool(value: str) -> bool:
@@ -76,6 +112,9 @@ def load(path: str | os.PathLike | None = None, environ: dict[str, str] | None =
         if role not in ROLES:
             raise ConfigError(f"config: users.{name}.role must be one of {', '.join(ROLES)}, got {role!r}")
         config.users[name] = role
+        if isinstance(entry, dict) and entry.get("email") is not None:
+            config.emails[name] = _email(entry["email"], f"users.{name}.email")
+    config.teams = _teams(data.get("teams"))
     schedule = data.get("schedule", {})
     config.crawl_times = list(schedule.get("crawl_times", config.crawl_times))
     config.crawl_days = schedule.get("crawl_days", config.crawl_days)

@@ -140,10 +140,11 @@ def briefing_target(db: sqlite_utils.Database, *, week: str | None = None, as_of
     return weeks.week_of(as_of), as_of
 
 
-def smtp_settings(config: Config, environ: dict[str, str] | None = None):
+def smtp_settings(config: Config, environ: dict[str, str] | None = None, *, for_alerts: bool = False):
     """SMTP settings from the config file's [email] table, overridden by the environment; None if unset.
 
-    The password is read from the environment only, never from the file.
+    The password is read from the environment only, never from the file. Alerts go to each person's own
+    address, so `for_alerts` needs no briefing recipients.
     """
     from tracker.briefing.mailer import ENV, SmtpSettings
     environ = dict(os.environ if environ is None else environ)
@@ -161,6 +162,8 @@ def smtp_settings(config: Config, environ: dict[str, str] | None = None):
     merged.update({k: v for k, v in environ.items() if k in ENV.values()})
     if not merged.get(ENV["host"]):
         return None
+    if for_alerts:
+        merged[ENV["recipients"]] = merged.get(ENV["sender"], "")
     return SmtpSettings.from_env(merged)
 
 
@@ -228,3 +231,37 @@ def briefing_due(db_path: Path, config: Config, now: datetime) -> str | None:
     if smtp_settings(config) is not None and not row["sent_at"]:
         return week
     return None
+
+
+def alerts(db_path: Path, config: Config, *, now: datetime | None = None, send: bool = False,
+           ssl_context=None) -> tuple[list, list]:
+    """Build every alert due now (alerts.run); send them if asked. Returns (alerts, outcomes of sending)."""
+    from tracker.alerts import run as alerts_run
+    from tracker.server_secret import persistent_secret
+
+    now = now or datetime.now(timezone.utc)
+    settings = smtp_settings(config, for_alerts=True) if send else None
+    if send and settings is None:
+        raise TrackerError("cannot send alerts: no SMTP host configured (SEOC_SMTP_HOST or [email] host)")
+    database = tracker_db.connect(db_path)
+    try:
+        built = alerts_run.build(database, config, now)
+        if not send:
+            return built, []
+        # Links are signed with the secret the server checks them with.
+        return built, alerts_run.send(database, built, settings, base_url=config.datasette_url,
+                                      secret=persistent_secret(db_path), now=now, ssl_context=ssl_context)
+    finally:
+        database.close()
+
+
+def alerts_job(db_path: Path, config: Config, now: datetime | None = None) -> list:
+    """The scheduled alerts: after each crawl, and every half hour (daily and weekly digests, retries)."""
+    with recorded(db_path, "alerts"), exclusive(db_path.parent / ".alerts.lock"):
+        if smtp_settings(config, for_alerts=True) is None:
+            log.info("alerts: no SMTP host configured; nothing sent")
+            return []
+        built, outcomes = alerts(db_path, config, now=now, send=True)
+        for outcome in outcomes:
+            (log.warning if outcome.status in ("failed", "no address") else log.info)("alerts: %s", outcome.message)
+        return outcomes

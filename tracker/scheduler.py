@@ -62,7 +62,11 @@ def build_scheduler(db_path: Path, config: Config, scheduler: BaseScheduler | No
     scheduler = scheduler or BlockingScheduler(timezone=LONDON)
     scheduler.configure(job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 3600},
                         timezone=LONDON)
-    crawl = _safely("crawl", lambda: jobs.crawl_and_classify(db_path, config))
+    def crawl_then_alert() -> None:
+        jobs.crawl_and_classify(db_path, config)
+        jobs.alerts_job(db_path, config)  # immediate alerts follow each crawl
+
+    crawl = _safely("crawl", crawl_then_alert)
     for n, trigger in enumerate(crawl_triggers(config)):
         scheduler.add_job(crawl, trigger, id=f"crawl-{n}", name=f"crawl at {config.crawl_times[n]}")
     brief = _safely("briefing", lambda: jobs.briefing_job(db_path, config))
@@ -75,6 +79,9 @@ def build_scheduler(db_path: Path, config: Config, scheduler: BaseScheduler | No
 
     scheduler.add_job(_safely("briefing-retry", retry_unsent), IntervalTrigger(minutes=RETRY_MINUTES),
                       id="briefing-retry", name="send a briefing that is due and unsent")
+    # Daily and weekly digests fall due at midnight, and a failed alert is sent again: both on this round.
+    scheduler.add_job(_safely("alerts", lambda: jobs.alerts_job(db_path, config)),
+                      IntervalTrigger(minutes=RETRY_MINUTES), id="alerts", name="send alerts that are due")
     return scheduler
 
 

@@ -1,7 +1,8 @@
 """The `seoc-tracker` command: a thin click layer over the tracker package (the only place that prints).
 
 The group and what every command shares are here; the commands are in cmd_crawl (crawl, status, snapshot, demo),
-cmd_web (serve, user, feed-token), cmd_classify (classify, evaluate) and cmd_brief (brief, schedule, run).
+cmd_web (serve, user, feed-token), cmd_classify (classify, evaluate), cmd_brief (brief, schedule, run) and
+cmd_alerts (alerts, watch).
 """
 from __future__ import annotations
 
@@ -129,4 +130,4 @@ def _config(config_path):
 
 
 # The commands register themselves on `cli` (imported last: they import the group from here).
-from tracker.cli import cmd_brief, cmd_classify, cmd_crawl, cmd_web  # noqa: E402,F401  (they register)
+from tracker.cli import cmd_alerts, cmd_brief, cmd_classify, cmd_crawl, cmd_web  # noqa: E402,F401  (they register)

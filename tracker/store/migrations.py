@@ -405,3 +405,50 @@ def _search_theme_names(db: sqlite_utils.Database) -> None:
                "WHEN old.name IS NOT new.name BEGIN "
                f"UPDATE items SET theme_names = {THEME_NAMES_SQL.format(themes='items.themes')} "
                "WHERE rowid IN (SELECT i.rowid FROM items i, json_each(i.themes) t WHERE t.value = new.id); END")
+
+
+@migrations(name="0019_watches")
+def _watches(db: sqlite_utils.Database) -> None:
+    # What a person (owner = account name) or a team (owner = 'team:NAME') follows. `what` says how `target`
+    # is read: an item or reform id, a theme id, an organisation's name, or a saved search (its query in
+    # `target`, with optional kind, source and theme filters). `alerted_until` is the end of the period the
+    # last alert covered (NULL: none yet, the period starts at `created`); a failed send never moves it.
+    db.execute(
+        """
+        CREATE TABLE watches (
+            id INTEGER PRIMARY KEY,
+            owner TEXT NOT NULL,
+            what TEXT NOT NULL CHECK (what IN ('reform', 'item', 'theme', 'organisation', 'search')),
+            target TEXT NOT NULL,
+            kind TEXT,
+            source TEXT,
+            theme TEXT,
+            cadence TEXT NOT NULL DEFAULT 'immediate' CHECK (cadence IN ('immediate', 'daily', 'weekly')),
+            created TEXT NOT NULL,
+            created_by TEXT NOT NULL,
+            alerted_until TEXT
+        )"""
+    )
+    db.execute("CREATE UNIQUE INDEX idx_watches_unique ON watches(owner, what, target, coalesce(kind, ''), "
+               "coalesce(source, ''), coalesce(theme, ''))")
+    # One row per alert message: `send_key` (owner and the changes it covers) makes a send idempotent; a failed
+    # row keeps its error and attempts, and the next run builds the message again.
+    db.execute(
+        """
+        CREATE TABLE alert_sends (
+            id INTEGER PRIMARY KEY,
+            owner TEXT NOT NULL,
+            address TEXT NOT NULL,
+            send_key TEXT NOT NULL UNIQUE,
+            period_end TEXT NOT NULL,
+            watch_ids TEXT NOT NULL,
+            changes TEXT NOT NULL,
+            status TEXT NOT NULL CHECK (status IN ('pending', 'sent', 'failed')),
+            attempts INTEGER NOT NULL DEFAULT 0,
+            last_error TEXT,
+            message_id TEXT,
+            created TEXT NOT NULL,
+            sent_at TEXT
+        )"""
+    )
+    db.execute("CREATE INDEX idx_alert_sends_owner ON alert_sends(owner, status, period_end)")

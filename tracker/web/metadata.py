@@ -345,6 +345,11 @@ def descriptive() -> dict[str, Any]:
                                               "revoke` move it on, ending every earlier session (admins only)."},
             "feed_tokens": {"description": "Feed tokens issued, with expiry and revocation; the tokens themselves "
                                            "are not stored (admins only)."},
+            "watches": {"description": "What each person or team follows (reforms, items, themes, organisations, "
+                                       "saved searches) and how often they hear of it. Each person sees their own "
+                                       "on /-/watchlist (admins only here)."},
+            "alert_sends": {"description": "Alert emails sent or attempted: to whom, covering which changes "
+                                           "(admins only)."},
         },
     }
 
@@ -375,6 +380,9 @@ def configuration(public_read: bool = False) -> dict[str, Any]:
         # logs anyone in).
         "session_epochs": {"allow": ADMINS, "hidden": True},
         "feed_tokens": {"allow": ADMINS, "hidden": True},
+        # A reader's watchlist is theirs: people see their own through /-/watchlist, never these tables.
+        "watches": {"allow": ADMINS, "hidden": True},
+        "alert_sends": {"allow": ADMINS, "hidden": True},
     }
     for hidden in ("items_fts", "items_fts_data", "items_fts_idx", "items_fts_docsize", "items_fts_config",
                    "_sqlite_migrations"):
