@@ -228,3 +228,18 @@ def _advance(db: sqlite_utils.Database, alert: Alert) -> None:
         conn.executemany("UPDATE watches SET alerted_until = ? WHERE id = ? AND "
                          "(alerted_until IS NULL OR alerted_until < ?)",
                          [(utc_iso(end), watch_id, utc_iso(end)) for watch_id, end in alert.until.items()])
+
+
+def recent(db: sqlite_utils.Database, watches: list[Watch], now: datetime, days: int = 30
+           ) -> dict[int, list[changes_mod.Change]]:
+    """What changed on each watch in the last `days` days (the watchlist page and feed), newest first."""
+    found = changes_mod.collect(db, now - timedelta(days=days), now)
+    by_item: dict[str, list[changes_mod.Change]] = {}
+    for change in found:
+        by_item.setdefault(change.item_id, []).append(change)
+    matcher = Matcher(db, by_item)
+    result = {}
+    for watch in watches:
+        matched = [c for item_id in matcher.items_of(watch) for c in by_item.get(item_id, [])]
+        result[watch.id] = sorted(matched, key=lambda c: (c.at, c.key), reverse=True)
+    return result

@@ -10,7 +10,7 @@ from datasette.utils import tilde_encode
 from datasette.utils.asgi import BadRequest, Response
 
 from tracker.store.db import install_clock
-from tracker.web import cells, dashboard, search
+from tracker.web import cells, dashboard, search, watch_views
 from tracker.web.auth import NEXT_COOKIE
 from tracker.web.views import (add_theme, clock_of, db_name, dossier_page, is_editor, review_row, robots_txt,
                                save_response, set_relevance, set_triage)
@@ -40,6 +40,10 @@ def register_routes():
         (r"^/-/relevance$", set_relevance),
         (r"^/-/triage$", set_triage),
         (r"^/robots\.txt$", robots_txt),
+        (r"^/-/watch/follow$", watch_views.follow),
+        (r"^/-/watch/unfollow$", watch_views.unfollow),
+        (r"^/-/watchlist$", watch_views.watchlist_page),
+        (r"^/-/unsubscribe$", watch_views.unsubscribe_page),
     ]
 
 
@@ -147,6 +151,13 @@ def asgi_wrapper():
             await app(scope, receive, wrapped_send)
         return add_header
     return wrap
+
+
+@hookimpl
+def skip_csrf(datasette, scope):
+    """The one-click unsubscribe (RFC 8058) is POSTed by mail clients, which hold no CSRF cookie: the signed link
+    is its own proof, and it can only stop alerts."""
+    return scope.get("type") == "http" and scope.get("path") == "/-/unsubscribe"
 
 
 @hookimpl

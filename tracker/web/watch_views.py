@@ -1,0 +1,113 @@
+"""The watchlist pages: follow and unfollow (any signed-in person, for themselves), "my watchlist", and the
+one-click unsubscribe link from an alert email (RFC 8058: a POST with no login and no CSRF token)."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from urllib.parse import quote
+
+from datasette.utils.asgi import Forbidden, Response
+from markupsafe import escape
+
+from tracker.alerts import run as alerts_run
+from tracker.alerts import unsubscribe, watchlist
+from tracker.errors import ValidationError
+from tracker.store.register import FormError
+from tracker.web.views import clock_of, db_name
+
+FEED_ACTOR_PREFIX = "feed:"
+
+
+def _person(request) -> str:
+    """The signed-in person's account name; feeds and anonymous visitors have no watchlist."""
+    actor = request.actor or {}
+    name = actor.get("id")
+    if not isinstance(name, str) or not name or name.startswith(FEED_ACTOR_PREFIX):
+        raise Forbidden("Log in to follow reforms, themes and searches")
+    return name
+
+
+def _now(datasette) -> datetime:
+    return clock_of(datasette) or datetime.now(timezone.utc)
+
+
+def _back(datasette, form: dict, message: str) -> Response:
+    """Back to the page the form was on (a local path only), or the watchlist, saying what was done."""
+    target = str(form.get("next") or "")
+    if not target.startswith("/") or target.startswith("//"):
+        target = datasette.urls.path("/-/watchlist")
+    return Response.redirect(target + ("&" if "?" in target else "?") + "message=" + quote(message))
+
+
+async def follow(datasette, request):
+    if request.method != "POST":
+        return Response.text("Method not allowed", status=405)
+    person = _person(request)
+    form = dict((await request.post_vars()).items())
+    # A person follows for themselves only: a form naming someone else (or a team) is not theirs to send.
+    form["owner"] = person
+    db = datasette.get_database(db_name(datasette))
+    try:
+        await db.execute_write_fn(lambda conn: watchlist.follow(conn, person, form), block=True)
+    except ValidationError as exc:
+        return Response.html(f"<p>Not followed: {escape(str(exc))}</p>", status=400)
+    return _back(datasette, form, "Followed: you will hear of changes")
+
+
+async def unfollow(datasette, request):
+    if request.method != "POST":
+        return Response.text("Method not allowed", status=405)
+    person = _person(request)
+    form = dict((await request.post_vars()).items())
+    db = datasette.get_database(db_name(datasette))
+    try:
+        removed = await db.execute_write_fn(
+            lambda conn: watchlist.unfollow(conn, person, form.get("watch_id"), owners=(person,)), block=True)
+    except ValidationError as exc:
+        return Response.html(f"<p>Not unfollowed: {escape(str(exc))}</p>", status=400)
+    return _back(datasette, form, f"You no longer follow {removed.label()}")
+
+
+async def watchlist_page(datasette, request):
+    person = _person(request)
+    db = datasette.get_database(db_name(datasette))
+    now = _now(datasette)
+
+    def load(conn):
+        import sqlite_utils
+        database = sqlite_utils.Database(conn)
+        watches = watchlist.of_owner(conn, person)
+        names = {row[0]: row[1] for row in conn.execute("SELECT id, name FROM priorities")}
+        changed = alerts_run.recent(database, watches, now)
+        return [{"watch": w, "label": w.label(names), "changes": changed.get(w.id, [])} for w in watches], names
+
+    entries, names = await db.execute_fn(load)
+    html = await datasette.render_template("watchlist.html", {
+        "entries": entries, "person": person, "themes": names, "message": request.args.get("message"),
+        "cadences": watchlist.CADENCES}, request=request)
+    return Response.html(html)
+
+
+async def unsubscribe_page(datasette, request):
+    """GET: say what the link stops and offer the button; POST (the button, or a mail client's one-click):
+    stop it. A forged, altered or expired link is a 400 that changes nothing."""
+    token = request.args.get("t")
+    db = datasette.get_database(db_name(datasette))
+    try:
+        claim = unsubscribe.read(datasette._secret, token, now=clock_of(datasette))
+    except unsubscribe.LinkError as exc:
+        return Response.html(await datasette.render_template(
+            "unsubscribe.html", {"error": str(exc), "done": None, "pending": None, "token": ""}, request=request),
+            status=400)
+    if request.method == "POST":
+        removed = await db.execute_write_fn(
+            lambda conn: watchlist.remove_by_link(conn, claim.owner, claim.watches), block=True)
+        context = {"error": None, "done": [w.label() for w in removed], "pending": None, "token": ""}
+    else:
+        def still_followed(conn):
+            watches = [(watchlist.get(conn, watch_id), created) for watch_id, created in claim.watches]
+            return [w.label() for w, created in watches
+                    if w is not None and w.owner == claim.owner and w.created == created]
+
+        pending = await db.execute_fn(still_followed)
+        context = {"error": None, "done": None, "pending": pending, "token": token}
+    return Response.html(await datasette.render_template("unsubscribe.html", context, request=request))
