@@ -154,3 +154,12 @@ async def test_one_click_unsubscribe_works_and_a_forged_link_does_not(ds, tracke
     assert rows(tracker_db, "select * from watches") == []
     again = await ds.client.post(f"/-/unsubscribe?t={good}", data={"List-Unsubscribe": "One-Click"})
     assert again.status_code == 200 and "already stopped" in again.text
+    # The page's button, pressed in a browser that is logged in (so it sends cookies, but no CSRF token: the
+    # signed link is the proof) works too.
+    database = db_module.connect(tracker_db)
+    watch_id = watchlist.follow(database.conn, "rita", {"owner": "rita", "what": "theme", "target": "fraud"})
+    created = watchlist.get(database.conn, watch_id).created
+    database.close()
+    link = unsubscribe.token(SECRET, "rita", [(watch_id, created)])
+    pressed = await ds.client.post(f"/-/unsubscribe?t={link}", cookies=session_cookie(ds, "rita"), data={})
+    assert pressed.status_code == 200 and "You no longer follow: theme fraud" in pressed.text
