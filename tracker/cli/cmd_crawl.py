@@ -119,6 +119,11 @@ def demo(db_path, serve, port):
                f"(snapshot/moment.json): pages, queries and the briefing read that as now.")
     outcome = _demo_briefing(path, briefed)
     click.echo(f"Briefing: {outcome.subject}\n  written to {outcome.paths[0]}\n  and {outcome.paths[1]}")
+    config_file = _demo_watchlist(database, path, briefed)
+    click.echo(f"Watchlist: {DEMO_WATCHER} follows {len(DEMO_WATCHES)} things (/-/watchlist when logged in). Their "
+               f"alert for the demo's week, to a local SMTP server:\n  SEOC_SMTP_HOST=127.0.0.1 SEOC_SMTP_PORT=1025 "
+               f"SEOC_SMTP_STARTTLS=false SEOC_BRIEFING_FROM=seoc-tracker@example.org seoc-tracker alerts --send "
+               f"--db {path} --config {config_file} --at {briefed.isoformat()}")
     if failed:
         sys.exit(1)
     if serve:
@@ -126,6 +131,29 @@ def demo(db_path, serve, port):
                    "demo-editor-password (a demo-only account).")
         from tracker.web.serve import serve_datasette
         serve_datasette(path, host="127.0.0.1", port=port, demo=True, clock=briefed)
+
+
+#: The demo's watcher (its login) and what they follow from the start of the demo's week.
+DEMO_WATCHER = "demo-editor"
+DEMO_WATCHES = (
+    {"what": "reform", "target": "legislation:ukpga/2023/56"},  # the Economic Crime and Corporate Transparency Act
+    {"what": "search", "target": "online safety"},
+    {"what": "search", "target": "bill", "kind": "bill"},
+)
+
+
+def _demo_watchlist(database, path: Path, briefed: datetime) -> Path:
+    """The demo user's watchlist, followed at the start of the demo's week, and a config file beside the demo
+    database giving them (a demo-only account) an address for alerts."""
+    from tracker.alerts import watchlist
+    followed = utc_iso(briefed - timedelta(days=7))
+    for watch in DEMO_WATCHES:
+        watchlist.follow(database.conn, DEMO_WATCHER, {"owner": DEMO_WATCHER, **watch}, now=followed)
+    config_file = path.parent / "seoc-tracker.toml"
+    config_file.write_text(f'# The demo\'s config: its demo-only account and where its alerts go.\n'
+                           f'[users.{DEMO_WATCHER}]\nrole = "editor"\nemail = "{DEMO_WATCHER}@example.org"\n',
+                           encoding="utf-8")
+    return config_file
 
 
 def demo_moment(snapshot: Path) -> tuple[datetime, datetime]:
