@@ -60,6 +60,8 @@ class Team:
     themes: tuple[str, ...]
     members: tuple[str, ...]
     email: str
+    #: The team as the response register names it (responses.owner_team; default: the team's name).
+    owner_team: str = ""
 
 
 def _email(value: Any, where: str) -> str:
@@ -80,7 +82,11 @@ def _teams(section: Any) -> dict[str, Team]:
             if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
                 raise ConfigError(f"config: teams.{name}.{key} must be a list of names, got {value!r}")
             lists[key] = tuple(v.strip() for v in value)
-        teams[name] = Team(name, lists["themes"], lists["members"], _email(entry.get("email"), f"teams.{name}.email"))
+        owner_team = entry.get("owner_team", name)
+        if not isinstance(owner_team, str) or not owner_team.strip():
+            raise ConfigError(f"config: teams.{name}.owner_team must be the team's name in the response register")
+        teams[name] = Team(name, lists["themes"], lists["members"], _email(entry.get("email"), f"teams.{name}.email"),
+                           owner_team.strip())
     return teams
 
 

@@ -265,3 +265,45 @@ def alerts_job(db_path: Path, config: Config, now: datetime | None = None) -> li
         for outcome in outcomes:
             (log.warning if outcome.status in ("failed", "no address") else log.info)("alerts: %s", outcome.message)
         return outcomes
+
+
+def team_briefing(db_path: Path, config: Config, team_name: str, *, week: str | None = None,
+                  now: datetime | None = None, send: bool = False, force: bool = False, ssl_context=None):
+    """The week's briefing for one team ([teams.NAME]); sent once per team and week if asked.
+    Returns (the team briefing, its text, what sending did or "")."""
+    from tracker.briefing import team as team_mod
+    from tracker.briefing.build import build_briefing
+
+    team = config.teams.get(team_name)
+    if team is None:
+        raise TrackerError(f"no team is called {team_name!r}; configured teams: {', '.join(config.teams) or 'none'} "
+                           "([teams.NAME] in the config file)")
+    now = now or datetime.now(timezone.utc)
+    settings = smtp_settings(config, for_alerts=True) if send else None
+    if send and settings is None:
+        raise TrackerError("cannot send: no SMTP host configured (SEOC_SMTP_HOST or [email] host)")
+    database = tracker_db.connect(db_path)
+    try:
+        week, as_of = briefing_target(database, week=week, now=now)
+        briefing = build_briefing(database, week=week, as_of=as_of, datasette_url=config.datasette_url)
+        view = team_mod.for_team(database, briefing, team)
+        text, _ = team_mod.render(view)
+        said = team_mod.send(database, view, team, settings, now=now, force=force, ssl_context=ssl_context) if send else ""
+        return view, text, said
+    finally:
+        database.close()
+
+
+def team_briefings_job(db_path: Path, config: Config, now: datetime | None = None) -> list[str]:
+    """The Monday job's second half: each configured team's briefing, once; one team failing stops no other."""
+    said = []
+    if not config.teams or smtp_settings(config, for_alerts=True) is None:
+        return said
+    with recorded(db_path, "team briefings"):
+        for name in config.teams:
+            try:
+                said.append(team_briefing(db_path, config, name, now=now, send=True)[2])
+            except TrackerError as exc:
+                log.error("team briefing %s: %s", name, exc)
+                said.append(str(exc))
+    return said

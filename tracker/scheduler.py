@@ -69,7 +69,13 @@ def build_scheduler(db_path: Path, config: Config, scheduler: BaseScheduler | No
     crawl = _safely("crawl", crawl_then_alert)
     for n, trigger in enumerate(crawl_triggers(config)):
         scheduler.add_job(crawl, trigger, id=f"crawl-{n}", name=f"crawl at {config.crawl_times[n]}")
-    brief = _safely("briefing", lambda: jobs.briefing_job(db_path, config))
+    def brief_everyone() -> None:
+        try:
+            jobs.briefing_job(db_path, config)
+        finally:  # each team's briefing goes out even if the weekly one failed
+            jobs.team_briefings_job(db_path, config)
+
+    brief = _safely("briefing", brief_everyone)
     scheduler.add_job(brief, briefing_trigger(config), id="briefing", name="weekly briefing")
 
     def retry_unsent() -> None:

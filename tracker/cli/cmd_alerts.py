@@ -116,3 +116,26 @@ def watch_remove(owner, watch_id, db_path):
     database = tracker_db.connect(_existing_db(db_path))
     removed = watchlist.unfollow(database.conn, "cli", watch_id, owners=(owner,))
     click.echo(f"{owner} no longer follows {removed.label()}")
+
+
+@cli.command("team-briefing")
+@click.argument("team")
+@db_option
+@config_option
+@click.option("--week", default=None, metavar="YYYY-Www", help="ISO week (default: the latest due).")
+@click.option("--send", is_flag=True, help="Email it to the team's address (once per week; see --force).")
+@click.option("--force", is_flag=True, help="Send again even if already sent this week.")
+def team_briefing(team, db_path, config_path, week, send, force):
+    """Show (or email) the Monday briefing for TEAM: its themes' reforms first, in full; everything else relevant in
+    one line each; the team's own responses and deadlines. Teams are [teams.NAME] in the config file.
+
+    Example: seoc-tracker team-briefing fraud --week 2026-W48 --send
+    """
+    from tracker import jobs
+    path = _existing_db(db_path)
+    config = _config(config_path)
+    try:
+        view, text, said = jobs.team_briefing(path, config, team, week=week, now=base._now(), send=send, force=force)
+    except jobs.BriefingRequestError as exc:
+        raise click.BadParameter(str(exc), param_hint="'--week'") from None
+    click.echo(said if send else text)
