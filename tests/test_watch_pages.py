@@ -163,3 +163,31 @@ async def test_one_click_unsubscribe_works_and_a_forged_link_does_not(ds, tracke
     link = unsubscribe.token(SECRET, "rita", [(watch_id, created)])
     pressed = await ds.client.post(f"/-/unsubscribe?t={link}", cookies=session_cookie(ds, "rita"), data={})
     assert pressed.status_code == 200 and "You no longer follow: theme fraud" in pressed.text
+
+
+async def test_each_watchlist_has_a_private_atom_feed(ds, tracker_db):
+    from .helpers.auth import feed_token
+    database = db_module.connect(tracker_db)
+    watchlist.follow(database.conn, "rita", {"owner": "rita", "what": "item", "target": "govuk:fraud"},
+                     now="2026-01-01T00:00:00+00:00")
+    # The consultation's deadline is brought forward to 5 days from now: moved, and closing soon.
+    from datetime import datetime, timedelta, timezone
+    from tracker.store import items as store
+    item = {k: v for k, v in database["items"].get("govuk:fraud").items() if k in (
+        "id", "source", "kind", "title", "url", "status", "summary", "organisation")}
+    store.upsert_items(database, [{**item, "closes": (datetime.now(timezone.utc) + timedelta(days=5)).date().isoformat()}])
+    database.close()
+    ritas = feed_token(ds, "rita-reader", owner="rita")
+    feed = await ds.client.get(f"/-/watchlist.atom?_feed_token={ritas}")
+    assert feed.status_code == 200 and feed.headers["content-type"].startswith("application/atom+xml")
+    assert "<title>Closing soon: Fraud and money laundering consultation</title>" in feed.text
+    assert "because you follow item govuk:fraud" in feed.text and "/-/dossier/govuk:fraud" in feed.text
+    assert ritas not in feed.text
+    # Another person's token reads their own (empty) list; a token for no one, a forged one, or none: refused.
+    eds = await ds.client.get(f"/-/watchlist.atom?_feed_token={feed_token(ds, 'ed-reader', owner='ed')}")
+    assert eds.status_code == 200 and "govuk:fraud" not in eds.text
+    nobodys = feed_token(ds, "shared-calendar")
+    forged = ds.sign({"t": 1, "n": "guess"}, "seoc-feed-token")
+    for token in (nobodys, forged, ""):
+        response = await ds.client.get(f"/-/watchlist.atom?_feed_token={token}")
+        assert response.status_code == 403 and "govuk:fraud" not in response.text

@@ -43,6 +43,7 @@ def register_routes():
         (r"^/-/watch/follow$", watch_views.follow),
         (r"^/-/watch/unfollow$", watch_views.unfollow),
         (r"^/-/watchlist$", watch_views.watchlist_page),
+        (r"^/-/watchlist\.atom$", watch_views.watchlist_feed),
         (r"^/-/unsubscribe$", watch_views.unsubscribe_page),
     ]
 

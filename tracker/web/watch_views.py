@@ -12,6 +12,8 @@ from tracker.alerts import run as alerts_run
 from tracker.alerts import unsubscribe, watchlist
 from tracker.errors import ValidationError
 from tracker.store.register import FormError
+from tracker.store import feed_tokens
+from tracker.web import http_guard
 from tracker.web.views import clock_of, db_name
 
 FEED_ACTOR_PREFIX = "feed:"
@@ -111,3 +113,52 @@ async def unsubscribe_page(datasette, request):
         pending = await db.execute_fn(still_followed)
         context = {"error": None, "done": None, "pending": pending, "token": token}
     return Response.html(await datasette.render_template("unsubscribe.html", context, request=request))
+
+
+async def watchlist_feed(datasette, request):
+    """A person's watchlist as a private Atom feed: what changed on what they follow in the last 30 days. Read
+    with a feed token issued for them (`seoc-tracker feed-token NAME --user PERSON`), or signed in."""
+    db = datasette.get_database(db_name(datasette))
+    person = None
+    claimed = feed_tokens.claim(datasette, request.scope.get(http_guard.FEED_TOKEN_SCOPE_KEY))
+    actor_id = (request.actor or {}).get("id") or ""
+    if claimed is not None and actor_id.startswith(FEED_ACTOR_PREFIX):
+        token = await db.execute_fn(lambda conn: feed_tokens.live(conn, claimed))
+        person = token.owner if token is not None else None
+        if person is None:
+            raise Forbidden("This feed token is not issued for a person: issue one with --user NAME")
+    elif actor_id and not actor_id.startswith(FEED_ACTOR_PREFIX):
+        person = actor_id
+    if person is None:
+        raise Forbidden("A watchlist feed needs a feed token issued for you (seoc-tracker feed-token NAME --user YOU)")
+    now = _now(datasette)
+
+    def load(conn):
+        import sqlite_utils
+        watches = watchlist.of_owner(conn, person)
+        names = {row[0]: row[1] for row in conn.execute("SELECT id, name FROM priorities")}
+        changed = alerts_run.recent(sqlite_utils.Database(conn), watches, now)
+        return [(w.label(names), c) for w in watches for c in changed.get(w.id, [])]
+
+    entries = await db.execute_fn(load)
+    return Response(atom(datasette, request, person, entries, now), content_type="application/atom+xml; charset=utf-8")
+
+
+def atom(datasette, request, person: str, entries, now: datetime) -> str:
+    """The Atom document: one entry per change and watch, newest first, each linking to its reform page."""
+    from feedgen.feed import FeedGenerator
+    from tracker.alerts.message import KIND_WORDS
+    base = request.url.split("/-/", 1)[0]
+    feed = FeedGenerator()
+    feed.id(f"{base}/-/watchlist#{quote(person)}")
+    feed.title(f"Watchlist of {person}")
+    feed.link(href=f"{base}/-/watchlist", rel="alternate")
+    feed.updated(now)
+    for label, change in sorted(entries, key=lambda pair: (pair[1].at, pair[1].key), reverse=True):
+        entry = feed.add_entry(order="append")
+        entry.id(f"{base}/-/watchlist#{quote(person)}/{quote(change.key)}/{quote(label)}")
+        entry.title(f"{KIND_WORDS[change.kind]}: {change.title}")
+        entry.link(href=f"{base}{datasette.urls.path('/-/dossier/')}{quote(change.item_id, safe=':/')}")
+        entry.summary(f"{change.detail} (because you follow {label})")
+        entry.updated(datetime.fromisoformat(change.at))
+    return feed.atom_str(pretty=True).decode("utf-8")
