@@ -112,6 +112,7 @@ def run_size(size: int, args) -> dict:
     out["classify"] = step("classify", db=rel(db), passes=1 if size > args.reclassify_max else 2)
     out["week_changes"] = step("week_changes", db=rel(db))
     out["briefing"] = step("briefing", db=rel(db), reps=args.briefing_reps)
+    out["alerts"] = step("alerts", db=rel(db))
     out["datasette"] = step("datasette", db=rel(db), reps=args.http_reps, max_seconds=args.http_seconds)
     if args.profile:
         out["profiles"] = {
@@ -151,6 +152,11 @@ def table(results: dict, sizes: list[int]) -> tuple[list[list[str]], list[dict]]
         b = r["briefing"]
         rows.append([f"{size:,}", "briefing build (median)", f"{b['median_s'] * 1000:,.0f} ms",
                      f"new {b['counts']['new']}, moved {b['counts']['moved']}, closing {b['closing']}"])
+        if "alerts" in r:
+            a = r["alerts"]
+            rows.append([f"{size:,}", f"alerts build, {a['users']} people x {a['watches'] // a['users']} watches",
+                         f"{a['median_s']:.2f} s", f"{a['messages']} messages, {a['changes_sent']} changes; "
+                         "target: seconds, not minutes"])
         eps = r["datasette"]["endpoints"]
         for name in ("bare_runs", "bare_items", "search", "facets", "deadlines"):
             e = eps[name]

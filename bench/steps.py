@@ -230,6 +230,56 @@ def briefing(db: str, reps: int = 3, profile: bool = False) -> dict:
     return out
 
 
+def alerts(db: str, users: int = 500, per_user: int = 20, reps: int = 3) -> dict:
+    """Build every alert due the day after the week's changes, for `users` people with `per_user` watches each:
+    searches (from a pool of the corpus' title words, so people share some and not others), themes,
+    organisations, items and reforms, followed the day before the changes."""
+    import random
+    from datetime import datetime, timedelta
+
+    from tracker.alerts import run as alerts_run
+    from tracker.config import Config
+    database = tracker_db.connect(db)
+    size = database.execute("select count(*) from items").fetchone()[0]
+    rng = random.Random(19)
+    words = sorted({w.strip("(),:;'\"").lower() for (title,) in database.execute(
+        "select title from items where rowid % 97 = 0 limit 5000") for w in title.split() if len(w) > 5})
+    themes = [row[0] for row in database.execute("select id from priorities")]
+    organisations = [row[0] for row in database.execute(
+        "select distinct organisation from items where organisation is not null limit 200")]
+    items = [row[0] for row in database.execute("select id from items where rowid % 1009 = 0 limit 2000")]
+    followed = (datetime.fromisoformat(CHANGE_NOW) - timedelta(days=1)).isoformat()
+    rows = []
+    for user in range(users):
+        for n in range(per_user):
+            what = ("search", "search", "search", "search", "search", "search", "search", "search",
+                    "theme", "theme", "theme", "theme", "organisation", "organisation", "organisation",
+                    "item", "item", "item", "reform", "reform")[n % 20]
+            target = {"search": lambda: " ".join(rng.sample(words, rng.choice((1, 1, 2)))),
+                      "theme": lambda: rng.choice(themes), "organisation": lambda: rng.choice(organisations),
+                      "item": lambda: rng.choice(items), "reform": lambda: rng.choice(items)}[what]()
+            rows.append((f"user{user}", what, target, "immediate", followed, "bench"))
+    with database.atomic():
+        database.execute("delete from watches")
+        database.conn.executemany("insert or ignore into watches (owner, what, target, cadence, created, created_by) "
+                                  "values (?, ?, ?, ?, ?, ?)", rows)
+    config = Config(users={f"user{u}": "reader" for u in range(users)},
+                    emails={f"user{u}": f"user{u}@example.org" for u in range(users)})
+    now = datetime.fromisoformat(CHANGE_NOW) + timedelta(hours=1)
+    times, built = [], []
+    for _ in range(reps):
+        started = time.perf_counter()
+        built = alerts_run.build(database, config, now)
+        times.append(time.perf_counter() - started)
+    watches = database.execute("select count(*) from watches").fetchone()[0]
+    with database.atomic():
+        database.execute("delete from watches")
+    database.close()
+    return {"size": size, "users": users, "watches": watches, "messages": len(built),
+            "changes_sent": sum(len(a.keys) for a in built), "seconds": [round(t, 3) for t in times],
+            "median_s": round(sorted(times)[len(times) // 2], 3)}
+
+
 # --- Datasette ----------------------------------------------------------------------------------
 
 ENDPOINTS = {
@@ -461,7 +511,8 @@ def crawl(size: int, db: str, every: int = 100) -> dict:
 
 
 STEPS = {"ingest": ingest, "floor": floor, "classify": classify, "week_changes": week_changes,
-         "briefing": briefing, "datasette": datasette, "crawl": crawl, "login_storm": login_storm}
+         "briefing": briefing, "datasette": datasette, "crawl": crawl, "login_storm": login_storm,
+         "alerts": alerts}
 
 
 def main() -> None:

@@ -6,8 +6,11 @@ from __future__ import annotations
 from typing import Iterable
 
 import json
+import sqlite3
 
 import sqlite_utils
+
+from tracker.store.migrations import SEARCH_COLUMNS
 
 from tracker.alerts.watchlist import Watch
 from tracker.web import search
@@ -24,9 +27,32 @@ class Matcher:
         self.changed = set(changed_ids)
         self._answers: dict[tuple, frozenset[str]] = {}
         self._json = json.dumps(sorted(self.changed))
+        self._index: sqlite3.Connection | None = None
 
     def close(self) -> None:
         self._answers.clear()
+        if self._index is not None:
+            self._index.close()
+            self._index = None
+
+    def _search_index(self) -> sqlite3.Connection:
+        """The changed items' searchable text in a small in-memory FTS5 index, tokenized as items_fts is: a
+        saved search then reads a day's changes, not the whole archive's matches."""
+        if self._index is None:
+            self._index = sqlite3.connect(":memory:")
+            columns = ", ".join(SEARCH_COLUMNS)
+            self._index.execute(f"CREATE VIRTUAL TABLE changed_fts USING fts5({columns}, tokenize='porter')")
+            self._index.execute("CREATE TABLE changed (rowid INTEGER PRIMARY KEY, id TEXT, kind TEXT, source TEXT, "
+                                "themes TEXT)")
+            rows = list(self.db.execute(
+                f"SELECT i.id, i.kind, i.source, i.themes, {', '.join('i.' + c for c in SEARCH_COLUMNS)} "
+                f"FROM {_CHANGED} c JOIN items i ON i.id = c.item_id", [self._json]).fetchall())
+            self._index.executemany("INSERT INTO changed (rowid, id, kind, source, themes) VALUES (?, ?, ?, ?, ?)",
+                                    [(n, *row[:4]) for n, row in enumerate(rows, 1)])
+            marks = ", ".join("?" * len(SEARCH_COLUMNS))
+            self._index.executemany(f"INSERT INTO changed_fts (rowid, {columns}) VALUES (?, {marks})",
+                                    [(n, *row[4:]) for n, row in enumerate(rows, 1)])
+        return self._index
 
     def items_of(self, watch: Watch) -> frozenset[str]:
         question = (watch.what, watch.target, watch.kind, watch.source, watch.theme)
@@ -59,13 +85,14 @@ class Matcher:
             expression = search.to_fts5(watch.target)
         except search.SearchError:
             return set()  # refused when saved; a watch stored otherwise matches nothing rather than stop others
-        where, params = ["items_fts MATCH ?"], [expression]
+        where, params = ["changed_fts MATCH ?"], [expression]
         for column in ("kind", "source"):
             if getattr(watch, column):
-                where.append(f"i.{column} = ?")
+                where.append(f"c.{column} = ?")
                 params.append(getattr(watch, column))
         if watch.theme:
-            where.append("EXISTS (SELECT 1 FROM json_each(i.themes) t WHERE t.value = ?)")
+            where.append("EXISTS (SELECT 1 FROM json_each(c.themes) t WHERE t.value = ?)")
             params.append(watch.theme)
-        return self._ids(f"SELECT i.id FROM {_CHANGED} c JOIN items i ON i.id = c.item_id "
-                         f"JOIN items_fts ON items_fts.rowid = i.rowid WHERE {' AND '.join(where)}", params)
+        return {row[0] for row in self._search_index().execute(
+            f"SELECT c.id FROM changed_fts JOIN changed c ON c.rowid = changed_fts.rowid WHERE {' AND '.join(where)}",
+            params)}
