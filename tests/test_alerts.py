@@ -117,6 +117,9 @@ def test_a_daily_digest_collects_two_crawls_in_one_message(db_path, database, co
     store.upsert_items(database, [consultation], now="2016-11-04T13:30:00+00:00")  # crawl 2
     # The day is not over: a daily digest waits for it.
     assert jobs.alerts(db_path, config, now=at("2016-11-04T14:00:00+00:00"), send=True) == ([], [])
+    # Read up to midnight with nothing to say: the next run starts there, not at the follow.
+    assert {r["alerted_until"] for r in database.query("select alerted_until from watches")} == {
+        "2016-11-04T00:00:00+00:00"}
     built, outcomes = jobs.alerts(db_path, config, now=at("2016-11-05T06:45:00+00:00"), send=True)
     assert [(o.owner, o.status, o.changes) for o in outcomes] == [("alice", "sent", 2)]
     [(to, message)] = messages(inbox)

@@ -245,9 +245,11 @@ def alerts(db_path: Path, config: Config, *, now: datetime | None = None, send: 
         raise TrackerError("cannot send alerts: no SMTP host configured (SEOC_SMTP_HOST or [email] host)")
     database = tracker_db.connect(db_path)
     try:
-        built = alerts_run.build(database, config, now)
+        quiet: list = []
+        built = alerts_run.build(database, config, now, quiet)
         if not send:
             return built, []
+        alerts_run.advance_quiet(database, quiet)
         # Links are signed with the secret the server checks them with.
         return built, alerts_run.send(database, built, settings, base_url=config.datasette_url,
                                       secret=persistent_secret(db_path), now=now, ssl_context=ssl_context)
@@ -257,7 +259,8 @@ def alerts(db_path: Path, config: Config, *, now: datetime | None = None, send: 
 
 def alerts_job(db_path: Path, config: Config, now: datetime | None = None) -> list:
     """The scheduled alerts: after each crawl, and every half hour (daily and weekly digests, retries)."""
-    with recorded(db_path, "alerts"), exclusive(db_path.parent / ".alerts.lock"):
+    # The crawl's lock: a crawl still writing would have changes stamped before now that this run cannot see yet.
+    with recorded(db_path, "alerts"), exclusive(db_path.parent / ".crawl.lock"):
         if smtp_settings(config, for_alerts=True) is None:
             log.info("alerts: no SMTP host configured; nothing sent")
             return []

@@ -94,8 +94,11 @@ def _sent_keys(db: sqlite_utils.Database, owners: set[str]) -> dict[str, set[str
     return sent
 
 
-def build(db: sqlite_utils.Database, config: Config, now: datetime) -> list[Alert]:
-    """Every message due now, one per owner with something new; nothing is written."""
+def build(db: sqlite_utils.Database, config: Config, now: datetime,
+          quiet: list[tuple[int, datetime]] | None = None) -> list[Alert]:
+    """Every message due now, one per owner with something new; nothing is written. Due watches on which
+    nothing changed are added to `quiet` (with their period's end): `advance_quiet` moves them on when sending,
+    so the next run reads only what is new since, not everything since a watch was followed."""
     due: list[tuple[Watch, datetime, datetime]] = []
     for watch in every(db.conn):
         end = period_end(watch, now)
@@ -113,12 +116,12 @@ def build(db: sqlite_utils.Database, config: Config, now: datetime) -> list[Aler
     try:
         for watch, start, end in due:
             items = matcher.items_of(watch)
-            if not items:
-                continue
             seen = sent.get(watch.owner, set())
             matched = [c for item_id in sorted(items) for c in by_item.get(item_id, [])
                        if c.key not in seen and (c.kind == "closing soon" or start < parse_instant(c.at) <= end)]
             if not matched:
+                if quiet is not None:
+                    quiet.append((watch.id, end))
                 continue
             matched.sort(key=lambda c: (changes_mod.CHANGE_KINDS.index(c.kind), c.at, c.title, c.key))
             if watch.owner not in alerts:
@@ -224,10 +227,15 @@ def send(db: sqlite_utils.Database, alerts: list[Alert], settings: SmtpSettings,
 
 def _advance(db: sqlite_utils.Database, alert: Alert) -> None:
     """Each watch in a sent message has been alerted up to its period's end."""
+    advance_quiet(db, list(alert.until.items()))
+
+
+def advance_quiet(db: sqlite_utils.Database, watches: list[tuple[int, datetime]]) -> None:
+    """These watches have been read up to these instants (sent, or nothing to send)."""
     with write_transaction(db.conn) as conn:
         conn.executemany("UPDATE watches SET alerted_until = ? WHERE id = ? AND "
                          "(alerted_until IS NULL OR alerted_until < ?)",
-                         [(utc_iso(end), watch_id, utc_iso(end)) for watch_id, end in alert.until.items()])
+                         [(utc_iso(end), watch_id, utc_iso(end)) for watch_id, end in watches])
 
 
 def recent(db: sqlite_utils.Database, watches: list[Watch], now: datetime, days: int = 30
