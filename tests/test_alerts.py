@@ -227,3 +227,18 @@ def test_unsubscribe_links_remove_only_what_they_name(db_path, database, config)
     assert database["watches"].count == 0
     [audit] = database.query("select actor, action from audit_log where table_name = 'watches' and action = 'unfollow'")
     assert audit == {"actor": "alice (unsubscribe link)", "action": "unfollow"}
+
+
+def test_the_schedule_runs_alerts_after_each_crawl_and_every_half_hour(db_path, config, monkeypatch):
+    from apscheduler.schedulers.background import BackgroundScheduler
+    from tracker import scheduler
+    calls = []
+    monkeypatch.setattr(jobs, "crawl_and_classify", lambda path, cfg: calls.append("crawl"))
+    monkeypatch.setattr(jobs, "alerts_job", lambda path, cfg: calls.append("alerts"))
+    built = scheduler.build_scheduler(db_path, config, BackgroundScheduler())
+    jobs_by_id = {job.id: job for job in built.get_jobs()}
+    jobs_by_id["crawl-0"].func()
+    assert calls == ["crawl", "alerts"]
+    jobs_by_id["alerts"].func()
+    assert calls == ["crawl", "alerts", "alerts"]
+    assert jobs_by_id["alerts"].trigger.interval.total_seconds() == 30 * 60

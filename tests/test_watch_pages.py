@@ -177,6 +177,8 @@ async def test_each_watchlist_has_a_private_atom_feed(ds, tracker_db):
         "id", "source", "kind", "title", "url", "status", "summary", "organisation")}
     store.upsert_items(database, [{**item, "closes": (datetime.now(timezone.utc) + timedelta(days=5)).date().isoformat()}])
     database.close()
+    page = (await ds.client.get("/-/watchlist", cookies=session_cookie(ds, "rita"))).text
+    assert "deadline moved: <a" in page and "closing soon: <a" in page and "Fraud and money laundering" in page
     ritas = feed_token(ds, "rita-reader", owner="rita")
     feed = await ds.client.get(f"/-/watchlist.atom?_feed_token={ritas}")
     assert feed.status_code == 200 and feed.headers["content-type"].startswith("application/atom+xml")
