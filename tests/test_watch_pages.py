@@ -49,9 +49,10 @@ async def form_on(ds, page: str, cookies: dict, form_id: str) -> tuple[dict, dic
 async def test_a_reader_follows_a_reform_from_its_page_and_sees_it_on_their_watchlist_only(ds, tracker_db):
     rita = session_cookie(ds, "rita")
     cookies, fields = await form_on(ds, "/-/dossier/govuk:fraud", rita, "follow")
-    # Naming someone else as owner changes nothing: a person follows for themselves.
-    response = await ds.client.post("/-/watch/follow", cookies=cookies, data={**fields, "owner": "ed",
-                                                                              "cadence": "daily"})
+    # Naming someone else as owner is refused, nothing written: a person follows for themselves (or their teams).
+    forged = await ds.client.post("/-/watch/follow", cookies=cookies, data={**fields, "owner": "ed"})
+    assert forged.status_code == 400 and "not for ed" in forged.text and rows(tracker_db, "select * from watches") == []
+    response = await ds.client.post("/-/watch/follow", cookies=cookies, data={**fields, "cadence": "daily"})
     assert response.status_code == 302 and response.headers["location"].startswith("/-/dossier/govuk:fraud?message=")
     assert [(r["owner"], r["what"], r["target"], r["cadence"]) for r in rows(tracker_db, "select * from watches")] == [
         ("rita", "reform", "govuk:fraud", "daily")]
@@ -193,3 +194,26 @@ async def test_each_watchlist_has_a_private_atom_feed(ds, tracker_db):
     for token in (nobodys, forged, ""):
         response = await ds.client.get(f"/-/watchlist.atom?_feed_token={token}")
         assert response.status_code == 403 and "govuk:fraud" not in response.text
+
+
+async def test_team_members_follow_for_their_team_and_no_one_else_does(tracker_db):
+    config = config_mod.Config(teams={"fraud": config_mod.Team("fraud", ("fraud",), ("rita",), "fraud@example.org")})
+    accounts = Accounts(USERS, hashes={user: FAST_HASH for user in USERS})
+    ds = build_datasette(tracker_db, config=config, secret=SECRET, accounts=accounts)
+    rita = {**session_cookie(ds, "rita"), "ds_csrftoken": ds.sign({}, "csrftoken")}
+    ed = {**session_cookie(ds, "ed"), "ds_csrftoken": ds.sign({}, "csrftoken")}
+    followed = await ds.client.post("/-/watch/follow", cookies=rita, data={
+        "owner": "team:fraud", "what": "theme", "target": "fraud", "csrftoken": await _token(ds, rita)})
+    assert followed.status_code == 302
+    refused = await ds.client.post("/-/watch/follow", cookies=ed, data={
+        "owner": "team:fraud", "what": "theme", "target": "money_laundering", "csrftoken": await _token(ds, ed)})
+    assert refused.status_code == 400 and "not for team:fraud" in refused.text
+    assert [(r["owner"], r["target"]) for r in rows(tracker_db, "select * from watches")] == [("team:fraud", "fraud")]
+    assert "theme Fraud" in (await ds.client.get("/-/watchlist", cookies=rita)).text
+    assert "theme Fraud" not in (await ds.client.get("/-/watchlist", cookies=ed)).text
+    gone = await ds.client.post("/-/watch/unfollow", cookies=ed, data={"watch_id": "1",
+                                                                       "csrftoken": await _token(ds, ed)})
+    assert gone.status_code == 400 and len(rows(tracker_db, "select * from watches")) == 1
+    gone = await ds.client.post("/-/watch/unfollow", cookies=rita, data={"watch_id": "1",
+                                                                         "csrftoken": await _token(ds, rita)})
+    assert gone.status_code == 302 and rows(tracker_db, "select * from watches") == []

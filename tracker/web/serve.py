@@ -76,6 +76,8 @@ def build_datasette(db_path: str | os.PathLike, *, config: config_mod.Config | N
         template_dir=str(TEMPLATES),
     )
     views.set_clock(datasette, clock)
+    from tracker.web import watch_views
+    watch_views.set_teams(datasette, config.teams)
     _ensure_registered(auth_plugin)
     auth_plugin.attach(datasette, auth_plugin.AuthState(accounts, session_hours=config.session_hours, https=https,
                                                         demo=demo))

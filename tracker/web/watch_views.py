@@ -17,6 +17,22 @@ from tracker.web import http_guard
 from tracker.web.views import clock_of, db_name
 
 FEED_ACTOR_PREFIX = "feed:"
+_TEAMS = "_seoc_teams"
+
+
+def set_teams(datasette, teams: dict) -> None:
+    """The configured teams ([teams.NAME]): their members follow and unfollow for the team too."""
+    setattr(datasette, _TEAMS, dict(teams))
+
+
+def teams_of(datasette, person: str) -> list:
+    """The teams `person` is a member of, by name."""
+    return sorted((t for t in getattr(datasette, _TEAMS, {}).values() if person in t.members), key=lambda t: t.name)
+
+
+def _owners(datasette, person: str) -> tuple[str, ...]:
+    """Whose watches `person` may change: their own and their teams'."""
+    return (person, *(watchlist.TEAM_PREFIX + t.name for t in teams_of(datasette, person)))
 
 
 def _person(request) -> str:
@@ -45,11 +61,17 @@ async def follow(datasette, request):
         return Response.text("Method not allowed", status=405)
     person = _person(request)
     form = dict((await request.post_vars()).items())
-    # A person follows for themselves only: a form naming someone else (or a team) is not theirs to send.
-    form["owner"] = person
+    # A person follows for themselves, or for a team they are a member of; never for anyone else.
+    owners = _owners(datasette, person)
+    wanted = str(form.get("owner") or person)
+    if wanted not in owners:
+        return Response.html(f"<p>Not followed: you can follow for yourself or your teams "
+                             f"({escape(', '.join(owners))}), not for {escape(wanted[:100])}.</p>", status=400)
+    form["owner"] = wanted
+    teams = tuple(o[len(watchlist.TEAM_PREFIX):] for o in owners[1:])
     db = datasette.get_database(db_name(datasette))
     try:
-        await db.execute_write_fn(lambda conn: watchlist.follow(conn, person, form), block=True)
+        await db.execute_write_fn(lambda conn: watchlist.follow(conn, person, form, teams=teams), block=True)
     except ValidationError as exc:
         return Response.html(f"<p>Not followed: {escape(str(exc))}</p>", status=400)
     return _back(datasette, form, "Followed: you will hear of changes")
@@ -63,7 +85,8 @@ async def unfollow(datasette, request):
     db = datasette.get_database(db_name(datasette))
     try:
         removed = await db.execute_write_fn(
-            lambda conn: watchlist.unfollow(conn, person, form.get("watch_id"), owners=(person,)), block=True)
+            lambda conn: watchlist.unfollow(conn, person, form.get("watch_id"), owners=_owners(datasette, person)),
+            block=True)
     except ValidationError as exc:
         return Response.html(f"<p>Not unfollowed: {escape(str(exc))}</p>", status=400)
     return _back(datasette, form, f"You no longer follow {removed.label()}")
@@ -74,10 +97,12 @@ async def watchlist_page(datasette, request):
     db = datasette.get_database(db_name(datasette))
     now = _now(datasette)
 
+    owners = _owners(datasette, person)
+
     def load(conn):
         import sqlite_utils
         database = sqlite_utils.Database(conn)
-        watches = watchlist.of_owner(conn, person)
+        watches = [w for owner in owners for w in watchlist.of_owner(conn, owner)]
         names = {row[0]: row[1] for row in conn.execute("SELECT id, name FROM priorities")}
         changed = alerts_run.recent(database, watches, now)
         return [{"watch": w, "label": w.label(names), "changes": changed.get(w.id, [])} for w in watches], names
@@ -85,7 +110,7 @@ async def watchlist_page(datasette, request):
     entries, names = await db.execute_fn(load)
     html = await datasette.render_template("watchlist.html", {
         "entries": entries, "person": person, "themes": names, "message": request.args.get("message"),
-        "cadences": watchlist.CADENCES}, request=request)
+        "cadences": watchlist.CADENCES, "owners": owners}, request=request)
     return Response.html(html)
 
 
