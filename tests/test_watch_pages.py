@@ -217,3 +217,10 @@ async def test_team_members_follow_for_their_team_and_no_one_else_does(tracker_d
     gone = await ds.client.post("/-/watch/unfollow", cookies=rita, data={"watch_id": "1",
                                                                          "csrftoken": await _token(ds, rita)})
     assert gone.status_code == 302 and rows(tracker_db, "select * from watches") == []
+
+
+async def test_follow_an_organisation_from_an_items_page(ds, tracker_db):
+    cookies, fields = await form_on(ds, "/-/dossier/govuk:fraud", session_cookie(ds, "rita"), "follow-organisation")
+    assert (fields["what"], fields["target"]) == ("organisation", "Home Office")
+    assert (await ds.client.post("/-/watch/follow", cookies=cookies, data=fields)).status_code == 302
+    assert [(r["what"], r["target"]) for r in rows(tracker_db, "select * from watches")] == [("organisation", "Home Office")]
