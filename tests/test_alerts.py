@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import email
 import email.policy
+import json
 from datetime import datetime, timezone
 
 import pytest
@@ -16,8 +17,9 @@ from tracker.alerts import unsubscribe, watchlist
 from tracker.store import items as store
 from tracker.store.register import FormError, ResponseInput, save_response
 
+from .helpers import FIXTURES
 from .helpers.alerts import CONFIG, TITLE, bill_item, serve_bill_state
-from .helpers.mail import plain_server, settings_for  # noqa: F401 - fixtures
+from .helpers.mail import plain_server  # noqa: F401 - fixtures
 from .helpers.spiders import FAST
 
 SECRET = "0123456789abcdef" * 4
@@ -102,8 +104,6 @@ def at(text: str) -> datetime:
 
 def test_a_daily_digest_collects_two_crawls_in_one_message(db_path, database, config, plain_server, monkeypatch):
     """Dates follow the real GOV.UK consultation, published 4 Nov 2016 09:00."""
-    from .helpers import FIXTURES
-    import json
     controller, inbox = plain_server
     smtp_env(monkeypatch, controller.port)
     store.upsert_items(database, [bill_item(before=True)], now="2016-11-03T10:00:00+00:00")
@@ -131,8 +131,6 @@ def test_a_daily_digest_collects_two_crawls_in_one_message(db_path, database, co
 
 def test_back_catalogue_is_not_new(db_path, database, config):
     """An item first seen now but published long before the watch is not news."""
-    import json
-    from .helpers import FIXTURES
     watchlist.follow(database.conn, "alice", {"owner": "alice", "what": "search", "target": "doctoral loans"},
                      now="2026-11-03T10:00:00+00:00")
     consultation = json.loads((FIXTURES / "govuk" / "consultation__open_consultation.expected.json").read_text())

@@ -11,7 +11,6 @@ from markupsafe import escape
 from tracker.alerts import run as alerts_run
 from tracker.alerts import unsubscribe, watchlist
 from tracker.errors import ValidationError
-from tracker.store.register import FormError
 from tracker.store import feed_tokens
 from tracker.web import http_guard
 from tracker.web.views import clock_of, db_name
