@@ -86,9 +86,15 @@ def recipient(owner: str, config: Config) -> tuple[str | None, bool]:
     return config.emails.get(owner), config.users.get(owner) in EDITOR_ROLES
 
 
-def _sent_keys(db: sqlite_utils.Database, owners: set[str]) -> dict[str, set[str]]:
+#: How far back sent messages are read to skip changes already sent. A stored change is seen once (its key names
+#: the version or the first sighting), so only "closing soon", re-read every run, needs this; it spans 7 days.
+SENT_MEMORY = timedelta(days=30)
+
+
+def _sent_keys(db: sqlite_utils.Database, owners: set[str], now: datetime) -> dict[str, set[str]]:
     sent: dict[str, set[str]] = {}
-    for row in db.query("SELECT owner, changes FROM alert_sends WHERE status = 'sent'"):
+    for row in db.query("SELECT owner, changes FROM alert_sends WHERE status = 'sent' AND period_end >= ?",
+                        [utc_iso(now - SENT_MEMORY)]):
         if row["owner"] in owners:
             sent.setdefault(row["owner"], set()).update(json.loads(row["changes"]))
     return sent
@@ -111,7 +117,7 @@ def build(db: sqlite_utils.Database, config: Config, now: datetime,
     by_item: dict[str, list[changes_mod.Change]] = {}
     for change in found:
         by_item.setdefault(change.item_id, []).append(change)
-    sent = _sent_keys(db, {w.owner for w, _, _ in due})
+    sent = _sent_keys(db, {w.owner for w, _, _ in due}, now)
     alerts: dict[str, Alert] = {}
     try:
         for watch, start, end in due:
