@@ -240,3 +240,17 @@ def test_the_schedule_runs_alerts_after_each_crawl_and_every_half_hour(db_path, 
     jobs_by_id["alerts"].func()
     assert calls == ["crawl", "alerts", "alerts"]
     assert jobs_by_id["alerts"].trigger.interval.total_seconds() == 30 * 60
+
+
+def test_hostile_text_is_escaped_in_the_html_part():
+    from tracker.alerts import message
+    from tracker.alerts.changes import Change
+    watch = watchlist.Watch(1, "alice", "search", '<img src=x onerror=alert(1)>', None, None, None, "immediate",
+                            "2026-11-02T09:00:00+00:00", "alice", None)
+    change = Change("govuk:x:new", "new", "govuk:x", "<script>alert('t')</script> Bill", "2026-11-02T13:30:00+00:00",
+                    "consultation, published 2 Nov 2026")
+    alert = alerts_run.Alert("alice", "alice@example.org", False, [(watch, [change])], {})
+    text, html, subject = message.render(alert, base_url="https://tracker.example.org", links={1: "https://l/1"},
+                                         every_link="https://l/all", theme_names={})
+    assert "<script>" not in html and "&lt;script&gt;" in html and "<img" not in html
+    assert "<script>alert('t')</script> Bill" in text and subject.startswith("SEOC alert: <script>")
