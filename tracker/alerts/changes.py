@@ -100,10 +100,12 @@ def closing_soon(db: sqlite_utils.Database, since: datetime, until: datetime) ->
     """Consultations and inquiries open now that close within 7 days (once per closing date: the key)."""
     kinds = ", ".join(repr(k) for k in CONSULTATION_KINDS)
     statuses = ", ".join(repr(s) for s in OPEN_STATUSES)
+    # The plain range (a day wider each side, for offsets) lets SQLite use the closes index; date() decides.
     rows = db.query(
-        f"SELECT id, title, closes FROM items WHERE kind IN ({kinds}) AND status IN ({statuses}) "
-        f"AND closes IS NOT NULL AND date(closes) >= date(?) AND date(closes) <= date(?) ORDER BY closes, id",
-        [utc_iso(until), utc_iso(until + CLOSING_SOON)])
+        f"SELECT id, title, closes FROM items WHERE closes >= ? AND closes < ? AND kind IN ({kinds}) "
+        f"AND status IN ({statuses}) AND date(closes) >= date(?) AND date(closes) <= date(?) ORDER BY closes, id",
+        [(until - timedelta(days=1)).date().isoformat(), (until + CLOSING_SOON + timedelta(days=2)).date().isoformat(),
+         utc_iso(until), utc_iso(until + CLOSING_SOON)])
     return [Change(f"{row['id']}:closing:{row['closes']}", "closing soon", row["id"], row["title"], utc_iso(until),
                    f"closes {_label(row['closes'])}") for row in rows]
 
