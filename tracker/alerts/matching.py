@@ -16,6 +16,8 @@ from tracker.alerts.watchlist import Watch
 from tracker.web import search
 
 #: The changed items, as a table every question reads (a JSON list bound as ?1: no writes, no transaction).
+#: Questions join it to items with CROSS JOIN, which keeps that order: the few changed ids probe items by key
+#: (left to itself SQLite scanned all items per question: 8 s instead of 0.16 s for 500 people at 200k items).
 _CHANGED = "(SELECT value AS item_id FROM json_each(?1))"
 
 
@@ -46,7 +48,7 @@ class Matcher:
                                 "themes TEXT)")
             rows = list(self.db.execute(
                 f"SELECT i.id, i.kind, i.source, i.themes, {', '.join('i.' + c for c in SEARCH_COLUMNS)} "
-                f"FROM {_CHANGED} c JOIN items i ON i.id = c.item_id", [self._json]).fetchall())
+                f"FROM {_CHANGED} c CROSS JOIN items i ON i.id = c.item_id", [self._json]).fetchall())
             self._index.executemany("INSERT INTO changed (rowid, id, kind, source, themes) VALUES (?, ?, ?, ?, ?)",
                                     [(n, *row[:4]) for n, row in enumerate(rows, 1)])
             marks = ", ".join("?" * len(SEARCH_COLUMNS))
@@ -72,12 +74,12 @@ class Matcher:
                 f"SELECT c.item_id FROM {_CHANGED} c WHERE c.item_id = ?2 OR c.item_id IN (SELECT item_id FROM reforms "
                 "WHERE reform_id = (SELECT reform_id FROM reforms WHERE item_id = ?2))", [watch.target])
         if watch.what == "theme":
-            return self._ids(f"SELECT i.id FROM {_CHANGED} c JOIN items i ON i.id = c.item_id "
+            return self._ids(f"SELECT i.id FROM {_CHANGED} c CROSS JOIN items i ON i.id = c.item_id "
                              "WHERE i.relevant = 1 AND EXISTS (SELECT 1 FROM json_each(i.themes) t WHERE t.value = ?)",
                              [watch.target])
         if watch.what == "organisation":
-            return self._ids(f"SELECT i.id FROM {_CHANGED} c JOIN items i ON i.id = c.item_id WHERE i.organisation = ?",
-                             [watch.target])
+            return self._ids(f"SELECT i.id FROM {_CHANGED} c CROSS JOIN items i ON i.id = c.item_id "
+                             "WHERE i.organisation = ?", [watch.target])
         return self._search(watch)
 
     def _search(self, watch: Watch) -> set[str]:
