@@ -144,7 +144,7 @@ def test_register_only_in_editors_alerts_and_a_refused_address_stops_no_one(
     smtp_env(monkeypatch, controller.port)
     serve_bill_state(server, before=True)
     crawl_bill(server, db_path, "crawl0")
-    for owner in ("alice", "edna", "rufus", "team:fraud"):
+    for owner in ("alice", "edna", "rufus", "team:fraud", "nomail"):
         watchlist.follow(database.conn, "admin", {"owner": owner, "what": "reform", "target": "bill:2818"},
                          teams=tuple(config.teams), now=T["follow"])
     save_response(database.conn, "edna", ResponseInput("bill:2818", "respond", "drafting", "Fraud policy",
@@ -153,7 +153,8 @@ def test_register_only_in_editors_alerts_and_a_refused_address_stops_no_one(
     crawl_bill(server, db_path, "crawl1")
     built, outcomes = jobs.alerts(db_path, config, now=now(), send=True)
     assert {o.owner: o.status for o in outcomes} == {"alice": "sent", "edna": "sent", "rufus": "failed",
-                                                     "team:fraud": "sent"}
+                                                     "team:fraud": "sent", "nomail": "no address"}
+    assert "set email under [users.nomail]" in next(o.message for o in outcomes if o.owner == "nomail")
     assert "rufus-refuse@example.org" in next(o.message for o in outcomes if o.owner == "rufus")
     bodies = {to[0]: text_of(m) for to, m in messages(inbox)}
     assert set(bodies) == {"alice@example.org", "edna@example.org", "fraud-team@example.org"}

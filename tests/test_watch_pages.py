@@ -99,7 +99,8 @@ async def test_follow_from_the_dashboard_and_the_search_page(ds, tracker_db):
 ])
 async def test_bad_follows_are_a_400_and_write_nothing(ds, tracker_db, form, words):
     cookies = {**session_cookie(ds, "rita"), "ds_csrftoken": ds.sign({}, "csrftoken")}
-    response = await ds.client.post("/-/watch/follow", cookies=cookies, data={**form, "csrftoken": await _token(ds, cookies)})
+    response = await ds.client.post("/-/watch/follow", cookies=cookies,
+                                    data={**form, "csrftoken": await _token(ds, cookies)})
     assert response.status_code == 400 and words in response.text.replace("&#34;", '"').replace("&#39;", "'")
     assert rows(tracker_db, "select * from watches") == []
 
@@ -176,7 +177,8 @@ async def test_each_watchlist_has_a_private_atom_feed(ds, tracker_db):
     from tracker.store import items as store
     item = {k: v for k, v in database["items"].get("govuk:fraud").items() if k in (
         "id", "source", "kind", "title", "url", "status", "summary", "organisation")}
-    store.upsert_items(database, [{**item, "closes": (datetime.now(timezone.utc) + timedelta(days=5)).date().isoformat()}])
+    closes = (datetime.now(timezone.utc) + timedelta(days=5)).date().isoformat()
+    store.upsert_items(database, [{**item, "closes": closes}])
     database.close()
     page = (await ds.client.get("/-/watchlist", cookies=session_cookie(ds, "rita"))).text
     assert "deadline moved: <a" in page and "closing soon: <a" in page and "Fraud and money laundering" in page
@@ -223,4 +225,5 @@ async def test_follow_an_organisation_from_an_items_page(ds, tracker_db):
     cookies, fields = await form_on(ds, "/-/dossier/govuk:fraud", session_cookie(ds, "rita"), "follow-organisation")
     assert (fields["what"], fields["target"]) == ("organisation", "Home Office")
     assert (await ds.client.post("/-/watch/follow", cookies=cookies, data=fields)).status_code == 302
-    assert [(r["what"], r["target"]) for r in rows(tracker_db, "select * from watches")] == [("organisation", "Home Office")]
+    assert [(r["what"], r["target"]) for r in rows(tracker_db, "select * from watches")] == [
+        ("organisation", "Home Office")]

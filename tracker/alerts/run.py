@@ -186,9 +186,10 @@ def send(db: sqlite_utils.Database, alerts: list[Alert], settings: SmtpSettings,
     for alert in alerts:
         count = len(alert.keys)
         if not alert.address:
+            section = (f"teams.{alert.owner[len(TEAM_PREFIX):]}" if alert.owner.startswith(TEAM_PREFIX)
+                       else f"users.{alert.owner}")
             outcomes.append(Outcome(alert.owner, None, "no address", (
-                f"{alert.owner}: {count} change(s) to report but no email address: set email under "
-                f"[{'teams.' + alert.owner[len(TEAM_PREFIX):] if alert.owner.startswith(TEAM_PREFIX) else 'users.' + alert.owner}] "
+                f"{alert.owner}: {count} change(s) to report but no email address: set email under [{section}] "
                 "in the config file"), count))
             continue
         row = next(iter(db.query("SELECT id, status, attempts FROM alert_sends WHERE send_key = ?",

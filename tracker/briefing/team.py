@@ -142,7 +142,8 @@ _ENV.filters.update(http_url=http_url, kind_name=kind_name)
 def render(team_briefing: TeamBriefing) -> tuple[str, str]:
     """(text, html)."""
     context = {"b": team_briefing}
-    return _ENV.get_template("team_briefing.txt").render(context), _ENV.get_template("team_briefing.html").render(context)
+    return (_ENV.get_template("team_briefing.txt").render(context),
+            _ENV.get_template("team_briefing.html").render(context))
 
 
 def send(db: sqlite_utils.Database, team_briefing: TeamBriefing, team: Team, settings, *, now: datetime,
