@@ -405,3 +405,92 @@ def _search_theme_names(db: sqlite_utils.Database) -> None:
                "WHEN old.name IS NOT new.name BEGIN "
                f"UPDATE items SET theme_names = {THEME_NAMES_SQL.format(themes='items.themes')} "
                "WHERE rowid IN (SELECT i.rowid FROM items i, json_each(i.themes) t WHERE t.value = new.id); END")
+
+
+#: Bullets and numbering that may start an ask in the old free-text `key_asks`: "-", "*", "•", "1.", "2)", "(a)".
+_ASK_MARKER = r"^\s*(?:[-*•·–]|\(?[0-9]{1,3}[.)]|\(?[a-zA-Z][.)]|\([ivxIVX]{1,4}\))\s+"
+
+
+def split_key_asks(text: str) -> list[str]:
+    """The asks in a free-text box, one per bullet or, with no bullets, one per line; nothing dropped.
+
+    With bullets, a line without one continues the ask above it (a wrapped line); a line before the first
+    bullet is an ask of its own (an introduction is kept, not lost). The markers themselves are dropped.
+    """
+    import re
+
+    lines = [line.rstrip() for line in (text or "").splitlines() if line.strip()]
+    if not lines:
+        return []
+    if not any(re.match(_ASK_MARKER, line) for line in lines):
+        return [line.strip() for line in lines]
+    asks: list[str] = []
+    continues = False
+    for line in lines:
+        if re.match(_ASK_MARKER, line):
+            asks.append(re.sub(_ASK_MARKER, "", line, count=1).strip())
+            continues = True
+        elif continues:
+            asks[-1] = f"{asks[-1]} {line.strip()}"
+        else:
+            asks.append(line.strip())
+    return asks
+
+
+@migrations(name="0014_asks")
+def _asks(db: sqlite_utils.Database) -> None:
+    # A response's asks one by one, each with its outcome and the evidence for it. Part of the response
+    # register: editors and admins only (web.metadata). The outcome's history is the audit log's.
+    db.execute(
+        """
+        CREATE TABLE asks (
+            id INTEGER PRIMARY KEY,
+            response_id INTEGER NOT NULL REFERENCES responses(id),
+            position INTEGER NOT NULL,
+            text TEXT NOT NULL,
+            theme TEXT,
+            target TEXT NOT NULL DEFAULT '',
+            priority TEXT NOT NULL DEFAULT 'normal' CHECK (priority IN ('high', 'normal', 'low')),
+            outcome TEXT NOT NULL DEFAULT 'pending'
+                CHECK (outcome IN ('pending', 'adopted', 'partly adopted', 'not adopted', 'overtaken')),
+            outcome_by TEXT,
+            outcome_at TEXT,
+            outcome_note TEXT NOT NULL DEFAULT '',
+            evidence_item_id TEXT,
+            evidence_passage TEXT,
+            created_by TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            updated_by TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        )"""
+    )
+    db.execute("CREATE INDEX idx_asks_response ON asks(response_id, position)")
+    db.execute("CREATE INDEX idx_asks_outcome ON asks(outcome, outcome_at)")
+    # Passages of a newer document in the ask's reform thread that read most like the ask, for an editor
+    # to accept (with an outcome) or dismiss. Never decided automatically.
+    db.execute(
+        """
+        CREATE TABLE ask_suggestions (
+            id INTEGER PRIMARY KEY,
+            ask_id INTEGER NOT NULL REFERENCES asks(id),
+            item_id TEXT NOT NULL,
+            passage TEXT NOT NULL,
+            rank INTEGER NOT NULL,
+            score REAL NOT NULL,
+            state TEXT NOT NULL DEFAULT 'open' CHECK (state IN ('open', 'accepted', 'dismissed')),
+            created_at TEXT NOT NULL,
+            decided_by TEXT,
+            decided_at TEXT,
+            UNIQUE (ask_id, item_id, passage)
+        )"""
+    )
+    db.execute("CREATE INDEX idx_ask_suggestions_item ON ask_suggestions(item_id)")
+    db.execute("CREATE INDEX idx_ask_suggestions_created ON ask_suggestions(created_at)")
+    # The old free-text asks become rows; `responses.key_asks` keeps the text as it was typed.
+    rows = db.execute("SELECT id, key_asks, created_by, created_at FROM responses "
+                      "WHERE trim(key_asks) != '' ORDER BY id").fetchall()
+    for response_id, key_asks, created_by, created_at in rows:
+        for position, text in enumerate(split_key_asks(key_asks), start=1):
+            db.execute("INSERT INTO asks (response_id, position, text, created_by, created_at, updated_by, "
+                       "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                       [response_id, position, text, created_by, created_at, created_by, created_at])

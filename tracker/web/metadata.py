@@ -335,6 +335,10 @@ def descriptive() -> dict[str, Any]:
                                        "Act <- commencement regulations, consultation -> outcome) and the item that "
                                        "leads its reform. Derived from links."},
             "responses": {"description": "The directorate's consultation response register (editors only)."},
+            "asks": {"description": "Our asks, one row each, with the response they belong to, what they target, "
+                                    "their outcome and its evidence (editors only)."},
+            "ask_suggestions": {"description": "Passages of newer documents in an ask's reform thread that read "
+                                               "like the ask, for an editor to accept or dismiss (editors only)."},
             "audit_log": {"description": "Every write by staff: who, when, what, before and after. Append-only."},
             "triage": {"description": "Editors' triage state per item."},
             "relevance_overrides": {"description": "Reviewers' relevance decisions, with reason, reviewer and "
@@ -365,6 +369,8 @@ def configuration(public_read: bool = False) -> dict[str, Any]:
         "reforms": {"hidden": True},
         "priorities": {"label_column": "name", "facets": ["grouping"]},
         "responses": {"allow": EDITORS, "sort_desc": "updated_at", "facets": ["decision", "status", "owner_team"]},
+        "asks": {"allow": EDITORS, "sort": "response_id", "facets": ["outcome", "theme", "priority"]},
+        "ask_suggestions": {"allow": EDITORS, "sort_desc": "created_at", "facets": ["state"]},
         "audit_log": {"allow": EDITORS, "sort_desc": "at", "facets": ["table_name", "action", "actor"]},
         "triage": {"allow": SIGNED_IN, "facets": ["state"]},
         "relevance_overrides": {"allow": SIGNED_IN, "sort_desc": "at", "facets": ["relevant", "reviewer"]},
