@@ -494,3 +494,13 @@ def _asks(db: sqlite_utils.Database) -> None:
             db.execute("INSERT INTO asks (response_id, position, text, created_by, created_at, updated_by, "
                        "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
                        [response_id, position, text, created_by, created_at, created_by, created_at])
+
+
+@migrations(name="0015_register_edits")
+def _register_edits(db: sqlite_utils.Database) -> None:
+    # A response is withdrawn, never deleted: the row stays (with its asks) and says who withdrew it, when and
+    # why. Every earlier version of a response or an ask is in the audit log (before/after).
+    db.execute("ALTER TABLE responses ADD COLUMN withdrawn_by TEXT")
+    db.execute("ALTER TABLE responses ADD COLUMN withdrawn_at TEXT")
+    db.execute("ALTER TABLE responses ADD COLUMN withdrawal_reason TEXT NOT NULL DEFAULT ''")
+    db.execute("CREATE INDEX idx_audit_log_row ON audit_log(table_name, row_key)")
