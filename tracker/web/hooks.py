@@ -14,6 +14,7 @@ from tracker.web import cells, dashboard, search
 from tracker.web.auth import NEXT_COOKIE
 from tracker.web.views import (add_theme, clock_of, db_name, dossier_page, is_editor, review_row, robots_txt,
                                save_response, set_relevance, set_triage)
+from tracker.web.views import decide_suggestion, scorecard_page, set_outcome, withdraw_response
 
 def safe_url(value) -> str | None:
     """Only http(s) URLs ever become links: scraped `javascript:` and friends are dropped."""
@@ -39,6 +40,10 @@ def register_routes():
         (r"^/-/themes/add$", add_theme),
         (r"^/-/relevance$", set_relevance),
         (r"^/-/triage$", set_triage),
+        (r"^/-/responses/withdraw$", withdraw_response),
+        (r"^/-/asks/outcome$", set_outcome),
+        (r"^/-/suggestions/decide$", decide_suggestion),
+        (r"^/-/scorecard$", scorecard_page),
         (r"^/robots\.txt$", robots_txt),
     ]
 
@@ -176,4 +181,5 @@ def menu_links(datasette, actor):
     if is_editor(actor):
         links.append({"href": datasette.urls.path(f"/{db_name(datasette)}/closing_soon"),
                       "label": "Closing soon: our responses"})
+        links.append({"href": datasette.urls.path("/-/scorecard"), "label": "Scorecard"})
     return links

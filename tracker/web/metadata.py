@@ -12,6 +12,7 @@ from typing import Any
 from urllib.parse import quote
 
 from tracker.classify.priorities import load_priorities
+from tracker.web.scorecard import QUERIES as SCORECARD_QUERIES
 from tracker.contract import (BILL_STAGE_SQL, CLOSES_END_SQL, CLOSING_SOON_SQL, CONSULTATION_KINDS, OPEN_NOW_SQL,
                               OVERDUE_SQL, SOURCE_DATE_SQL)
 
@@ -285,6 +286,9 @@ where i.kind = 'commencement_order' and json_extract(c.value, '$.date') is not n
 order by event_dtstart""",
     },
 }
+
+#: The scorecard's queries (tracker.web.scorecard): they read the response register, so editors only.
+QUERIES_SQL.update({name: {**query, "allow": EDITORS} for name, query in SCORECARD_QUERIES.items()})
 
 
 def descriptive() -> dict[str, Any]:

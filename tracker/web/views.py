@@ -5,6 +5,7 @@ Every form goes through `staff_form`: POST only, editors and admins only, and on
 """
 from __future__ import annotations
 
+import inspect
 from datetime import datetime
 from typing import Awaitable, Callable
 from urllib.parse import quote, unquote
@@ -14,8 +15,9 @@ from datasette.utils.asgi import Forbidden, NotFound, Response
 from markupsafe import escape
 
 from tracker.errors import ValidationError
+from tracker.store import asks as store_asks
 from tracker.store import register
-from tracker.web import dossier
+from tracker.web import dossier, scorecard
 
 EDITOR_ROLES = {"editor", "admin"}
 _CLOCK = "_seoc_clock"
@@ -79,6 +81,8 @@ async def _render_dossier(datasette, request, data, editor, errors=None, form=No
     context = {**data, "is_editor": editor, "errors": errors or {}, "form": form or {}, "failed": failed,
                "decisions": register.DECISIONS, "statuses": register.STATUSES,
                "triage_states": register.TRIAGE_STATES, "relevance_decisions": list(register.RELEVANCE_DECISIONS),
+               "outcomes": store_asks.OUTCOMES, "ask_priorities": store_asks.PRIORITIES,
+               "ask_rows": dossier.ask_rows,
                "database": db_name(datasette),
                "message": request.args.get("message")}
     html = await datasette.render_template("dossier.html", context, request=request)
@@ -94,6 +98,10 @@ def _redirect_to_dossier(datasette, item_id: str, message: str) -> Response:
 FormHandler = Callable[..., Awaitable[str]]
 
 
+def _takes_today(handler: FormHandler) -> bool:
+    return "today" in inspect.signature(handler).parameters
+
+
 def staff_form(what: str, *, redisplay: bool = False) -> Callable[[FormHandler], Callable]:
     """Make `handler(db, actor, form)` a staff form view: POST only, editors only; on success back to the
     item's dossier with "<what> saved"; a ValidationError is a 400 naming what was wrong, nothing written.
@@ -107,7 +115,9 @@ def staff_form(what: str, *, redisplay: bool = False) -> Callable[[FormHandler],
             form = dict((await request.post_vars()).items())
             db = datasette.get_database(db_name(datasette))
             try:
-                item_id = await handler(db, actor, form)
+                # Dates are judged against the tracker's clock (the demo's frozen moment, or now).
+                kwargs = {"today": register.today_of(clock_of(datasette))} if _takes_today(handler) else {}
+                item_id = await handler(db, actor, form, **kwargs)
             except ValidationError as exc:
                 item_id = str(form.get("item_id") or "")
                 data = None
@@ -124,11 +134,55 @@ def staff_form(what: str, *, redisplay: bool = False) -> Callable[[FormHandler],
 
 
 @staff_form("Response", redisplay=True)
-async def save_response(db, actor: str, form: dict) -> str:
+async def save_response(db, actor: str, form: dict, today=None) -> str:
     response_id = register.parse_id(form["response_id"], "response_id") if form.get("response_id") else None
-    entry = register.validate_response(form)
-    await db.execute_write_fn(lambda conn: register.save_response(conn, actor, entry, response_id), block=True)
+    errors: dict[str, str] = {}
+    asks: list = []
+    try:
+        asks = store_asks.parse_asks_form(form)
+    except register.FormError as exc:
+        errors.update(exc.errors)
+    try:
+        entry = register.validate_response(form, today=today, has_asks=bool(asks))
+    except register.FormError as exc:
+        errors = {**exc.errors, **errors}
+    if errors:
+        raise register.FormError(errors)
+    await db.execute_write_fn(lambda conn: store_asks.save_response_with_asks(conn, actor, entry, asks, response_id),
+                              block=True)
     return entry.item_id
+
+
+@staff_form("Withdrawal", redisplay=True)
+async def withdraw_response(db, actor: str, form: dict, today=None) -> str:
+    response_id = register.parse_id(form.get("response_id"), "response_id")
+    await db.execute_write_fn(lambda conn: register.withdraw_response(
+        conn, actor, response_id, str(form.get("reason", ""))), block=True)
+    return str(form.get("item_id", ""))
+
+
+@staff_form("Outcome", redisplay=True)
+async def set_outcome(db, actor: str, form: dict, today=None) -> str:
+    ask_id = register.parse_id(form.get("ask_id"), "ask_id")
+    await db.execute_write_fn(lambda conn: store_asks.set_outcome(
+        conn, actor, ask_id, str(form.get("outcome", "")), str(form.get("evidence_item_id", "")),
+        str(form.get("evidence_passage", "")), str(form.get("outcome_note", ""))), block=True)
+    return str(form.get("item_id", ""))
+
+
+@staff_form("Suggestion", redisplay=True)
+async def decide_suggestion(db, actor: str, form: dict, today=None) -> str:
+    suggestion_id = register.parse_id(form.get("suggestion_id"), "suggestion_id")
+    decision = form.get("decision")
+    if decision == "accept":
+        write = lambda conn: store_asks.accept_suggestion(  # noqa: E731
+            conn, actor, suggestion_id, str(form.get("outcome", "")), str(form.get("outcome_note", "")))
+    elif decision == "dismiss":
+        write = lambda conn: store_asks.dismiss_suggestion(conn, actor, suggestion_id)  # noqa: E731
+    else:
+        raise register.FormError({"decision": "must be accept or dismiss"})
+    await db.execute_write_fn(write, block=True)
+    return str(form.get("item_id", ""))
 
 
 @staff_form("Review")
@@ -167,3 +221,15 @@ async def set_triage(db, actor: str, form: dict) -> str:
 
 async def robots_txt():
     return Response.text("User-agent: *\nDisallow: /\n")
+
+
+async def scorecard_page(datasette, request):
+    """The directorate's scorecard: editors and admins only (it reads the response register)."""
+    await _can_view(datasette, request)
+    if not is_editor(request.actor):
+        raise Forbidden("The scorecard reads the response register: editors and admins only")
+    db = datasette.get_database(db_name(datasette))
+    tables = await db.execute_fn(scorecard.load)
+    html = await datasette.render_template("scorecard.html", {"tables": tables, "database": db_name(datasette)},
+                                           request=request)
+    return Response.html(html)
