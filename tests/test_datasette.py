@@ -202,7 +202,8 @@ async def test_editor_logs_a_response_with_audit(ds, tracker_db):
 async def test_invalid_form_refused_and_nothing_written(ds, tracker_db, change, field):
     before = _rows(tracker_db, "select count(*) as n from responses")[0]["n"]
     cookies, token = await _csrf(ds, "editor")
-    form = {"csrftoken": token, "item_id": "govuk:hostile", "decision": "respond", "status": "planned", **change}
+    form = {"csrftoken": token, "item_id": "govuk:hostile", "decision": "respond", "status": "planned",
+            "owner_team": "Fraud policy", **change}  # filled in: a blank form is refused before the rest
     response = await ds.client.post("/-/responses/save", cookies=cookies, data=form)
     assert response.status_code == 400
     assert field in response.text

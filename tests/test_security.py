@@ -116,7 +116,8 @@ async def test_a_removed_demo_editor_can_no_longer_post_responses(tracker_db):
     page = await before.client.get("/-/dossier/govuk:fraud", cookies=cookies)
     token = re.search(r'name="csrftoken" value="([^"]+)"', page.text).group(1)
     csrf = {"ds_csrftoken": page.cookies.get("ds_csrftoken") or before.sign({}, "csrftoken")}
-    form = {"csrftoken": token, "item_id": "govuk:fraud", "decision": "respond", "status": "planned"}
+    form = {"csrftoken": token, "item_id": "govuk:fraud", "decision": "respond", "status": "planned",
+            "owner_team": "Fraud policy"}
     assert (await before.client.post("/-/responses/save", cookies={**cookies, **csrf}, data=form)).status_code == 302
 
     after = build(tracker_db, users=USERS)
@@ -436,7 +437,7 @@ async def test_largest_id_is_a_clear_not_found(ds):
     cookies, token = await _csrf(ds, session_cookie(ds, "ed"))
     saved = await ds.client.post("/-/responses/save", cookies=cookies, data={
         "csrftoken": token, "response_id": str(2**63 - 1), "item_id": "govuk:fraud", "decision": "respond",
-        "status": "planned"})
+        "status": "planned", "owner_team": "Fraud policy"})
     assert saved.status_code == 400 and "no response has id 9223372036854775807" in saved.text
 
 
