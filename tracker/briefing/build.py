@@ -20,6 +20,7 @@ changes if an item's relevance or themes were later reclassified differently.
 """
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta, timezone
 
 import sqlite_utils
@@ -29,6 +30,7 @@ from tracker.briefing import reads
 from tracker.briefing import news
 from tracker.briefing.model import (Briefing, BriefingError, Deadline, MissedDeadline, Overdue, ResponseEntry,
                                     RollingCall)
+from tracker.briefing.model import AskNews, clean
 from tracker.briefing.week import WINDOW, Week
 from tracker.contract import (CLOSED_STATUSES, CONSULTATION_KINDS, FINISHED_STATUSES, GOVERNMENT_RESPONSE_KINDS,
                               OPEN_STATUSES, RESPONSE_EXPECTED_AFTER)
@@ -175,5 +177,49 @@ def build_briefing(db: sqlite_utils.Database, week: str | None = None, as_of: da
         rolling=_rolling_calls(w, rolling | changed),
         new=new, moved=moved, submitted=tuple(submitted), due=tuple(due),
         newly_relevant=news.newly_relevant(w, candidates, new_ids), archived=news.archived(w),
-        missed=tuple(missed),
+        missed=tuple(missed), asks=_our_asks(w),
     )
+
+
+#: The most suggested passages per ask the briefing lists (the rest are on the reform page).
+SUGGESTIONS_PER_ASK = 2
+
+
+def _our_asks(w: Week) -> tuple[AskNews, ...]:
+    """Our asks this week: outcomes decided (the last decision on each ask, not reset to pending) and passages
+    suggested and still open at as_of, for responses not withdrawn by then."""
+    lo, hi = utc_iso(w.start), utc_iso(w.as_of)
+    entries: list[AskNews] = []
+    decided: set[str] = set()
+
+    def live(row) -> bool:
+        return not row["withdrawn_at"] or not asof.at_or_before(row["withdrawn_at"], w.as_of)
+
+    for row in reads.ask_outcomes_between(w.db, lo, hi):
+        if row["ask_id"] in decided or not live(row):
+            continue
+        decided.add(row["ask_id"])
+        after = json.loads(row["after"] or "{}")
+        if after.get("outcome") in (None, "pending"):
+            continue
+        evidence = after.get("evidence_item_id")
+        entries.append(AskNews(item=w.reader.ref(row["item_id"]), ask=clean(row["text"], 400),
+                               what=after["outcome"],
+                               when=f"decided by {clean(row['actor'], 80)} on {_day(row['at'])}",
+                               evidence=w.reader.ref(evidence) if evidence else None,
+                               passage=clean(after.get("evidence_passage"), 400)))
+    shown: dict[int, int] = {}
+    for row in reads.ask_suggestions_between(w.db, lo, hi):
+        still_open = row["state"] == "open" or not asof.at_or_before(row["decided_at"], w.as_of)
+        if not still_open or not live(row) or shown.get(row["ask_id"], 0) >= SUGGESTIONS_PER_ASK:
+            continue
+        shown[row["ask_id"]] = shown.get(row["ask_id"], 0) + 1
+        entries.append(AskNews(item=w.reader.ref(row["item_id"]), ask=clean(row["text"], 400), what="suggested",
+                               when=f"suggested on {_day(row['created_at'])}",
+                               evidence=w.reader.ref(row["evidence_item_id"]),
+                               passage=clean(row["passage"], 400)))
+    return tuple(entries)
+
+
+def _day(instant: str) -> str:
+    return day_label(local_date(parse_instant(instant)))

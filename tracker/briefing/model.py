@@ -189,6 +189,8 @@ class Briefing:
     newly_relevant: tuple[NewItem, ...] = ()
     archived: tuple[ArchiveNote, ...] = ()
     missed: tuple[MissedDeadline, ...] = ()
+    #: "Our asks: what happened this week": outcomes decided and passages suggested (editors' register).
+    asks: tuple[AskNews, ...] = ()
 
     @property
     def counts(self) -> dict[str, int]:
@@ -247,3 +249,19 @@ def datasette_links(base: str, item_id: str) -> tuple[str, str]:
         return "", ""
     return f"{base}/tracker/items/{tilde_encode(item_id)}", f"{base}/-/dossier/{quote(item_id, safe=':/')}"
 
+
+
+@dataclass(frozen=True)
+class AskNews:
+    """One of our asks that moved this week: an outcome an editor decided, or a passage the tracker suggested as
+    its evidence (for an editor to accept or dismiss on the reform page)."""
+
+    #: The item our response answered.
+    item: ItemRef
+    ask: str
+    #: "adopted", "partly adopted", ... for a decision; "suggested" for an open suggestion.
+    what: str
+    #: "decided by ed on 3 Dec 2026" or "suggested on 3 Dec 2026".
+    when: str
+    evidence: ItemRef | None
+    passage: str

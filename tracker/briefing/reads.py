@@ -252,3 +252,27 @@ def classification_rows(db: sqlite_utils.Database, ids: Iterable[str]) -> list[d
     """Classifications of the ids."""
     return list(db.query(f"SELECT item_id, relevant, themes FROM classifications WHERE item_id IN {_IDS}",
                          [id_list(ids)]))
+
+
+# --- our asks (the response register's editors' side) --------------------------------------------
+
+def ask_outcomes_between(db: sqlite_utils.Database, lo: str, hi: str) -> list[dict[str, Any]]:
+    """Outcomes editors decided in [lo, hi) (exact instants), from the audit log (so as of then), newest first:
+    the ask's text now, its response's item, and the decision as recorded."""
+    return [dict(row) for row in db.query("""
+        SELECT a.id AS audit_id, a.row_key AS ask_id, a.at, a.actor, a.after, k.text, r.item_id, r.withdrawn_at
+        FROM audit_log a
+        JOIN asks k ON k.id = CAST(a.row_key AS INTEGER)
+        JOIN responses r ON r.id = k.response_id
+        WHERE a.table_name = 'asks' AND a.action IN ('outcome', 'accept suggestion') AND a.at >= ? AND a.at < ?
+        ORDER BY a.id DESC""", [lo, hi])]
+
+
+def ask_suggestions_between(db: sqlite_utils.Database, lo: str, hi: str) -> list[dict[str, Any]]:
+    """Passages suggested for our asks in [lo, hi), with their decision (if any), the ask and its item."""
+    return [dict(row) for row in db.query("""
+        SELECT s.id, s.ask_id, s.item_id AS evidence_item_id, s.passage, s.rank, s.created_at, s.state,
+               s.decided_at, k.text, r.item_id, r.withdrawn_at
+        FROM ask_suggestions s JOIN asks k ON k.id = s.ask_id JOIN responses r ON r.id = k.response_id
+        WHERE s.created_at >= ? AND s.created_at < ?
+        ORDER BY r.item_id, k.position, s.rank, s.id""", [lo, hi])]
