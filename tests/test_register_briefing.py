@@ -2,8 +2,9 @@
 in the week, read as of the briefing's instant (a later decision or withdrawal does not rewrite a past week)."""
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, timezone
 
+from tracker.briefing import asof
 from tracker.briefing.build import build_briefing
 from tracker.briefing.render import render
 from tracker.contract import TrackedItem
@@ -65,5 +66,9 @@ def test_a_withdrawn_response_leaves_the_section_and_a_quiet_week_has_none(datab
     _register(database)
     register.withdraw_response(database.conn, "ed", 1, "Replaced", now=at(21))
     assert build_briefing(database, WEEK).asks == ()
+    # Withdrawn by as_of: no longer our response anywhere in the briefing; the week before, it still was.
+    assert asof.responses_as_of(database, AS_OF) == {}
+    assert [r["id"] for r in asof.responses_as_of(database, datetime(2026, 11, 20, tzinfo=timezone.utc))[
+        "govuk:fraud"]] == [1]
     html, text = render(build_briefing(database, "2026-W46"))
     assert "Our asks" not in html and "OUR ASKS" not in text

@@ -277,3 +277,25 @@ async def test_only_editors_and_admins_see_or_change_the_register_by_any_route(t
                                                           "ds_csrftoken": cookies["ds_csrftoken"]}, data=data)
             assert refused.status_code in (302, 403), (viewer, path, refused.status_code)
     assert _query(tracker_db, "select count(*) from audit_log") == before
+
+
+async def test_a_withdrawn_response_no_longer_counts_as_our_response(ds, tracker_db):
+    database = db_module.connect(tracker_db)
+    closes = (datetime.now(timezone.utc) + timedelta(days=10)).replace(microsecond=0).isoformat()
+    database.execute("UPDATE items SET status = 'open', closes = ? WHERE id = 'govuk:fraud'", [closes])
+    database.conn.commit()
+    database.close()
+    cookies, token = await _csrf(ds)
+    assert (await ds.client.post("/-/responses/save", cookies=cookies, data=_form(
+        token, status="drafting", submitted_on=""))).status_code == 302
+
+    async def listed(query: str) -> list:
+        response = await ds.client.get(f"/tracker/{query}.json?_shape=array", cookies=cookies)
+        return [(row["id"], row.get("response_status")) for row in response.json()]
+
+    assert await listed("open_without_response") == []
+    assert await listed("closing_soon") == [("govuk:fraud", "drafting")]
+    await ds.client.post("/-/responses/withdraw", cookies=cookies, data={
+        "csrftoken": token, "item_id": "govuk:fraud", "response_id": "1", "reason": "Logged on the wrong item"})
+    assert await listed("open_without_response") == [("govuk:fraud", None)]
+    assert await listed("closing_soon") == [("govuk:fraud", "no response logged")]

@@ -89,7 +89,8 @@ QUERIES_SQL: dict[str, dict[str, Any]] = {
   i.themes,
   coalesce(r.status, 'no response logged') as response_status, r.decision, r.owner_team, r.internal_deadline, i.url
 from items i
-left join responses r on r.id = (select id from responses where item_id = i.id order by updated_at desc limit 1)
+left join responses r on r.id = (select id from responses where item_id = i.id and withdrawn_at is null
+                               order by updated_at desc limit 1)
 where {RELEVANT_OPEN}
 order by r.id is not null, i.closes""",
     },
@@ -108,7 +109,7 @@ order by i.closes""",
         "sql": f"""select i.id, i.title, i.kind, i.organisation, date(i.closes) as closes, i.themes, i.url
 from items i
 where i.relevant = 1 and {OPEN_NOW}
-  and not exists (select 1 from responses r where r.item_id = i.id)
+  and not exists (select 1 from responses r where r.item_id = i.id and r.withdrawn_at is null)
 order by i.closes is null, i.closes""",
     },
     "open_now": {
