@@ -116,7 +116,8 @@ def load(conn: sqlite3.Connection) -> list[dict[str, Any]]:
     for name, query in QUERIES.items():
         cursor = conn.execute(query["sql"])
         columns = [d[0] for d in cursor.description]
-        tables.append({"name": name, "title": query["title"].removeprefix("Scorecard: "),
+        title = query["title"].removeprefix("Scorecard: ")
+        tables.append({"name": name, "title": title[:1].upper() + title[1:],
                        "description": query["description"], "columns": columns,
                        "rows": [dict(zip(columns, row)) for row in cursor.fetchall()]})
     return tables
