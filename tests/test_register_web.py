@@ -299,3 +299,15 @@ async def test_a_withdrawn_response_no_longer_counts_as_our_response(ds, tracker
         "csrftoken": token, "item_id": "govuk:fraud", "response_id": "1", "reason": "Logged on the wrong item"})
     assert await listed("open_without_response") == [("govuk:fraud", None)]
     assert await listed("closing_soon") == [("govuk:fraud", "no response logged")]
+
+
+async def test_hostile_ask_text_is_cleaned_and_escaped(ds, tracker_db):
+    cookies, token = await _csrf(ds)
+    hostile = "<script>alert('ask')</script> Extend\u202e the\x1b offence"
+    assert (await ds.client.post("/-/responses/save", cookies=cookies, data=_form(
+        token, **{"ask-1-text": hostile, "ask-1-target": "Clause <b>4</b>\u2066"}))).status_code == 302
+    assert _query(tracker_db, "select text, target from asks where position = 1") == [
+        ("<script>alert('ask')</script> Extend the offence", "Clause <b>4</b>")]
+    page = (await ds.client.get("/-/dossier/govuk:fraud", cookies=cookies)).text
+    assert "<script>alert('ask')" not in page and "&lt;script&gt;alert(" in page
+    assert "<b>4</b>" not in page
