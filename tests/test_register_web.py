@@ -3,7 +3,6 @@ with evidence, accept or dismiss suggestions, and read the scorecard; bad input 
 typed; readers, anonymous visitors and feed tokens see none of it by any route."""
 from __future__ import annotations
 
-import json
 import re
 from datetime import datetime, timedelta, timezone
 

@@ -104,12 +104,6 @@ order by r.submitted_on, a.position""",
 }
 
 
-def _rows(conn: sqlite3.Connection, sql: str) -> list[dict[str, Any]]:
-    cursor = conn.execute(sql)
-    names = [d[0] for d in cursor.description]
-    return [dict(zip(names, row)) for row in cursor.fetchall()]
-
-
 def load(conn: sqlite3.Connection) -> list[dict[str, Any]]:
     """Each scorecard table: its saved query's name, title, description, columns and rows."""
     tables = []
