@@ -7,37 +7,19 @@ own asks read from snapshot/register/fdf0004.json.
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
-from scrapers.parsers import committees, govuk
 from tracker.classify import passages
 from tracker.store import reforms
 from tracker.store.items import upsert_item
 
-FIXTURES = Path(__file__).parent / "fixtures"
-SEED = json.loads((Path(__file__).parent.parent / "snapshot" / "register" / "fdf0004.json").read_text(encoding="utf-8"))
-EVIDENCE_ID = "committees:evidence-107622"
-NOW = "2026-09-14T05:30:00+00:00"
+from .helpers import SNAPSHOT
+from .helpers.loop import ANSWER, EVIDENCE_ID, NOW, fdf0004, fraud_strategy
 
-
-def fdf0004():
-    listing = json.loads((FIXTURES / "committees" / "written_evidence_search_crown_prosecution_service.json")
-                         .read_text(encoding="utf-8"))
-    document = json.loads((FIXTURES / "committees" / "written_evidence_107622_document_html.json")
-                          .read_text(encoding="utf-8"))
-    return committees.parse_evidence(listing["items"][0], committees.document_html(document, "u"), "u")
-
-
-def fraud_strategy():
-    payload = json.loads((FIXTURES / "govuk" / "content__fraud-strategy.json").read_text(encoding="utf-8"))
-    return govuk.parse_content(payload, "https://www.gov.uk/api/content/government/publications/fraud-strategy")
-
-
+SEED = json.loads((SNAPSHOT / "register" / "fdf0004.json").read_text(encoding="utf-8"))
 STRATEGY = fraud_strategy()
 ASK_PROSECUTE, ASK_VICTIMS = (ask["text"] for ask in SEED["asks"])
-ANSWER = "put more fraudsters behind bars through better investigation and prosecution processes"
 
 
 def strategy_passages() -> list[str]:

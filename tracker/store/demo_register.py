@@ -1,7 +1,9 @@
 """Load the demo's register entry (snapshot/register/*.json): a real submission, its asks and recorded outcomes.
 
-Plain SQL in one write transaction, with an audit log row per write, as the demo-only editor. Demo use only;
-the register's own functions take over when they exist.
+Two steps, as an editor works: `load` logs the response and its asks (all pending); after the tracker has
+suggested passages (classify.passages), `decide` records the outcomes, accepting the suggestion that holds the
+evidence passage. Plain SQL in write transactions, an audit log row per write, as the demo-only editor. Demo
+use only; the register's own functions take over when they exist.
 """
 from __future__ import annotations
 
@@ -13,8 +15,8 @@ from typing import Any
 from tracker.errors import StoreError
 from tracker.store.db import write_transaction
 
-ASK_FIELDS = ("position", "text", "theme", "target", "priority", "outcome", "outcome_note", "evidence_item_id",
-              "evidence_passage")
+ASK_FIELDS = ("position", "text", "theme", "target", "priority")
+OUTCOME_FIELDS = ("outcome", "outcome_note", "evidence_item_id", "evidence_passage")
 RESPONSE_FIELDS = ("item_id", "decision", "status", "owner_team", "internal_deadline", "submitted_on",
                    "position_summary", "document_url")
 
@@ -33,7 +35,7 @@ def _text_of(conn: sqlite3.Connection, item_id: str) -> str:
 
 
 def load(conn: sqlite3.Connection, path: Path, now: str) -> int:
-    """Insert one seed file's response, links and asks (decided ones with their evidence); returns the response id.
+    """Insert one seed file's response, links and asks (pending); returns the response id.
 
     Refuses, writing nothing, if an item is missing or an evidence passage is not in its evidence item."""
     seed = json.loads(path.read_text(encoding="utf-8"))
@@ -59,13 +61,41 @@ def load(conn: sqlite3.Connection, path: Path, now: str) -> int:
                                    list(row.values())).lastrowid
             _audit(conn, editor, now, "insert", "links", link_id, row)
         for ask in seed["asks"]:
-            decided = ask["outcome"] != "pending"
             row = {**{k: ask.get(k) for k in ASK_FIELDS}, "response_id": response_id,
-                   "outcome_by": editor if decided else None, "outcome_at": now if decided else None,
                    "created_by": editor, "created_at": now, "updated_by": editor, "updated_at": now}
             row["target"] = row["target"] or ""
-            row["outcome_note"] = row["outcome_note"] or ""
             ask_id = conn.execute(f"INSERT INTO asks ({', '.join(row)}) VALUES ({', '.join('?' for _ in row)})",
                                   list(row.values())).lastrowid
             _audit(conn, editor, now, "insert", "asks", ask_id, row)
     return response_id
+
+
+def decide(conn: sqlite3.Connection, path: Path, response_id: int, now: str) -> int:
+    """Record the seed's decided outcomes on the response's asks; returns how many suggestions were accepted.
+
+    The suggestion holding the evidence passage is accepted and the ask's other open suggestions from that
+    item dismissed, as an editor accepting a suggestion would; with none, the outcome is recorded by hand."""
+    seed = json.loads(path.read_text(encoding="utf-8"))
+    editor = seed["editor"]
+    accepted = 0
+    with write_transaction(conn):
+        for ask in seed["asks"]:
+            if ask["outcome"] == "pending":
+                continue
+            ask_id = conn.execute("SELECT id FROM asks WHERE response_id = ? AND position = ?",
+                                  [response_id, ask["position"]]).fetchone()[0]
+            values = {**{k: ask.get(k) for k in OUTCOME_FIELDS}, "outcome_by": editor, "outcome_at": now,
+                      "updated_by": editor, "updated_at": now}
+            values["outcome_note"] = values["outcome_note"] or ""
+            conn.execute(f"UPDATE asks SET {', '.join(f'{k} = ?' for k in values)} WHERE id = ?",
+                         [*values.values(), ask_id])
+            _audit(conn, editor, now, "outcome", "asks", ask_id, values)
+            for suggestion_id, passage in conn.execute(
+                    "SELECT id, passage FROM ask_suggestions WHERE ask_id = ? AND item_id = ? AND state = 'open'",
+                    [ask_id, ask["evidence_item_id"]]).fetchall():
+                state = "accepted" if passage == ask["evidence_passage"] else "dismissed"
+                accepted += state == "accepted"
+                conn.execute("UPDATE ask_suggestions SET state = ?, decided_by = ?, decided_at = ? WHERE id = ?",
+                             [state, editor, now, suggestion_id])
+                _audit(conn, editor, now, state, "ask_suggestions", suggestion_id, {"state": state})
+    return accepted
