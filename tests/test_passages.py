@@ -148,3 +148,15 @@ def test_the_classify_command_suggests_passages(database, db_path):
     assert result.exit_code == 0, result.output
     added = database.execute("SELECT count(*) FROM ask_suggestions WHERE ask_id = ?", [prosecute]).fetchone()[0]
     assert added > 0 and f"; {added} passages suggested for pending asks" in result.output
+
+
+def test_the_scheduled_crawl_job_suggests_after_classifying(database, db_path, monkeypatch):
+    from tracker import config as config_mod
+    from tracker import crawl as crawl_mod
+    from tracker import jobs
+
+    prosecute, _ = setup_thread(database)
+    database.conn.commit()
+    monkeypatch.setattr(crawl_mod, "crawl", lambda *args, **kwargs: [])  # the documents are already stored
+    jobs.crawl_and_classify(db_path, config_mod.Config())
+    assert database.execute("SELECT count(*) FROM ask_suggestions WHERE ask_id = ?", [prosecute]).fetchone()[0] > 0
