@@ -245,3 +245,13 @@ def test_evidence_search_failing_is_partial_and_keeps_the_inquiries(server, db_p
     result = run(server, db_path)
     assert result.status == "partial" and "SearchTerm=Crown+Prosecution+Service" in result.message
     assert [r["id"] for r in key_rows(database)] == ["committees:8247", "committees:9437"]
+
+
+def test_evidence_document_server_error_is_recorded_and_the_evidence_kept(server, db_path, database):
+    serve_committees(server)
+    serve_our_evidence(server)
+    server.add(EVIDENCE_DOCUMENT.format(id=107622), "oops", status=500)
+    result = run(server, db_path)
+    assert result.status == "partial" and EVIDENCE_DOCUMENT.format(id=107622) in result.message
+    stored = database["items"].get("committees:evidence-107622")
+    assert stored["body_text"] is None and json.loads(stored["details"])["text_read"] is False
