@@ -39,6 +39,15 @@ def test_query_terms_drop_stop_words_and_repeats():
     assert passages.query_terms("Support the victims of fraud, and support THEM") == ["support", "victims", "fraud"]
 
 
+@pytest.mark.parametrize("hostile", ['NEAR("prosecution" AND OR * -fraud^', "prosecution\"); DROP TABLE asks; --",
+                                     "  prosecution:*  "])
+def test_ask_text_is_never_fts_syntax(hostile):
+    # Only the ask's words reach the query, each quoted: operators and punctuation are ordinary text.
+    [(best, _), *_] = passages.rank(hostile, strategy_passages())
+    assert ANSWER in best
+    assert passages.rank("the of and", strategy_passages()) == []  # nothing but stop words: nothing to ask
+
+
 def test_the_real_answering_passage_ranks_first_for_the_demo_ask():
     ranked = passages.rank(ASK_PROSECUTE, strategy_passages())
     assert ANSWER in ranked[0][0]
