@@ -4,8 +4,9 @@ A response's item sits in a reform thread (store.reforms); when a document arriv
 a government response, a bill version, the Act, a strategy...), its text is split into passages and ranked
 against each pending ask with SQLite FTS5 bm25: a temporary FTS table of the document's passages, queried with
 the ask's terms OR'd together, stop words dropped. FTS5 ships with SQLite, which the store already uses
-(items_fts); a TF-IDF library (scikit-learn) would add ~100 MB of numpy/scipy for the same ordering on a few
-hundred sentences. The best few passages go into `ask_suggestions` for an editor to accept or dismiss;
+(items_fts), and ranks 1,140 passages against an ask in about 16 ms (measured 2026-12-05); TF-IDF cosine
+from scikit-learn would bring scikit-learn, numpy and scipy (none installed here) for a term-weighting the
+same in kind. The best few passages go into `ask_suggestions` for an editor to accept or dismiss;
 nothing is decided here. Re-running adds nothing twice (UNIQUE ask, item, passage) and never brings back a
 dismissed suggestion, whose row stays.
 """
