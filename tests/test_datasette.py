@@ -84,6 +84,7 @@ REGISTER_ROUTES = [
     "/tracker.json?sql=select+position_summary+from+responses",
     "/tracker/closing_soon", "/tracker/closing_soon.json", "/tracker/closing_soon.csv",
     "/tracker/open_without_response.json",
+    "/tracker/our_submissions_not_in_register.json", "/tracker/our_submissions_not_in_register.csv",
 ]
 
 

@@ -50,10 +50,12 @@ def test_demo_builds_everything_and_a_second_replay_writes_no_versions(tmp_path,
     assert "* First crawl of GOV.UK: 15 earlier documents added to the archive" in briefing
     # The demo week's content, read by a person on 5 Dec 2026 (nothing relevant published that week, the MLR
     # consultation's government response overdue, six first-crawl lines, all sources fresh), then pinned: a
-    # change to what the demo's briefing says must be read again before this hash is updated.
-    # (Issue 16 added the register's asks section, empty in the demo: the briefing's text did not change.)
+    # change to what the demo's briefing says must be read again before this hash is updated. Re-read 5 Dec
+    # 2026 (issue 16): the committees first-crawl line now counts 4 earlier documents, the 4th being the CPS's
+    # own written evidence FDF0004 found by the crawl; nothing else changed.
+    assert "First crawl of UK Parliament (committees): 4 earlier documents" in briefing
     assert next(iter(database.query("select content_hash from briefings")))["content_hash"] == (
-        "ad4a50dc54c09b411ddd42f7e7d2f53a8c918b8d951679b5a5b5c8193fbf4896")
+        "15bc5cb72a5868b7ae94516cbcd5d40f35cfc8a88d859fed3f38eeea1f4ecd6c")
     # What issue 4 asked the demo to show, beyond the links above.
     kinds = {r["kind"] for r in database.query("select distinct kind from items")}
     assert {"act", "statutory_instrument", "commencement_order", "law_commission_project",
@@ -61,6 +63,14 @@ def test_demo_builds_everything_and_a_second_replay_writes_no_versions(tmp_path,
     calls = {r["id"]: r["closes"] for r in database.query(
         "select id, closes from items where kind = 'committee_inquiry' and status = 'open for evidence'")}
     assert calls == {"committees:9955": "2026-09-21T16:00:00+01:00", "committees:8885": None}
+    # Issue 16: the influence loop on real documents. The CPS's FDF0004, found by the crawl, is in the register
+    # with its asks; the tracker's first suggestion from the Fraud Strategy is the evidence the demo editor
+    # accepted for the first ask; the second ask, which nothing in the thread answers, stays pending.
+    loop = [tuple(r) for r in database.execute(
+        "select a.position, a.outcome, s.rank, s.state, s.passage = a.evidence_passage from asks a "
+        "join responses r on r.id = a.response_id left join ask_suggestions s on s.ask_id = a.id and s.rank = 1 "
+        "where r.item_id = 'committees:evidence-107622' order by a.position")]
+    assert loop == [(1, "partly adopted", 1, "accepted", 1), (2, "pending", None, None, None)]
 
     again = runner.invoke(cli, ["crawl", "--snapshot", str(BUNDLED_SNAPSHOT), "--db", str(db_path)])
     assert again.exit_code == 0, again.output

@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 
 from tracker.contract import TrackedItem
+from scrapers.parsers import committees
 from scrapers.parsers.committees import (
     BusinessSummary,
     committees_url,
@@ -188,3 +189,36 @@ def test_open_call_without_end_date_is_rolling() -> None:
               "allowSubmissionsPastEndDate": False}
     item = parse_business(_with_periods([period]), [COMMITTEE], f"{API}/api/CommitteeBusiness/9437")
     assert (item.status, item.closes, item.details["rolling"]) == ("open for evidence", None, True)
+
+
+# --- Our published submissions (written evidence) ------------------------------------------------------------
+
+def _evidence_page() -> dict:
+    return json.loads((Path(__file__).parent / "fixtures" / "committees"
+                       / "written_evidence_search_crown_prosecution_service.json")
+                      .read_text(encoding="utf-8"))
+
+
+def test_evidence_list_keeps_only_our_organisations_whatever_the_case_and_spacing():
+    payload = _evidence_page()
+    ours, held, total = committees.parse_evidence_list(payload, "u", ["crown  prosecution service"])
+    assert ([i["id"] for i in ours], held, total) == ([107622], 1, 1)
+    assert committees.parse_evidence_list(payload, "u", ["Serious Fraud Office"])[0] == []
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    (lambda p: p.pop("totalResults"), "totalResults is missing"),
+    (lambda p: p["items"][0].pop("id"), "without an integer id"),
+    (lambda p: p.pop("items"), "has no items array"),
+])
+def test_bad_evidence_list_names_the_problem(change, message):
+    payload = _evidence_page()
+    change(payload)
+    with pytest.raises(ParseError, match=message):
+        committees.parse_evidence_list(payload, "u", ["Crown Prosecution Service"])
+
+
+@pytest.mark.parametrize("payload", [{}, {"data": ""}, {"data": "@@@"}, {"data": "//79"}, []])
+def test_bad_evidence_document_is_a_parse_error(payload):
+    with pytest.raises(ParseError, match="evidence document u"):
+        committees.document_html(payload, "u")

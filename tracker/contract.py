@@ -39,6 +39,7 @@ KINDS = (
     "law_commission_project",
     "law_commission_consultation",
     "sentencing_consultation",
+    "written_evidence",
 )
 
 #: Relations an item may have to another (the `links` table).

@@ -20,6 +20,7 @@ from tracker import crawl as crawl_mod
 from tracker import weeks
 from tracker.store import db as tracker_db
 from tracker.classify import linking
+from tracker.classify import passages
 from tracker.classify import tagging
 from tracker.config import Config
 from tracker.errors import CrawlError, TrackerError
@@ -73,6 +74,7 @@ def crawl_and_classify(db_path: Path, config: Config, *, progress=None) -> list[
         try:
             tagging.classify_stored(database)
             linking.suggest_links(database)
+            passages.suggest(database)  # after the threads are rebuilt: asks meet newly arrived documents
         finally:
             database.close()
         if progress is None:  # a progress callback has already shown each outcome

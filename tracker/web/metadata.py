@@ -286,6 +286,21 @@ from items i, json_each(i.details, '$.commences') c
 where i.kind = 'commencement_order' and json_extract(c.value, '$.date') is not null
 order by event_dtstart""",
     },
+    "our_submissions_not_in_register": {
+        "title": "Our published submissions not yet in the register",
+        "description": "Written evidence published under the directorate's organisation names (found by the "
+                       "committees crawl) that no response in the register points to, by item or by document "
+                       "URL, newest first, with its text so asks can be drawn from what was submitted. Log a "
+                       "response on the item's page.",
+        "allow": EDITORS,
+        "sql": """select i.id, i.title, i.organisation, json_extract(i.details, '$.reference') as reference,
+  json_extract(i.details, '$.committee_business.title') as inquiry, date(i.published) as published,
+  i.url, i.body_text as text
+from items i
+where i.kind = 'written_evidence'
+  and not exists (select 1 from responses r where r.item_id = i.id or r.document_url = i.url)
+order by i.published is null, i.published desc, i.id""",
+    },
 }
 
 #: The scorecard's queries (tracker.web.scorecard): they read the response register, so editors only.
