@@ -52,10 +52,10 @@ def test_demo_builds_everything_and_a_second_replay_writes_no_versions(tmp_path,
     # consultation's government response overdue, six first-crawl lines, all sources fresh), then pinned: a
     # change to what the demo's briefing says must be read again before this hash is updated. Re-read 5 Dec
     # 2026 (issue 16): the committees first-crawl line now counts 4 earlier documents, the 4th being the CPS's
-    # own written evidence FDF0004 found by the crawl; nothing else changed.
+    # own written evidence FDF0004 found by the crawl, and "Our asks" shows its ask decided from the Fraud Strategy.
     assert "First crawl of UK Parliament (committees): 4 earlier documents" in briefing
     assert next(iter(database.query("select content_hash from briefings")))["content_hash"] == (
-        "15bc5cb72a5868b7ae94516cbcd5d40f35cfc8a88d859fed3f38eeea1f4ecd6c")
+        "3401b4bb7d35979ea6a7e8c7c7a0bf096a068298ac465d3c2e4c8bf80fccf63e")
     # What issue 4 asked the demo to show, beyond the links above.
     kinds = {r["kind"] for r in database.query("select distinct kind from items")}
     assert {"act", "statutory_instrument", "commencement_order", "law_commission_project",
