@@ -39,6 +39,8 @@ KINDS = (
     "law_commission_project",
     "law_commission_consultation",
     "sentencing_consultation",
+    "written_question",
+    "written_statement",
 )
 
 #: Relations an item may have to another (the `links` table).
@@ -137,6 +139,8 @@ SOURCES: dict[str, Source] = {s.name: s for s in (
     Source("committees", "committees:", "UK Parliament (committees)", OPL),
     Source("law-commission", "lawcom:", "Law Commission", OGL),
     Source("sentencing-council", "sentencing:", "Sentencing Council", OGL),
+    Source("written-questions", "wq:", "UK Parliament (written questions)", OPL),
+    Source("written-statements", "wms:", "UK Parliament (written statements)", OPL),
 )}
 SOURCE_NAMES = tuple(SOURCES)
 _ID_PREFIXES = tuple(s.id_prefix for s in SOURCES.values())
