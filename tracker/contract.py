@@ -337,3 +337,16 @@ def validate_item(item: dict[str, Any]) -> dict[str, Any]:
         if link.get("relation") not in RELATIONS or not link.get("to_id"):
             raise ValidationError(f"{item_id}: bad link {link!r}")
     return item
+
+
+# --- Commitments ---------------------------------------------------------------------------------------
+
+#: States of a government commitment (a `commitments` row); 'overdue' is not stored but computed.
+COMMITMENT_STATES = ("candidate", "open", "delivered", "dropped", "dismissed")
+#: What an editor may do to a commitment in each state, and the state it leads to.
+COMMITMENT_ACTIONS = {"confirm": ("candidate", "open"), "dismiss": ("candidate", "dismissed"),
+                      "delivered": ("open", "delivered"), "dropped": ("open", "dropped")}
+#: SQL over `commitments c`: open and its due date passed (the due day counts to its end).
+COMMITMENT_OVERDUE_SQL = "c.state = 'open' and c.due is not null and c.due < date(tracker_now())"
+#: SQL over `commitments c`: the state in words, overdue included.
+COMMITMENT_STATE_SQL = f"case when {COMMITMENT_OVERDUE_SQL} then 'overdue' else c.state end"

@@ -21,6 +21,7 @@ from tracker import weeks
 from tracker.store import db as tracker_db
 from tracker.classify import linking
 from tracker.classify import tagging
+from tracker.classify import commitment_scan
 from tracker.config import Config
 from tracker.errors import CrawlError, TrackerError
 
@@ -73,6 +74,7 @@ def crawl_and_classify(db_path: Path, config: Config, *, progress=None) -> list[
         try:
             tagging.classify_stored(database)
             linking.suggest_links(database)
+            commitment_scan.scan(database)
         finally:
             database.close()
         if progress is None:  # a progress callback has already shown each outcome

@@ -19,10 +19,12 @@ from datetime import date, timedelta
 #: Who can undertake something for the government.
 _ACTOR = (r"(?:we|I|(?:the|this|HM|His Majesty's) Government|the government|(?:the|my|our|this) Department|"
           r"the department|the Home Office|the Ministry of Justice|HM Treasury|the Treasury|the Cabinet Office|"
-          r"Ministers|the Secretary of State|the Minister|the Attorney General|the UK)")
+          r"Ministers|the Secretary of State|the Minister|the Attorney General|the UK)"
+          # "The UK Central Authority" is another subject than "the UK".
+          r"(?!(?-i:\s+[A-Z]))")
 #: How an undertaking is phrased after the actor.
 _MODAL = (r"(?:will|shall|intends? to|plans? to|(?:is|are|remains?) committed to|has committed to|"
-          r"aims? to|expects? to)")
+          r"expects? to)")
 #: Deliveries an editor can later check happened (stems: "introduc" takes -e, -es, -ed, -ing).
 _DELIVERY = (r"(?:publish|set out|writ|consult|bring forward|introduc|legislat|commenc|lay|respond|"
              r"provid(?:e|ing) (?:a |an |our |its )?(?:full |formal |further |written |initial )?(?:response|updates?)|"

@@ -6,7 +6,7 @@ import click
 
 from tracker.cli import _existing_db, cli, db_option
 from tracker.store import db as tracker_db
-from tracker.classify import linking, tagging
+from tracker.classify import commitment_scan, linking, tagging
 
 
 @cli.command()
@@ -36,8 +36,9 @@ def classify(db_path, everything, jsonl):
     result = tagging.classify_stored(database, everything=everything,
                                      progress=lambda n: click.echo(f"classified {n} items", err=True))
     links = linking.suggest_links(database, everything=everything)
+    found = commitment_scan.scan(database)
     click.echo(f"classified {result.classified} items: {result.relevant} relevant, {result.tags_written} tags; "
-               f"{links.suggested} reform links suggested")
+               f"{links.suggested} reform links suggested; {found.new_candidates} new candidate commitments")
 
 
 @cli.command()
