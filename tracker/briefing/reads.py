@@ -252,3 +252,16 @@ def classification_rows(db: sqlite_utils.Database, ids: Iterable[str]) -> list[d
     """Classifications of the ids."""
     return list(db.query(f"SELECT item_id, relevant, themes FROM classifications WHERE item_id IN {_IDS}",
                          [id_list(ids)]))
+
+
+def commitments_open_due_by(db: sqlite_utils.Database, as_of_iso: str, due_by: str, limit: int) -> list[dict[str, Any]]:
+    """Commitments that were open at `as_of_iso` (their last audited decision by then made them so) and are due
+    on or before the day `due_by`, soonest due first, at most `limit`: the briefing's due-or-overdue list."""
+    return list(db.query(
+        "SELECT id, item_id, quote, speaker, department, due FROM ("
+        "  SELECT c.*, (SELECT json_extract(a.after, '$.state') FROM audit_log a"
+        "    WHERE a.table_name = 'commitments' AND a.row_key = CAST(c.id AS TEXT) AND a.at <= :as_of"
+        "    ORDER BY a.at DESC, a.id DESC LIMIT 1) AS state_then"
+        "  FROM commitments c WHERE c.due IS NOT NULL AND c.due <= :due_by)"
+        " WHERE state_then = 'open' ORDER BY due, id LIMIT :limit",
+        {"as_of": as_of_iso, "due_by": due_by, "limit": limit}))
