@@ -99,5 +99,9 @@ def test_candidates_carry_the_exact_sentence_speaker_and_department():
 def test_not_commitments():
     for text in ("We will continue to work with partners.", "We will not be setting arbitrary timelines.",
                  "Ofcom intends to publish its register in the summer.", "Further details will be set out in due course.",
-                 "The Government will consider the findings.", "We would publish it if asked."):
+                 "The Government will consider the findings.", "We would publish it if asked.",
+                 # Real (cm-007): what an arm's-length body will do, beside a report "due to be published".
+                 "National Highways will confirm the total spend to end of March 2026 in its Annual Report and "
+                 "Accounts due to be published in July 2026.",
+                 "The CMA will consult on the guidance, which will be published in the spring."):
         assert find_commitments(text, speaker=None, department=None, item_id="x", said_on=SAID) == [], text

@@ -192,9 +192,32 @@ def test_a_later_document_is_suggested_as_evidence_never_decided(tracker_db):
     store.upsert_items(database, [TrackedItem(
         id="govuk:roe-review", source="govuk", kind="independent_report",
         title="Register of Overseas Entities review: findings", url="https://www.gov.uk/x",
-        published="2026-10-01")])
+        published="2026-10-01"), TrackedItem(
+        # Published before the commitment was found: it cannot be what delivered it.
+        id="govuk:roe-old", source="govuk", kind="independent_report",
+        title="Register of Overseas Entities review: terms of reference", url="https://www.gov.uk/y",
+        published="2024-01-01")])
     assert commitment_store.suggest_deliveries(database.conn) == 1
     database.close()
     row = next(r for r in rows(tracker_db) if r["id"] == commitment["id"])
     assert (row["suggested_item_id"], row["state"], row["evidence_item_id"]) == ("govuk:roe-review", "open", None)
     assert "Register of Overseas Entities" in row["suggested_because"]
+
+
+def test_a_later_document_of_the_same_reform_thread_is_suggested_first(tracker_db):
+    scan(tracker_db)
+    database = db_module.connect(tracker_db)
+    statement = next(r for r in rows(tracker_db) if r["item_id"] == "wms:9000001")
+    commitment_store.decide(database.conn, "ed", statement["id"], "confirm")
+    store.upsert_items(database, [TrackedItem(
+        id="govuk:psfa-strategy", source="govuk", kind="strategy", title="Public sector fraud strategy",
+        url="https://www.gov.uk/z", published="2026-02-01")])
+    # Threads are derived from links (store.reforms); here the thread is written as recompute would leave it.
+    database.execute("insert into reforms (item_id, reform_id) values ('wms:9000001', 'govuk:psfa-strategy'), "
+                     "('govuk:psfa-strategy', 'govuk:psfa-strategy')")
+    database.conn.commit()
+    commitment_store.suggest_deliveries(database.conn)
+    database.close()
+    row = next(r for r in rows(tracker_db) if r["id"] == statement["id"])
+    assert (row["suggested_item_id"], row["suggested_because"], row["state"]) == (
+        "govuk:psfa-strategy", "a later document in the same reform thread", "open")
