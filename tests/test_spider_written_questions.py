@@ -65,7 +65,8 @@ def test_holding_answer_then_answer_then_correction_are_versions_of_one_item(ser
     watermark = database.execute("select watermark from runs order by id desc limit 1").fetchone()[0]
     assert watermark == "2024-11-05T00:00:00+00:00"
 
-    serve_questions(server, day="2024-11-05", tabled=[], answered=[answered])
+    # Incremental: from a week before the watermark (records reach the API after the day they carry).
+    serve_questions(server, day="2024-10-29", tabled=[], answered=[answered])
     server.add(detail_path(1738673), json.dumps({"value": answered, "links": []}))
     assert run(server, db_path).status == "ok"
     item = database["items"].get("wq:1738673")
@@ -74,7 +75,7 @@ def test_holding_answer_then_answer_then_correction_are_versions_of_one_item(ser
 
     corrected = {**answered, "answerIsCorrection": True, "dateAnswerCorrected": "2024-11-20T00:00:00",
                  "originalAnswerText": answered["answerText"]}
-    serve_questions(server, day="2024-11-12", tabled=[], corrected=[corrected])
+    serve_questions(server, day="2024-11-05", tabled=[], corrected=[corrected])
     server.add(detail_path(1738673), json.dumps({"value": corrected, "links": []}))
     assert run(server, db_path).status == "ok"
     assert database["items"].count == 1

@@ -36,13 +36,13 @@ def test_cut_statement_is_fetched_in_full_and_stored_as_clean_text(server, db_pa
     assert database["runs"].get(result.run_id)["watermark"] == "2025-10-16T00:00:00+01:00"
 
 
-def test_second_crawl_starts_from_the_watermark_day(server, db_path, database):
+def test_second_crawl_reads_again_from_a_week_before_the_watermark(server, db_path, database):
     serve_statements(server)
     run(server, db_path)
-    serve_statements(server, day="2025-10-16")
+    serve_statements(server, day="2025-10-09")
     before = len(server.requests)
     assert run(server, db_path).status == "ok"
-    assert listing_path("2025-10-16") in server.requests[before:]
+    assert listing_path("2025-10-09") in server.requests[before:]
     assert database["item_versions"].count == 0
 
 

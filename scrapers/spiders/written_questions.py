@@ -2,7 +2,8 @@
 
 Three listings from the floor day (the last good crawl's watermark, else `since`, default 2026-01-01): questions
 tabled, answered and corrected since then, so a question reappears when its holding answer, substantive answer or
-correction arrives and the store versions it. The API's dates are days, so the floor's own day is read again
+correction arrives and the store versions it. The API's dates are days, and a question can reach the API a day or
+two after the date it was tabled, so an incremental crawl reads again from REREAD before the watermark
 (stored as unchanged). A record whose text the listing cut is fetched in full; a missing full record is an error
 naming its URL, and nothing is stored for that question.
 
@@ -11,6 +12,7 @@ the departments; the default ids were read from real API records (tests/fixtures
 """
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any
 
 from scrapers.parsers import written_questions as parser
@@ -26,6 +28,16 @@ STATEMENTS_SINCE = "2024-07-17T00:00:00"
 #: the API gives them). The Attorney General's Office is not here: no stored real record gave its id; add it
 #: with `answering_bodies` once known.
 DEFAULT_BODIES = (1, 54, 14, 53, 208, 214)
+#: How far before the watermark an incremental crawl reads again: records reach the API a day or two after the
+#: date they carry; re-read ones are stored as unchanged.
+REREAD = timedelta(days=7)
+
+
+def floor_day(watermark: str | None, since: str | None, default: str) -> str:
+    """The first day the listings ask for: REREAD before the last good crawl's watermark, else `since`."""
+    if watermark:
+        return (datetime.fromisoformat(london_iso(watermark)) - REREAD).date().isoformat()
+    return london_iso(since or default)[:10]
 
 
 def answering_bodies(spider: TrackerSpider, value: str | None) -> tuple[int, ...] | None:
@@ -50,7 +62,7 @@ class WrittenQuestionsSpider(TrackerSpider):
     def __init__(self, answering_bodies: str | None = None, **kwargs: Any):
         super().__init__(**kwargs)
         self.bodies_arg = answering_bodies
-        self.floor = london_iso(self.watermark or self.since or DEFAULT_SINCE)
+        self.floor_day = floor_day(self.watermark, self.since, DEFAULT_SINCE)
         self.seen: set[int] = set()
 
     async def start(self):
@@ -61,7 +73,7 @@ class WrittenQuestionsSpider(TrackerSpider):
             yield self.list_request(listing, 0)
 
     def list_request(self, listing: str, skip: int):
-        url = parser.list_url(self.base_url, listing, self.floor[:10], self.bodies, skip)
+        url = parser.list_url(self.base_url, listing, self.floor_day, self.bodies, skip)
         return self.request(url, self.parse_list, cb_kwargs={"listing": listing, "skip": skip})
 
     def parse_list(self, response, listing: str, skip: int):

@@ -1,5 +1,6 @@
-"""Written ministerial statements by the configured answering bodies, made since the floor day (the last good
-crawl's watermark, else `since`, default 2024-07-17, the session's start). The floor's own day is read again (stored as unchanged).
+"""Written ministerial statements by the configured answering bodies, made since the floor day (a week before the
+last good crawl's watermark, as for written questions, else `since`, default 2024-07-17, the session's start);
+statements read again are stored as unchanged.
 A statement whose listing text was cut is fetched in full; a missing full record is an error naming its URL.
 Spider argument `answering_bodies` as for written-questions.
 """
@@ -8,11 +9,10 @@ from __future__ import annotations
 from typing import Any
 
 from scrapers.parsers import written_statements as parser
-from scrapers.parsers.dates import london_iso
 from scrapers.parsers.errors import ParseError
 
 from .base import UNREAD, TrackerSpider
-from .written_questions import STATEMENTS_SINCE, answering_bodies
+from .written_questions import STATEMENTS_SINCE, answering_bodies, floor_day
 
 
 class WrittenStatementsSpider(TrackerSpider):
@@ -22,7 +22,7 @@ class WrittenStatementsSpider(TrackerSpider):
     def __init__(self, answering_bodies: str | None = None, **kwargs: Any):
         super().__init__(**kwargs)
         self.bodies_arg = answering_bodies
-        self.floor = london_iso(self.watermark or self.since or STATEMENTS_SINCE)
+        self.floor_day = floor_day(self.watermark, self.since, STATEMENTS_SINCE)
 
     async def start(self):
         self.bodies = answering_bodies(self, self.bodies_arg)
@@ -31,7 +31,7 @@ class WrittenStatementsSpider(TrackerSpider):
         yield self.list_request(0)
 
     def list_request(self, skip: int):
-        url = parser.list_url(self.base_url, self.floor[:10], self.bodies, skip)
+        url = parser.list_url(self.base_url, self.floor_day, self.bodies, skip)
         return self.request(url, self.parse_list, cb_kwargs={"skip": skip})
 
     def parse_list(self, response, skip: int):
