@@ -2,7 +2,6 @@
 audit log) due within 28 days or overdue, soonest first, in the HTML and the text."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
 
 from tracker.briefing.build import build_briefing
 from tracker.briefing.render import render
