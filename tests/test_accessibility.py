@@ -5,6 +5,7 @@ axe-core (4.12) comes bundled in axe-playwright-python, whose axe.min.js this in
 is fetched."""
 from __future__ import annotations
 
+import json
 from importlib import resources
 
 from selenium.webdriver.common.by import By
@@ -13,7 +14,8 @@ from selenium.webdriver.support.ui import WebDriverWait
 from tracker import config as config_mod
 from tracker.briefing.build import build_briefing
 from tracker.briefing.render import write_briefing
-from tracker.classify import linking, tagging
+from scrapers.parsers.written_statements import parse_statement
+from tracker.classify import commitment_scan, linking, tagging
 from tracker.contract import ItemLink, TrackedItem
 from tracker.store import db as tracker_db
 from tracker.store import asks as store_asks
@@ -21,6 +23,7 @@ from tracker.store import items as store
 from tracker.store import register
 from tracker.web.serve import build_datasette, hash_env_name, hash_password
 
+from .helpers import FIXTURES
 from .helpers.briefing import BASE, WEEK, build_db
 from .helpers.browser import ServerThread, chrome_driver, require_chromium, submit_login
 
@@ -62,6 +65,9 @@ def test_pages_and_the_briefing_meet_wcag_aa_as_axe_checks_them(tmp_path, monkey
                     url="https://www.legislation.gov.uk/uksi/2023/1206", published="2023-10-26",
                     links=[ItemLink("legislation:ukpga/2023/56", "commences", "made under s. 219")]),
     ])
+    # A real written statement, so the commitments page has a candidate with its editor's form.
+    statement = json.loads((FIXTURES / "written-statements" / "statement_psfa_2025-10-16.json").read_text())
+    store.upsert_items(database, [parse_statement(statement["value"], "u")])
     tagging.classify_stored(database)
     linking.suggest_links(database)
     # The register on the reform page (issue 16): a response with an ask and a suggested passage to decide.
@@ -72,6 +78,7 @@ def test_pages_and_the_briefing_meet_wcag_aa_as_axe_checks_them(tmp_path, monkey
     database.execute("INSERT INTO ask_suggestions (ask_id, item_id, passage, rank, score, created_at) VALUES "
                      "(1, 'govuk:ransomware', 'reduce payments to criminals', 1, 1.0, '2026-12-01T00:00:00+00:00')")
     database.conn.commit()
+    commitment_scan.scan(database)
     database.close()
     monkeypatch.setenv(hash_env_name("ed"), hash_password("a long enough password"))
     datasette = build_datasette(path, config=config_mod.Config(), users={"ed": "editor"}, secret="a11y")
@@ -90,7 +97,8 @@ def test_pages_and_the_briefing_meet_wcag_aa_as_axe_checks_them(tmp_path, monkey
             submit_login(driver, "ed", "a long enough password")
             WebDriverWait(driver, 10).until(lambda d: "/-/login" not in d.current_url)
             for name, page in [("dashboard", "/"), ("reform page", "/-/dossier/govuk:ransomware"),
-                               ("reform page of a thread", "/-/dossier/legislation:uksi/2023/1206")]:
+                               ("reform page of a thread", "/-/dossier/legislation:uksi/2023/1206"),
+                               ("commitments page", "/-/commitments")]:
                 driver.get(base + page)
                 found[name] = serious(driver)
             driver.get(f"{base}/-/scorecard")
@@ -104,4 +112,4 @@ def test_pages_and_the_briefing_meet_wcag_aa_as_axe_checks_them(tmp_path, monkey
     finally:
         driver.quit()
     assert found == dict.fromkeys(found, []), {k: v for k, v in found.items() if v}
-    assert len(found) == 8
+    assert len(found) == 9

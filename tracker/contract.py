@@ -40,6 +40,8 @@ KINDS = (
     "law_commission_consultation",
     "sentencing_consultation",
     "written_evidence",
+    "written_question",
+    "written_statement",
 )
 
 #: Relations an item may have to another (the `links` table).
@@ -138,6 +140,8 @@ SOURCES: dict[str, Source] = {s.name: s for s in (
     Source("committees", "committees:", "UK Parliament (committees)", OPL),
     Source("law-commission", "lawcom:", "Law Commission", OGL),
     Source("sentencing-council", "sentencing:", "Sentencing Council", OGL),
+    Source("written-questions", "wq:", "UK Parliament (written questions)", OPL),
+    Source("written-statements", "wms:", "UK Parliament (written statements)", OPL),
 )}
 SOURCE_NAMES = tuple(SOURCES)
 _ID_PREFIXES = tuple(s.id_prefix for s in SOURCES.values())
@@ -334,3 +338,16 @@ def validate_item(item: dict[str, Any]) -> dict[str, Any]:
         if link.get("relation") not in RELATIONS or not link.get("to_id"):
             raise ValidationError(f"{item_id}: bad link {link!r}")
     return item
+
+
+# --- Commitments ---------------------------------------------------------------------------------------
+
+#: States of a government commitment (a `commitments` row); 'overdue' is not stored but computed.
+COMMITMENT_STATES = ("candidate", "open", "delivered", "dropped", "dismissed")
+#: What an editor may do to a commitment in each state, and the state it leads to.
+COMMITMENT_ACTIONS = {"confirm": ("candidate", "open"), "dismiss": ("candidate", "dismissed"),
+                      "delivered": ("open", "delivered"), "dropped": ("open", "dropped")}
+#: SQL over `commitments c`: open and its due date passed (the due day counts to its end).
+COMMITMENT_OVERDUE_SQL = "c.state = 'open' and c.due is not null and c.due < date(tracker_now())"
+#: SQL over `commitments c`: the state in words, overdue included.
+COMMITMENT_STATE_SQL = f"case when {COMMITMENT_OVERDUE_SQL} then 'overdue' else c.state end"

@@ -22,6 +22,7 @@ from tracker.store import db as tracker_db
 from tracker.classify import linking
 from tracker.classify import passages
 from tracker.classify import tagging
+from tracker.classify import commitment_scan
 from tracker.config import Config
 from tracker.errors import CrawlError, TrackerError
 
@@ -75,6 +76,7 @@ def crawl_and_classify(db_path: Path, config: Config, *, progress=None) -> list[
             tagging.classify_stored(database)
             linking.suggest_links(database)
             passages.suggest(database)  # after the threads are rebuilt: asks meet newly arrived documents
+            commitment_scan.scan(database)
         finally:
             database.close()
         if progress is None:  # a progress callback has already shown each outcome

@@ -24,6 +24,8 @@ from ..helpers.spiders import law_commission as lawcom
 from ..helpers.spiders import legislation
 from ..helpers.spiders import parliament_bills as bills
 from ..helpers.spiders import sentencing_council as sentencing
+from ..helpers.spiders import written_questions as questions
+from ..helpers.spiders import written_statements as statements
 
 SOURCES = SOURCE_NAMES
 #: Back far enough that every recorded payload is inside a first crawl.
@@ -77,6 +79,20 @@ def _empty_atom() -> bytes:
     return re.sub(rb'<link rel="next"[^>]*/>', b"", body)
 
 
+def _serve_questions(server) -> None:
+    # An answer in the answered listing too, so a run with the tabled listing empty still reads items.
+    questions.serve_questions(server, day=SINCE[:10], answered=[questions.answered_record(1738673)])
+
+
+def _rename_in_values(key: str, new: str) -> Callable[[bytes], bytes]:
+    def rename(body: bytes) -> bytes:
+        payload = json.loads(body)
+        for entry in payload["results"]:
+            entry["value"][new] = entry["value"].pop(key)
+        return json.dumps(payload).encode()
+    return rename
+
+
 EMPTY_RSS = (b'<?xml version="1.0"?><rss version="2.0"><channel><title>Sentencing Council</title>'
              b"<link>https://www.sentencingcouncil.org.uk</link></channel></rss>")
 
@@ -111,6 +127,16 @@ CATALOGUE = {
         _xml_rename(b"link", b"url"), r"item \[0\]: field 'link' missing",
         EMPTY_RSS, "application/rss+xml",
         r"not an RSS 2\.0 document \(root <html>\)"),
+    "written-questions": Source(
+        "written-questions", _serve_questions, questions.listing_path("tabled", SINCE[:10]),
+        _rename_in_values("questionText", "questionBody"), "has no field 'questionText'",
+        questions.page([]).encode(), "application/json",
+        "expected JSON", (questions.listing_path("answered", SINCE[:10]), questions.listing_path("corrected", SINCE[:10]))),
+    "written-statements": Source(
+        "written-statements", lambda server: statements.serve_statements(server, day=SINCE[:10]),
+        statements.listing_path(SINCE[:10]),
+        _rename_in_values("dateMade", "madeOn"), "has no field 'dateMade'",
+        questions.page([]).encode(), "application/json", "expected JSON"),
 }
 
 

@@ -21,7 +21,7 @@ changes if an item's relevance or themes were later reclassified differently.
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 
 import sqlite_utils
 
@@ -30,7 +30,7 @@ from tracker.briefing import reads
 from tracker.briefing import news
 from tracker.briefing.model import (Briefing, BriefingError, Deadline, MissedDeadline, Overdue, ResponseEntry,
                                     RollingCall)
-from tracker.briefing.model import AskNews, clean
+from tracker.briefing.model import AskNews, CommitmentDue, clean
 from tracker.briefing.week import WINDOW, Week
 from tracker.contract import (CLOSED_STATUSES, CONSULTATION_KINDS, FINISHED_STATUSES, GOVERNMENT_RESPONSE_KINDS,
                               OPEN_STATUSES, RESPONSE_EXPECTED_AFTER)
@@ -40,6 +40,8 @@ from tracker.weeks import (briefing_as_of, day_label, latest_briefing_week, loca
 CLOSING_HORIZON = timedelta(days=28)
 RESPONSES_DUE_HORIZON = timedelta(days=14)
 MAX_OVERDUE = 20
+#: Commitments listed at most (soonest due first); the page /-/commitments has them all.
+MAX_COMMITMENTS = 20
 
 
 def _action_needed(w: Week, candidates: set[str]) -> tuple[list[Deadline], list[Overdue], int]:
@@ -125,6 +127,21 @@ def _response_deadlines(w: Week) -> tuple[list[ResponseEntry], list[ResponseEntr
     return submitted, due, missed
 
 
+def _commitments_due(w: Week) -> list[CommitmentDue]:
+    """Open commitments due within CLOSING_HORIZON of the briefing, or overdue (as decided by then)."""
+    as_of_day = local_date(w.as_of)
+    rows = reads.commitments_open_due_by(w.db, w.reader.as_of_iso, (as_of_day + CLOSING_HORIZON).isoformat(),
+                                         MAX_COMMITMENTS)
+    w.reader.prefetch(row["item_id"] for row in rows)
+    due = []
+    for row in rows:
+        day = date.fromisoformat(row["due"])
+        said_by = ", ".join(clean(part, 200) for part in (row["speaker"], row["department"]) if part)
+        due.append(CommitmentDue(w.reader.ref(row["item_id"]), clean(row["quote"], 1_000), said_by,
+                                 day_label(day), (day - as_of_day).days))
+    return due
+
+
 def build_briefing(db: sqlite_utils.Database, week: str | None = None, as_of: datetime | None = None,
                    datasette_url: str = "", *, now: datetime | None = None) -> Briefing:
     """The briefing of ISO `week`, read as of `as_of` (default: Monday of the week, 07:30 Europe/London).
@@ -177,7 +194,7 @@ def build_briefing(db: sqlite_utils.Database, week: str | None = None, as_of: da
         rolling=_rolling_calls(w, rolling | changed),
         new=new, moved=moved, submitted=tuple(submitted), due=tuple(due),
         newly_relevant=news.newly_relevant(w, candidates, new_ids), archived=news.archived(w),
-        missed=tuple(missed), asks=_our_asks(w),
+        missed=tuple(missed), asks=_our_asks(w), commitments=tuple(_commitments_due(w)),
     )
 
 

@@ -157,6 +157,18 @@ class ResponseEntry:
 
 
 @dataclass(frozen=True)
+class CommitmentDue:
+    """An open government commitment (confirmed by an editor) due within 28 days of the briefing, or overdue."""
+
+    item: ItemRef
+    quote: str
+    said_by: str
+    due: str
+    #: Days from the briefing's day to the due date (negative: overdue by that many days).
+    days: int
+
+
+@dataclass(frozen=True)
 class SourceProblem:
     """A source whose last run failed or was partial, or with no successful run for 3 days."""
 
@@ -191,6 +203,7 @@ class Briefing:
     missed: tuple[MissedDeadline, ...] = ()
     #: "Our asks: what happened this week": outcomes decided and passages suggested (editors' register).
     asks: tuple[AskNews, ...] = ()
+    commitments: tuple[CommitmentDue, ...] = ()
 
     @property
     def counts(self) -> dict[str, int]:

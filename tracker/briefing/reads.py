@@ -276,3 +276,14 @@ def ask_suggestions_between(db: sqlite_utils.Database, lo: str, hi: str) -> list
         FROM ask_suggestions s JOIN asks k ON k.id = s.ask_id JOIN responses r ON r.id = k.response_id
         WHERE s.created_at >= ? AND s.created_at < ?
         ORDER BY r.item_id, k.position, s.rank, s.id""", [lo, hi])]
+def commitments_open_due_by(db: sqlite_utils.Database, as_of_iso: str, due_by: str, limit: int) -> list[dict[str, Any]]:
+    """Commitments that were open at `as_of_iso` (their last audited decision by then made them so) and are due
+    on or before the day `due_by`, soonest due first, at most `limit`: the briefing's due-or-overdue list."""
+    return list(db.query(
+        "SELECT id, item_id, quote, speaker, department, due FROM ("
+        "  SELECT c.*, (SELECT json_extract(a.after, '$.state') FROM audit_log a"
+        "    WHERE a.table_name = 'commitments' AND a.row_key = CAST(c.id AS TEXT) AND a.at <= :as_of"
+        "    ORDER BY a.at DESC, a.id DESC LIMIT 1) AS state_then"
+        "  FROM commitments c WHERE c.due IS NOT NULL AND c.due <= :due_by)"
+        " WHERE state_then = 'open' ORDER BY due, id LIMIT :limit",
+        {"as_of": as_of_iso, "due_by": due_by, "limit": limit}))

@@ -6,7 +6,7 @@ import click
 
 from tracker.cli import _existing_db, cli, db_option
 from tracker.store import db as tracker_db
-from tracker.classify import linking, passages, tagging
+from tracker.classify import commitment_scan, linking, passages, tagging
 
 
 @cli.command()
@@ -40,8 +40,10 @@ def classify(db_path, everything, jsonl):
                                      progress=lambda n: click.echo(f"classified {n} items", err=True))
     links = linking.suggest_links(database, everything=everything)
     asks = passages.suggest(database)
+    found = commitment_scan.scan(database)
     click.echo(f"classified {result.classified} items: {result.relevant} relevant, {result.tags_written} tags; "
-               f"{links.suggested} reform links suggested; {asks.added} passages suggested for pending asks")
+               f"{links.suggested} reform links suggested; {asks.added} passages suggested for pending asks; "
+               f"{found.new_candidates} new candidate commitments")
 
 
 @cli.command()

@@ -11,7 +11,7 @@ import click
 from tracker.cli import (BUNDLED_SNAPSHOT, DEMO_DB, _existing_db, _parse_base_urls, cli, db_option,
                          run_crawl)
 from tracker.store import db as tracker_db
-from tracker.classify import linking, passages, tagging
+from tracker.classify import commitment_scan, linking, passages, tagging
 from tracker.contract import SOURCE_NAMES
 from tracker.store import items as store
 from tracker.store import demo_register, reforms
@@ -120,6 +120,7 @@ def demo(db_path, serve, port):
     passages.suggest(database, now=stamp)
     for seed, response_id in seeds:
         demo_register.decide(database.conn, seed, response_id, stamp)
+    commitment_scan.scan(database, now=stamp)
     click.echo(f"Demo database {path}: {database['items'].count} items from {len(results)} sources; "
                f"{tagged.relevant} of {tagged.classified} relevant to SEOC priorities"
                + (f"; {len(failed)} source(s) not ok" if failed else ""))

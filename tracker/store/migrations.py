@@ -504,3 +504,32 @@ def _register_edits(db: sqlite_utils.Database) -> None:
     db.execute("ALTER TABLE responses ADD COLUMN withdrawn_at TEXT")
     db.execute("ALTER TABLE responses ADD COLUMN withdrawal_reason TEXT NOT NULL DEFAULT ''")
     db.execute("CREATE INDEX idx_audit_log_row ON audit_log(table_name, row_key)")
+@migrations(name="0017_commitments")
+def _commitments(db: sqlite_utils.Database) -> None:
+    # Government undertakings found in statements and answers (classify.commitments). The finder adds
+    # candidates; editors confirm (open) or dismiss them, and mark open ones delivered (with an evidence item)
+    # or dropped. Overdue is computed (contract.COMMITMENT_OVERDUE_SQL), never stored, so it follows the clock.
+    db.execute(
+        """
+        CREATE TABLE commitments (
+            id INTEGER PRIMARY KEY,
+            item_id TEXT NOT NULL,
+            quote TEXT NOT NULL,
+            speaker TEXT,
+            department TEXT,
+            said_on TEXT,
+            due TEXT,
+            due_phrase TEXT,
+            state TEXT NOT NULL DEFAULT 'candidate'
+                CHECK (state IN ('candidate', 'open', 'delivered', 'dropped', 'dismissed')),
+            decided_by TEXT,
+            decided_at TEXT,
+            note TEXT NOT NULL DEFAULT '',
+            evidence_item_id TEXT,
+            suggested_item_id TEXT,
+            suggested_because TEXT,
+            found_at TEXT NOT NULL,
+            UNIQUE (item_id, quote)
+        )"""
+    )
+    db.execute("CREATE INDEX idx_commitments_state_due ON commitments(state, due)")

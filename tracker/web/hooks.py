@@ -13,7 +13,7 @@ from tracker.store.db import install_clock
 from tracker.web import cells, dashboard, search
 from tracker.web.auth import NEXT_COOKIE
 from tracker.web.views import (add_theme, clock_of, db_name, dossier_page, is_editor, review_row, robots_txt,
-                               save_response, set_relevance, set_triage)
+                               save_response, set_relevance, set_triage, commitments_page, decide_commitment)
 from tracker.web.views import decide_suggestion, scorecard_page, set_outcome, withdraw_response
 
 def safe_url(value) -> str | None:
@@ -44,6 +44,8 @@ def register_routes():
         (r"^/-/asks/outcome$", set_outcome),
         (r"^/-/suggestions/decide$", decide_suggestion),
         (r"^/-/scorecard$", scorecard_page),
+        (r"^/-/commitments$", commitments_page),
+        (r"^/-/commitments/decide$", decide_commitment),
         (r"^/robots\.txt$", robots_txt),
     ]
 
@@ -177,7 +179,8 @@ def render_cell(value, column, table, database, datasette, row):
 def menu_links(datasette, actor):
     if actor is None:
         return []
-    links = [{"href": datasette.urls.path(f"/{db_name(datasette)}/deadlines"), "label": "Deadlines"}]
+    links = [{"href": datasette.urls.path(f"/{db_name(datasette)}/deadlines"), "label": "Deadlines"},
+             {"href": datasette.urls.path("/-/commitments"), "label": "Government commitments"}]
     if is_editor(actor):
         links.append({"href": datasette.urls.path(f"/{db_name(datasette)}/closing_soon"),
                       "label": "Closing soon: our responses"})

@@ -15,6 +15,7 @@ from tracker.classify.priorities import load_priorities
 from tracker.web.scorecard import QUERIES as SCORECARD_QUERIES
 from tracker.contract import (BILL_STAGE_SQL, CLOSES_END_SQL, CLOSING_SOON_SQL, CONSULTATION_KINDS, OPEN_NOW_SQL,
                               OVERDUE_SQL, SOURCE_DATE_SQL)
+from tracker.contract import COMMITMENT_OVERDUE_SQL, COMMITMENT_STATE_SQL
 
 DB = "tracker"
 EDITORS = {"roles": ["editor", "admin"]}
@@ -77,6 +78,19 @@ SEARCH_HELP_HTML = (
 def _theme_choices_html() -> str:
     """The themes, each a link that runs items_by_theme for it (names from priorities.toml, links by id)."""
     return " · ".join(f'<a href="?theme={quote(p.id)}">{escape(p.name)}</a>' for p in load_priorities())
+
+#: Open (and overdue) commitments, one row per theme of the item they were said in ("no theme" when none).
+COMMITMENTS_BY_THEME_SQL = f"""select coalesce(p.name, t.value, 'no theme') as theme, {COMMITMENT_STATE_SQL} as state,
+  c.due, c.quote, c.speaker, c.department, c.item_id, i.title as said_in, c.said_on, c.suggested_item_id, c.id
+from commitments c join items i on i.id = c.item_id
+left join json_each(i.themes) t left join priorities p on p.id = t.value
+where c.state = 'open'
+order by theme, c.due is null, c.due, c.id"""
+COMMITMENTS_OVERDUE_SQL = f"""select c.id, c.due, c.quote, c.speaker, c.department, c.item_id, i.title as said_in,
+  cast(julianday(date(tracker_now())) - julianday(c.due) as integer) as days_overdue, c.suggested_item_id
+from commitments c join items i on i.id = c.item_id
+where {COMMITMENT_OVERDUE_SQL}
+order by c.due, c.id"""
 
 QUERIES_SQL: dict[str, dict[str, Any]] = {
     "closing_soon": {
@@ -206,6 +220,20 @@ order by ip.score desc""",
                        "(/-/dossier/<id>).",
         "allow": SIGNED_IN,
         "sql": NEEDS_REVIEW_SQL,
+    },
+    "commitments_by_theme": {
+        "title": "Government commitments open, by theme",
+        "description": "Undertakings ministers gave in relevant statements and answers that editors confirmed and "
+                       "that are not yet delivered or dropped, by the theme of the item they were said in; overdue "
+                       "ones (due date passed) say so. Signed-in staff only.",
+        "allow": SIGNED_IN,
+        "sql": COMMITMENTS_BY_THEME_SQL,
+    },
+    "commitments_overdue": {
+        "title": "Government commitments overdue",
+        "description": "Open commitments whose stated due date has passed, oldest first. Signed-in staff only.",
+        "allow": SIGNED_IN,
+        "sql": COMMITMENTS_OVERDUE_SQL,
     },
     "commencement_pending": {
         "title": "Commencement of Acts of interest",
@@ -361,6 +389,18 @@ def descriptive() -> dict[str, Any]:
                                                "like the ask, for an editor to accept or dismiss (editors only)."},
             "audit_log": {"description": "Every write by staff: who, when, what, before and after. Append-only."},
             "triage": {"description": "Editors' triage state per item."},
+            "commitments": {
+                "description": "Government undertakings found in relevant written statements and answers: the "
+                               "sentence as said, who said it, the department and the due date it states. Editors "
+                               "confirm or dismiss candidates and mark open ones delivered (with the item that "
+                               "shows it) or dropped at /-/commitments; overdue is computed. Signed-in staff only.",
+                "columns": {"quote": "The sentence as said", "due": "The date it states, resolved against the "
+                                                                  "day it was said (empty when none is stated)",
+                            "due_phrase": "The words that state the due date",
+                            "state": "candidate, open, delivered, dropped or dismissed (overdue: open and past due)",
+                            "evidence_item_id": "The item an editor confirmed as the delivery",
+                            "suggested_item_id": "A later item that may show delivery, for an editor to confirm"},
+            },
             "relevance_overrides": {"description": "Reviewers' relevance decisions, with reason, reviewer and "
                                                    "time; the newest per item holds (relevant 1 or 0 overrides "
                                                    "the tags, empty hands the item back to them). Append-only."},
@@ -393,6 +433,7 @@ def configuration(public_read: bool = False) -> dict[str, Any]:
         "ask_suggestions": {"allow": EDITORS, "sort_desc": "created_at", "facets": ["state"]},
         "audit_log": {"allow": EDITORS, "sort_desc": "at", "facets": ["table_name", "action", "actor"]},
         "triage": {"allow": SIGNED_IN, "facets": ["state"]},
+        "commitments": {"allow": SIGNED_IN, "sort": "due", "facets": ["state", "department"]},
         "relevance_overrides": {"allow": SIGNED_IN, "sort_desc": "at", "facets": ["relevant", "reviewer"]},
         "briefings": {"allow": SIGNED_IN, "sort_desc": "week"},
         "job_runs": {"allow": SIGNED_IN, "hidden": True},

@@ -16,7 +16,9 @@ from markupsafe import escape
 
 from tracker.errors import ValidationError
 from tracker.store import asks as store_asks
+from tracker.store import commitments as commitment_store
 from tracker.store import register
+from tracker.web import commitments as commitments_data
 from tracker.web import dossier, scorecard
 
 EDITOR_ROLES = {"editor", "admin"}
@@ -102,11 +104,11 @@ def _takes_today(handler: FormHandler) -> bool:
     return "today" in inspect.signature(handler).parameters
 
 
-def staff_form(what: str, *, redisplay: bool = False) -> Callable[[FormHandler], Callable]:
+def staff_form(what: str, *, redisplay: bool = False, back: str | None = None) -> Callable[[FormHandler], Callable]:
     """Make `handler(db, actor, form)` a staff form view: POST only, editors only; on success back to the
-    item's dossier with "<what> saved"; a ValidationError is a 400 naming what was wrong, nothing written.
-    With `redisplay`, a form error shows the dossier again with the errors beside the fields and the form as
-    typed."""
+    item's dossier (or to the page `back`) with "<what> saved"; a ValidationError is a 400 naming what was
+    wrong, nothing written. With `redisplay`, a form error shows the dossier again with the errors beside the
+    fields and the form as typed."""
     def decorate(handler: FormHandler) -> Callable:
         async def view(datasette, request):
             if request.method != "POST":
@@ -128,6 +130,8 @@ def staff_form(what: str, *, redisplay: bool = False) -> Callable[[FormHandler],
                     return Response.html(f"<p>{escape(what)} not saved: {escape(str(exc))}</p>", status=400)
                 return await _render_dossier(datasette, request, data, True, errors=exc.errors, form=form,
                                              status=400, failed=what)
+            if back:
+                return Response.redirect(datasette.urls.path(back) + "?message=" + quote(f"{what} saved"))
             return _redirect_to_dossier(datasette, item_id, f"{what} saved")
         return view
     return decorate
@@ -217,6 +221,28 @@ async def set_triage(db, actor: str, form: dict) -> str:
     await db.execute_write_fn(lambda conn: register.set_triage(
         conn, actor, item_id, form.get("state", ""), form.get("note", "")), block=True)
     return item_id
+
+
+async def commitments_page(datasette, request):
+    """/-/commitments: open and overdue commitments by theme, candidates to confirm; signed-in staff only."""
+    db = db_name(datasette)
+    if request.actor is None or not await datasette.permission_allowed(
+            request.actor, "view-table", (db, "commitments"), default=True):
+        raise Forbidden("You need to log in to see the government's commitments")
+    data = await datasette.get_database(db).execute_fn(commitments_data.load)
+    html = await datasette.render_template(
+        "commitments.html", {**data, "is_editor": is_editor(request.actor), "database": db,
+                             "message": request.args.get("message")}, request=request)
+    return Response.html(html)
+
+
+@staff_form("Commitment", back="/-/commitments")
+async def decide_commitment(db, actor: str, form: dict) -> str:
+    commitment_id = register.parse_id(form.get("id", ""), "id")
+    await db.execute_write_fn(lambda conn: commitment_store.decide(
+        conn, actor, commitment_id, str(form.get("action", "")), str(form.get("note", "")),
+        str(form.get("evidence_item_id", "")) or None), block=True)
+    return ""
 
 
 async def robots_txt():
