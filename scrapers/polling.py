@@ -180,8 +180,10 @@ class StoredRobotsTxtMiddleware(RobotsTxtMiddleware):
         return await super().robot_parser(request)
 
     async def _parse_robots(self, response, netloc, request):
+        # Stored under the URL asked for (robots_parser looks it up so), even if it was redirected.
+        url = f"{urlsplit(request.url).scheme}://{netloc}/robots.txt"
         if response.status == 200 and "snapshot" not in response.flags:
-            self.memory.learn_robots(response.url, response.body)
+            self.memory.learn_robots(url, response.body)
         elif 400 <= response.status < 500:
-            self.memory.learn_robots(response.url, b"")
+            self.memory.learn_robots(url, b"")
         await super()._parse_robots(response, netloc, request)
