@@ -150,3 +150,30 @@ def test_a_poll_without_a_network_fails_clearly_and_keeps_everything(server, db_
     assert "request failed" in result.message and "Connection" in result.message
     assert versions_and_items(database) == stored
     assert http_validators.load(database, "parliament-bills") == validators
+
+
+def test_the_poll_job_polls_every_source_and_classifies_only_what_it_stored(tmp_path, db_path, database):
+    from tracker import jobs
+    from tracker.config import Config
+    from .helpers.http import LocalServer
+
+    servers = {source: LocalServer().start() for source in SERVE}
+    try:
+        for source, server in servers.items():
+            SERVE[source](server)
+        feed = (PAGES / "snapshot_feed.xml").read_bytes()
+        start = feed.rindex(b"<item>", 0, feed.index(IMPOSITION.rstrip("/").encode()))
+        end = feed.index(b"</item>", start) + len(b"</item>")
+        servers["sentencing-council"].add(FEED, feed[:start] + feed[end:], content_type="application/rss+xml")
+        base_urls = {source: server.url for source, server in servers.items()}
+        crawl_mod.crawl((), db_path, base_urls=base_urls, since="2000-01-01T00:00:00", settings=FAST)
+        quiet = jobs.poll_and_classify(db_path, Config(), base_urls=base_urls, settings=FAST)
+        assert {r.status for r in quiet} == {"ok"}
+        assert database["classifications"].count == 0  # nothing new: nothing classified
+        serve_sentencing(servers["sentencing-council"])
+        jobs.poll_and_classify(db_path, Config(), base_urls=base_urls, settings=FAST)
+        assert database["classifications"].count == database["items"].count  # the new item and the rest
+        assert [r["status"] for r in database.query("select status from job_runs where job = 'poll'")] == ["ok", "ok"]
+    finally:
+        for server in servers.values():
+            server.stop()
