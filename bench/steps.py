@@ -463,6 +463,11 @@ def crawl(size: int, db: str, every: int = 100) -> dict:
 STEPS = {"ingest": ingest, "floor": floor, "classify": classify, "week_changes": week_changes,
          "briefing": briefing, "datasette": datasette, "crawl": crawl, "login_storm": login_storm}
 
+# Issue 20 part 3: polls (bench/polling.py), added here so bench/run.py can call them as steps.
+from bench import polling as _polling  # noqa: E402
+
+STEPS.update(_polling.STEPS)
+
 
 def main() -> None:
     name, args = sys.argv[1], json.loads(sys.argv[2])

@@ -86,6 +86,30 @@ def crawl_and_classify(db_path: Path, config: Config, *, progress=None) -> list[
         return results
 
 
+def poll_and_classify(db_path: Path, config: Config, *, base_urls: dict[str, str] | None = None,
+                      settings: dict[str, object] | None = None, sources: tuple[str, ...] = ()
+                      ) -> list[crawl_mod.RunResult]:
+    """A poll of every source (conditional listings, no known detail fetched again; see scrapers/polling.py),
+    then classify what it stored; `sources` narrows it (default: every source). Skipped, with CrawlError, while a crawl or another poll holds the lock."""
+    with recorded(db_path, "poll"), exclusive(db_path.parent / ".crawl.lock"):
+        results = crawl_mod.crawl(sources, db_path, poll=True, base_urls=base_urls, source_options=config.sources,
+                                  settings={**config.crawl_settings, **(settings or {})})
+        database = tracker_db.connect(db_path)
+        try:
+            ids = [result.run_id for result in results]
+            written = database.execute(f"SELECT coalesce(sum(inserted + updated), 0) FROM runs WHERE id IN "
+                                       f"({', '.join('?' * len(ids))})", ids).fetchone()[0] if ids else 0
+            if written:  # a poll that found nothing new leaves the classification as it is
+                tagging.classify_stored(database)
+                linking.suggest_links(database)
+        finally:
+            database.close()
+        for result in results:
+            if result.status != "ok":
+                log.warning("poll of %s: %s %s", result.source, result.status, result.message or "")
+        return results
+
+
 @dataclass
 class BriefingOutcome:
     """What the briefing job did."""

@@ -24,6 +24,8 @@ class CommitteesSpider(TrackerSpider):
     name = "committees"
     default_base_url = "https://committees-api.parliament.uk"
     empty_result_possible = False
+    # A poll reads the first page of each list (newly opened business leads the second); crawls read them all.
+    poll_reads_first_pages_only = True
 
     def __init__(self, our_organisations: str | None = None, **kwargs: Any):
         super().__init__(**kwargs)
@@ -36,8 +38,12 @@ class CommitteesSpider(TrackerSpider):
         # Open calls for evidence, paged to the end; then one page of the newest opened open business.
         for open_only in (True, False):
             yield self.request(parser.list_url(self.base_url, 0, open_only=open_only), self.parse_list,
-                               cb_kwargs={"skip": 0, "open_only": open_only})
+                               listing=True, cb_kwargs={"skip": 0, "open_only": open_only})
         # Our published submissions, to any committee, found by the organisation names they are published under.
+        # Not in a poll: evidence is published weeks after a call closes, so the twice-daily crawls find it
+        # soon enough, and a poll stays within its two requests.
+        if self.settings.getbool("POLL"):
+            return
         for name in self.our_organisations:
             yield self.request(parser.evidence_search_url(self.base_url, name), self.parse_evidence_list,
                                cb_kwargs={"name": name, "skip": 0})
@@ -57,7 +63,7 @@ class CommitteesSpider(TrackerSpider):
                                cb_kwargs={"business_id": summary.id})
         next_skip = skip + len(summaries)
         if open_only and summaries and next_skip < total:
-            yield self.request(parser.list_url(self.base_url, next_skip), self.parse_list,
+            yield self.request(parser.list_url(self.base_url, next_skip), self.parse_list, listing=True,
                                cb_kwargs={"skip": next_skip, "open_only": True})
 
     def parse_detail(self, response, business_id: int):

@@ -14,6 +14,8 @@ from .base import UNREAD, TrackerSpider
 class ParliamentBillsSpider(TrackerSpider):
     name = "parliament-bills"
     default_base_url = "https://bills-api.parliament.uk"
+    # The list is ordered by lastUpdate: a bill above the watermark changed, so its detail is fetched again.
+    listing_orders_by_update = True
 
     def __init__(self, **kwargs: Any):
         super().__init__(**kwargs)
@@ -21,7 +23,7 @@ class ParliamentBillsSpider(TrackerSpider):
         self.floor = self.watermark or london_iso(self.since or "2024-07-17T00:00:00")
 
     async def start(self):
-        yield self.request(parser.list_url(self.base_url, 0), self.parse_list, cb_kwargs={"skip": 0})
+        yield self.request(parser.list_url(self.base_url, 0), self.parse_list, listing=True, cb_kwargs={"skip": 0})
 
     def parse_list(self, response, skip: int):
         listing = self.read(response, "bill list",
@@ -45,7 +47,7 @@ class ParliamentBillsSpider(TrackerSpider):
             yield self.request(urls["detail"], self.parse_detail, cb_kwargs={"urls": urls})
         next_skip = skip + len(summaries)
         if not reached_floor and summaries and next_skip < total:
-            yield self.request(parser.list_url(self.base_url, next_skip), self.parse_list,
+            yield self.request(parser.list_url(self.base_url, next_skip), self.parse_list, listing=True,
                                cb_kwargs={"skip": next_skip})
 
     def parse_detail(self, response, urls: dict[str, str]):

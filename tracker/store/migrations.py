@@ -533,3 +533,21 @@ def _commitments(db: sqlite_utils.Database) -> None:
         )"""
     )
     db.execute("CREATE INDEX idx_commitments_state_due ON commitments(state, due)")
+@migrations(name="0021_http_validators")
+def _http_validators(db: sqlite_utils.Database) -> None:
+    # What the last good crawl learnt about each URL it fetched: its status (a listing that answered 404 is
+    # not asked again by a poll), the validators a poll sends back (If-None-Match / If-Modified-Since), and,
+    # for robots.txt only, the body a poll reuses for up to a day.
+    db.execute(
+        """
+        CREATE TABLE http_validators (
+            url TEXT PRIMARY KEY,
+            source TEXT NOT NULL,
+            status INTEGER NOT NULL DEFAULT 200,
+            etag TEXT,
+            last_modified TEXT,
+            body BLOB,
+            fetched_at TEXT NOT NULL
+        )"""
+    )
+    db.execute("CREATE INDEX idx_http_validators_source ON http_validators(source)")

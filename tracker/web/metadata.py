@@ -409,6 +409,8 @@ def descriptive() -> dict[str, Any]:
                                               "revoke` move it on, ending every earlier session (admins only)."},
             "feed_tokens": {"description": "Feed tokens issued, with expiry and revocation; the tokens themselves "
                                            "are not stored (admins only)."},
+            "http_validators": {"description": "Per URL fetched by the last good crawl: its HTTP status, ETag and "
+                                               "Last-Modified (which polls send back), and robots.txt as fetched."},
         },
     }
 
@@ -438,6 +440,8 @@ def configuration(public_read: bool = False) -> dict[str, Any]:
         "briefings": {"allow": SIGNED_IN, "sort_desc": "week"},
         "job_runs": {"allow": SIGNED_IN, "hidden": True},
         "link_scans": {"allow": SIGNED_IN, "hidden": True},
+        # What the crawls learnt about each URL (validators, robots.txt): operational, for signed-in staff.
+        "http_validators": {"allow": SIGNED_IN, "hidden": True},
         # Account names and token records: admins only (editors' SQL can still read them; nothing in them
         # logs anyone in).
         "session_epochs": {"allow": ADMINS, "hidden": True},
