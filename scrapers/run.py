@@ -77,6 +77,9 @@ def run(source: str, db_path: str, run_id: int, *, base_url: str | None, snapsho
         paths = [urlsplit(url).path for url in store.due_rechecks(database, source)]
         if paths:
             kwargs["recheck"] = ",".join(paths)
+    if source == "parliament-bills":
+        kwargs.setdefault("skip_amendments", ",".join(
+            item_id.removeprefix("bill:") for item_id in store.classified_not_relevant(database, "bill")))
     process.crawl(crawler, **kwargs)
     process.start()
     stats = crawler.stats.get_stats()

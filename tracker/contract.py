@@ -75,6 +75,35 @@ class BillStage:
 
 
 @dataclass
+class Amendment:
+    """One amendment to a bill at one stage: an `amendments` row (stored beside its bill's item)."""
+
+    amendment_id: int
+    bill_id: int
+    bill_stage_id: int
+    number: str | None = None
+    dnum: str | None = None
+    amendment_type: str | None = None
+    sponsors: list[dict[str, Any]] = field(default_factory=list)
+    decision: str | None = None
+    decision_explanation: str | None = None
+    explanatory_text: str | None = None
+    clause: int | None = None
+    schedule: int | None = None
+    summary: str | None = None
+
+
+#: The Bills API's amendment decisions in words (its `AmendmentDecision` enum); others are shown as given.
+AMENDMENT_DECISIONS = {
+    "NoDecision": "no decision yet", "Agreed": "agreed", "AgreedOnDivision": "agreed on division",
+    "Disagreed": "negatived", "NegativedOnDivision": "negatived on division", "Withdrawn": "withdrawn",
+    "WithdrawnBeforeDebate": "withdrawn before debate", "NotMoved": "not moved", "NotCalled": "not called",
+    "NotSelected": "not selected", "QuestionProposed": "question proposed", "StoodPart": "stood part",
+    "NotStoodPart": "did not stand part", "Preempted": "pre-empted",
+}
+
+
+@dataclass
 class ItemLink:
     """A relation from the item that carries it to another item id."""
 

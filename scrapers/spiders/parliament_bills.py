@@ -15,8 +15,11 @@ class ParliamentBillsSpider(TrackerSpider):
     name = "parliament-bills"
     default_base_url = "https://bills-api.parliament.uk"
 
-    def __init__(self, **kwargs: Any):
+    def __init__(self, skip_amendments: str | None = None, **kwargs: Any):
         super().__init__(**kwargs)
+        # Bills the classifier found not relevant (ids, comma-separated, from the store): their amendments are
+        # not fetched. Every other bill's are, so a new bill has them before its first classification.
+        self.skip_amendments = {int(i) for i in (skip_amendments or "").split(",") if i.strip().isdigit()}
         # A first crawl goes back only to `since` (default: start of the 2024-26 session).
         self.floor = self.watermark or london_iso(self.since or "2024-07-17T00:00:00")
 
@@ -58,6 +61,15 @@ class ParliamentBillsSpider(TrackerSpider):
         stages = self.read(response, "bill stages")
         if stages is UNREAD:
             return
+        bill_id = int(detail.get("billId") or 0)
+        if bill_id and bill_id not in self.skip_amendments:
+            try:
+                stage_ids = [stage.bill_stage_id for stage in parser.parse_stages(stages, bill_id)]
+            except (ParseError, TypeError, ValueError, KeyError, AttributeError):
+                stage_ids = []  # parse_bill below records what is wrong with the stages
+            for stage_id in stage_ids:
+                yield self.request(parser.amendments_url(self.base_url, bill_id, stage_id, 0), self.parse_amendments,
+                                   cb_kwargs={"bill_id": bill_id, "stage_id": stage_id, "skip": 0})
         yield self.request(urls["publications"], self.parse_publications,
                            cb_kwargs={"detail": detail, "stages": stages})
 
@@ -76,3 +88,19 @@ class ParliamentBillsSpider(TrackerSpider):
             yield parser.parse_bill(detail, stages, publications, response.url)
         except ParseError as exc:
             self.record_error(str(exc))
+
+    def parse_amendments(self, response, bill_id: int, stage_id: int, skip: int):
+        if response.status in (404, 410):
+            return  # a stage that takes no amendments (or a snapshot without them)
+        page = self.read(response, "bill amendments",
+                         lambda r: parser.parse_amendments(self.json_of(r, "bill amendments"), bill_id, stage_id,
+                                                           r.url))
+        if page is UNREAD:
+            return
+        amendments, total = page
+        yield from amendments
+        next_skip = skip + len(amendments)
+        if amendments and next_skip < total:
+            yield self.request(parser.amendments_url(self.base_url, bill_id, stage_id, next_skip),
+                               self.parse_amendments,
+                               cb_kwargs={"bill_id": bill_id, "stage_id": stage_id, "skip": next_skip})

@@ -405,3 +405,51 @@ def _search_theme_names(db: sqlite_utils.Database) -> None:
                "WHEN old.name IS NOT new.name BEGIN "
                f"UPDATE items SET theme_names = {THEME_NAMES_SQL.format(themes='items.themes')} "
                "WHERE rowid IN (SELECT i.rowid FROM items i, json_each(i.themes) t WHERE t.value = new.id); END")
+
+
+@migrations(name="0016_amendments")
+def _amendments(db: sqlite_utils.Database) -> None:
+    # Amendments to tracked bills, one row per amendment as last crawled (public data, readable like items).
+    # The Bills API gives no decision date, so `decision_seen` is when a crawl first saw the current decision:
+    # the briefing's "amendments decided this week" reads it.
+    db.execute(
+        """
+        CREATE TABLE amendments (
+            amendment_id INTEGER PRIMARY KEY,
+            item_id TEXT NOT NULL,
+            bill_id INTEGER NOT NULL,
+            bill_stage_id INTEGER NOT NULL,
+            number TEXT,
+            dnum TEXT,
+            amendment_type TEXT,
+            sponsors TEXT NOT NULL DEFAULT '[]',
+            decision TEXT,
+            decision_explanation TEXT,
+            explanatory_text TEXT,
+            clause INTEGER,
+            schedule INTEGER,
+            summary TEXT,
+            content_hash TEXT NOT NULL,
+            version INTEGER NOT NULL DEFAULT 1,
+            first_seen TEXT NOT NULL,
+            last_seen TEXT NOT NULL,
+            last_changed TEXT NOT NULL,
+            decision_seen TEXT
+        )"""
+    )
+    db.execute("CREATE INDEX idx_amendments_item ON amendments(item_id, bill_stage_id)")
+    db.execute("CREATE INDEX idx_amendments_decision_seen ON amendments(decision_seen)")
+    # Every earlier state of an amendment (a decision changed, sponsors added...), as `item_versions` keeps items.
+    db.execute(
+        """
+        CREATE TABLE amendment_versions (
+            id INTEGER PRIMARY KEY,
+            amendment_id INTEGER NOT NULL REFERENCES amendments(amendment_id),
+            version INTEGER NOT NULL,
+            valid_from TEXT NOT NULL,
+            valid_to TEXT NOT NULL,
+            changed_fields TEXT NOT NULL,
+            data TEXT NOT NULL,
+            UNIQUE (amendment_id, version)
+        )"""
+    )

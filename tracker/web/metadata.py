@@ -323,6 +323,16 @@ def descriptive() -> dict[str, Any]:
                                           "data": "The item's content fields as they were"}},
             "bill_stages": {"description": "Stage history of each bill.", "license": OPL[0], "license_url": OPL[1],
                             "source": "UK Parliament Bills API", "source_url": "https://bills-api.parliament.uk"},
+            "amendments": {"description": "Amendments to tracked bills, per stage, as last crawled: number, sponsors, "
+                                          "decision (NoDecision until the House decides), the clause it touches. "
+                                          "decision_seen is when a crawl first saw the decision (the API gives no "
+                                          "date); earlier states are in amendment_versions.",
+                           "license": OPL[0], "license_url": OPL[1], "source": "UK Parliament Bills API",
+                           "source_url": "https://bills-api.parliament.uk"},
+            "amendment_versions": {"description": "Every previous state of an amendment (a decision changed...), "
+                                                  "with the fields that changed.",
+                                   "columns": {"changed_fields": "Fields that differ from the next version",
+                                               "data": "The amendment's content fields as they were"}},
             "runs": {"description": "One row per source per crawl, with its outcome and counts."},
             "links": {"description": "Relations between items (commences, enacted_as, outcome_of, consults_on, "
                                      "mentions), from the sources or suggested, with their review state."},
@@ -357,6 +367,9 @@ def configuration(public_read: bool = False) -> dict[str, Any]:
                   "label_column": "title", "size": 50},
         "item_versions": {"sort_desc": "valid_to"},
         "bill_stages": {"sort": "sort_order", "facets": ["house", "stage"]},
+        # Public data, readable as items are.
+        "amendments": {"sort_desc": "last_changed", "facets": ["decision", "item_id", "amendment_type"]},
+        "amendment_versions": {"sort_desc": "valid_to"},
         "runs": {"sort_desc": "started", "facets": ["source", "status"]},
         "links": {"allow": SIGNED_IN, "facets": ["relation", "review_state", "method"]},
         "item_priorities": {"allow": SIGNED_IN, "sort_desc": "score", "facets": ["priority_id", "review_state"]},
