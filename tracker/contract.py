@@ -233,7 +233,28 @@ BILL_STAGE_SQL = """case
   when (select max(s.value) from json_each(i.details, '$.session_ids') s)
        < (select max(s.value) from items b, json_each(b.details, '$.session_ids') s where b.kind = 'bill')
     then 'lapsed: fell at the end of its session'
+  when json_array_length(i.details, '$.session_ids') > 1
+    then coalesce(i.status, 'unknown') || ' (carried over from session '
+         || (select min(s.value) from json_each(i.details, '$.session_ids') s) || ')'
   else coalesce(i.status, 'unknown') end"""
+LAPSED = "lapsed: fell at the end of its session"
+
+
+def bill_state(details: dict[str, Any], status: str | None, newest_session: int | None) -> str:
+    """The Python twin of BILL_STAGE_SQL: a bill's state in words, given the newest session any tracked bill
+    belongs to (a bill not carried into it fell at prorogation; one in several sessions was carried over)."""
+    sessions = [s for s in details.get("session_ids") or [] if isinstance(s, int)]
+    if details.get("is_act"):
+        return "Royal Assent"
+    if details.get("withdrawn") is not None:
+        return "withdrawn"
+    if details.get("defeated"):
+        return "defeated"
+    if sessions and newest_session is not None and max(sessions) < newest_session:
+        return LAPSED
+    if len(sessions) > 1:
+        return f"{status or 'unknown'} (carried over from session {min(sessions)})"
+    return status or "unknown"
 
 #: The states a consultation-like item can be in, as every page and the briefing say them.
 OPEN, CLOSED, AWAITING_OUTCOME, OUTCOME, WITHDRAWN = ("open", "closed", "closed, awaiting the government's response",

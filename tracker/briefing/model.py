@@ -168,6 +168,26 @@ class SourceProblem:
 
 
 @dataclass(frozen=True)
+class AmendmentDecision:
+    """One amendment decided: its number, where it bites, its sponsors and the decision in words."""
+
+    number: str
+    where: str
+    sponsors: str
+    decision: str
+
+
+@dataclass(frozen=True)
+class AmendmentsDecided:
+    """A relevant bill's amendments decided this week (first seen decided by a crawl in the window)."""
+
+    item: ItemRef
+    stage: str
+    decided: tuple[AmendmentDecision, ...]
+    more: int
+
+
+@dataclass(frozen=True)
 class Briefing:
     """The week's content. Equal inputs give an equal `content_hash`; generation time is not part of it."""
 
@@ -189,6 +209,7 @@ class Briefing:
     newly_relevant: tuple[NewItem, ...] = ()
     archived: tuple[ArchiveNote, ...] = ()
     missed: tuple[MissedDeadline, ...] = ()
+    amendments_decided: tuple[AmendmentsDecided, ...] = ()
 
     @property
     def counts(self) -> dict[str, int]:

@@ -81,7 +81,7 @@ def _write(conn: sqlite3.Connection, rows: list[dict[str, Any]], now: str) -> Co
         conn.execute("INSERT INTO amendment_versions (amendment_id, version, valid_from, valid_to, changed_fields, "
                      "data) VALUES (?, ?, ?, ?, ?, ?)",
                      [amendment_id, old_version, old_changed, now, json.dumps(changed),
-                      json.dumps(previous, sort_keys=True, ensure_ascii=False)])
+                      json.dumps({**previous, "decision_seen": decision_seen}, sort_keys=True, ensure_ascii=False)])
         if "decision" in changed:
             decision_seen = now if decided else None
         conn.execute(f"UPDATE amendments SET {', '.join(f'{c} = ?' for c in CONTENT_FIELDS)}, content_hash = ?, "

@@ -453,3 +453,4 @@ def _amendments(db: sqlite_utils.Database) -> None:
             UNIQUE (amendment_id, version)
         )"""
     )
+    db.execute("CREATE INDEX idx_amendment_versions_valid_to ON amendment_versions(valid_to)")
