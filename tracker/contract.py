@@ -39,6 +39,7 @@ KINDS = (
     "law_commission_project",
     "law_commission_consultation",
     "sentencing_consultation",
+    "debate",
 )
 
 #: Relations an item may have to another (the `links` table).
@@ -166,6 +167,7 @@ SOURCES: dict[str, Source] = {s.name: s for s in (
     Source("committees", "committees:", "UK Parliament (committees)", OPL),
     Source("law-commission", "lawcom:", "Law Commission", OGL),
     Source("sentencing-council", "sentencing:", "Sentencing Council", OGL),
+    Source("hansard", "hansard:", "Hansard (UK Parliament debates)", OPL),
 )}
 SOURCE_NAMES = tuple(SOURCES)
 _ID_PREFIXES = tuple(s.id_prefix for s in SOURCES.values())
