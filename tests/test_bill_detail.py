@@ -87,3 +87,21 @@ def test_bill_state_in_python_and_sql_agree(database, details, status, newest, w
         newer_bill(newest)])
     [row] = database.execute(f"select {BILL_STAGE_SQL} from items i where i.id = 'bill:1'").fetchall()
     assert row[0] == words
+
+
+async def test_debate_page_lists_the_matching_contributions(tmp_path):
+    from scrapers.parsers import hansard
+    page = json.loads((FIXTURES / "hansard" / "search-economic-crime-2024-09-11.re-expressed.json").read_text())
+    path = tmp_path / "tracker.db"
+    database = db_module.connect(path)
+    contributions, _ = hansard.parse_search(page, "economic crime", "u")
+    store.upsert_items(database, hansard.debate_items(contributions))
+    database.close()
+    ds = build_datasette(path, config=config_mod.Config(), users={"rita": "reader"}, secret="s")
+    found = await ds.client.get("/-/dossier/hansard:D64F73B6-9913-40E0-BF78-A4C9B6C4D40B",
+                                cookies=session_cookie(ds, "rita"))
+    text = " ".join(found.text.split())
+    assert found.status_code == 200
+    assert ("<li><strong>Chris Coghlan (Dorking and Horley) (LD)</strong>: I commend the hon. Member for York Outer "
+            "(Mr Charters) for securing this debate on financial fraud and economic crime") in text
+    assert "Commons, Westminster Hall, sitting of" in text

@@ -21,11 +21,11 @@ def test_demo_builds_everything_and_a_second_replay_writes_no_versions(tmp_path,
     reports = list((db_path.parent / "reports").iterdir())
     assert {p: stat.S_IMODE(p.stat().st_mode) for p in [db_path, *reports]} == dict.fromkeys([db_path, *reports], 0o600)
     assert stat.S_IMODE((db_path.parent / "reports").stat().st_mode) == 0o700
-    assert "6 sources" in result.output and "Briefing: SEOC reform briefing w/c" in result.output
+    assert "7 sources" in result.output and "Briefing: SEOC reform briefing w/c" in result.output
     database = tracker_db.connect(db_path)
     sources = {r["source"]: r["n"] for r in database.query("select source, count(*) as n from items group by source")}
     assert set(sources) == {"parliament-bills", "govuk", "legislation", "committees", "law-commission",
-                            "sentencing-council"}
+                            "sentencing-council", "hansard"}
     assert {r["status"] for r in database.query("select status from runs")} == {"ok"}
     # Every item is classified; relevant ones carry tags with evidence.
     assert database["classifications"].count == database["items"].count
@@ -49,10 +49,11 @@ def test_demo_builds_everything_and_a_second_replay_writes_no_versions(tmp_path,
     assert "Week commencing 14 Sep 2026 (2026-W38)" in briefing and "0 new" in briefing
     assert "* First crawl of GOV.UK: 15 earlier documents added to the archive" in briefing
     # The demo week's content, read by a person on 5 Dec 2026 (nothing relevant published that week, the MLR
-    # consultation's government response overdue, six first-crawl lines, all sources fresh), then pinned: a
+    # consultation's government response overdue, seven first-crawl lines (Hansard's: the 2024 Westminster Hall debate
+    # on financial fraud and economic crime, back catalogue), all sources fresh), then pinned: a
     # change to what the demo's briefing says must be read again before this hash is updated.
     assert next(iter(database.query("select content_hash from briefings")))["content_hash"] == (
-        "354fb98af44bbe8810e4032dcf91d25d9cc41dda0916c877d09a02304cbc39ca")
+        "a5486c176c89267026e008885e7f755cd308b82c1ea03c47bf104326b91a9a7c")
     # What issue 4 asked the demo to show, beyond the links above.
     kinds = {r["kind"] for r in database.query("select distinct kind from items")}
     assert {"act", "statutory_instrument", "commencement_order", "law_commission_project",

@@ -113,3 +113,13 @@ def test_every_search_failing_fails_the_run(server, db_path, database):
 def test_unreachable_source_fails_clearly(db_path, database):
     [result] = crawl_mod.crawl(["hansard"], db_path, base_urls={"hansard": "http://127.0.0.1:9"}, settings=FAST)
     assert result.status == "failed" and result.unreachable
+
+
+def test_snapshot_replay_notes_the_searches_it_does_not_hold(db_path, database):
+    from tracker.cli import BUNDLED_SNAPSHOT
+    [result] = crawl_mod.crawl(["hansard"], db_path, snapshot=str(BUNDLED_SNAPSHOT),
+                               clock="2026-09-14T05:30:00+00:00", settings=FAST)
+    assert (result.status, result.message) == ("ok", None)
+    notes = database["runs"].get(result.run_id)["notes"]
+    assert notes.startswith("hansard: 11 searches are not in the snapshot and were not replayed: 'failure to prevent")
+    assert [r["id"] for r in database.query("select id from items")] == [f"hansard:{EXT_ID}"]
