@@ -1,5 +1,6 @@
-"""The briefing's "Amendments decided this week": relevant bills only, decided in the window as a crawl saw it,
-old decisions found by a first crawl left out, and a past week read as it stood (amendment history)."""
+"""The briefing on bills: "Amendments decided this week" (relevant bills only, decided in the window as a crawl
+saw it, old decisions found by a first crawl left out, a past week read as it stood) and a bill's state in words
+(lapsed at prorogation, carried over)."""
 from __future__ import annotations
 
 from dataclasses import replace
@@ -7,12 +8,12 @@ from dataclasses import replace
 from tracker.briefing.build import build_briefing
 from tracker.briefing.model import AmendmentDecision
 from tracker.briefing.render import render
-from tracker.contract import BillStage, TrackedItem
+from tracker.contract import LAPSED, BillStage, TrackedItem
 from tracker.store.amendments import upsert_amendments
 from tracker.store.items import upsert_item
 from scrapers.parsers import parliament_bills as parser
 
-from .helpers.briefing import WEEK, at, classify
+from .helpers.briefing import WEEK, at, classify, record_run
 from .helpers.spiders.parliament_bills import recorded_amendments
 
 COMMITTEE, REPORT = 12655, 12656
@@ -81,3 +82,18 @@ def test_the_next_week_reads_the_later_decision(database):
     b = build_briefing(database, "2026-W49", None, "")
     assert [(a.stage, [(d.number, d.decision) for d in a.decided]) for a in b.amendments_decided] == [
         ("Commons: Committee stage", [("1", "negatived")])]
+
+
+def test_a_new_bill_of_an_ended_session_is_said_to_have_lapsed_and_a_carried_over_one_so(database):
+    database["priorities"].insert({"id": "fraud", "name": "Fraud", "grouping": "theme", "description": ""})
+    record_run(database, "parliament-bills", at(1, month=10), "ok")
+    for number, sessions in ((4001, [38]), (4002, [38, 39]), (4003, [39])):
+        upsert_item(database, TrackedItem(
+            id=f"bill:{number}", source="parliament-bills", kind="bill", title=f"Fraud Bill {number}",
+            url=f"https://bills.parliament.uk/bills/{number}", status="Commons: 2nd reading",
+            published="2026-11-18", details={"session_ids": sessions}), now=at(18))
+        classify(database, f"bill:{number}", [("fraud", 0.9, ["fraud"])])
+    b = build_briefing(database, WEEK, None, "")
+    assert {n.item.id: n.state for g in b.new for n in g.items} == {
+        "bill:4001": LAPSED, "bill:4002": "Commons: 2nd reading (carried over from session 38)",
+        "bill:4003": "Commons: 2nd reading"}
