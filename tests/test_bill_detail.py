@@ -105,3 +105,14 @@ async def test_debate_page_lists_the_matching_contributions(tmp_path):
     assert ("<li><strong>Chris Coghlan (Dorking and Horley) (LD)</strong>: I commend the hon. Member for York Outer "
             "(Mr Charters) for securing this debate on financial fraud and economic crime") in text
     assert "Commons, Westminster Hall, sitting of" in text
+
+
+def test_saved_query_lists_decided_amendments_of_relevant_bills_only(bill_db):
+    from tracker.web import metadata
+    database = db_module.connect(bill_db)
+    sql = metadata.QUERIES_SQL["amendments_decided"]["sql"]
+    assert list(database.query(sql)) == []  # bill 2818 is not relevant
+    database.execute("UPDATE items SET relevant = 1 WHERE id = 'bill:2818'")
+    rows = list(database.query(sql))
+    assert [(r["bill"], r["stage"], r["number"], r["decision"]) for r in rows] == [
+        ("Abolition of Business Rates Bill", "2nd reading", "1", "NegativedOnDivision")]

@@ -170,6 +170,19 @@ order by i.last_changed desc""",
 from items i where i.kind = 'bill' and i.relevant = 1
 order by stage like 'lapsed%' or stage in ('withdrawn', 'defeated', 'Royal Assent'), stage, i.updated desc""",
     },
+    "amendments_decided": {
+        "title": "Amendments decided on relevant bills",
+        "description": "Amendments to relevant bills with a decision (agreed, negatived, withdrawn, not moved...), "
+                       "newest first by when a crawl first saw the decision (the Bills API gives no decision date); "
+                       "earlier decisions are in amendment_versions.",
+        "sql": """select a.decision_seen, i.title as bill, s.house, s.stage, a.number, a.decision,
+  a.decision_explanation, a.summary, a.sponsors, a.amendment_id, i.id as item_id
+from amendments a join items i on i.id = a.item_id
+left join bill_stages s on s.bill_stage_id = a.bill_stage_id
+where i.relevant = 1 and a.decision is not null and a.decision != 'NoDecision'
+order by a.decision_seen desc, i.title, s.sort_order, cast(a.number as integer)
+limit 500""",
+    },
     "items_by_theme": {
         "title": "Items by priority theme",
         "description": "Items tagged with a theme (suggested or confirmed), strongest first. Type the theme's name "
