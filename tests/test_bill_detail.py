@@ -116,3 +116,16 @@ def test_saved_query_lists_decided_amendments_of_relevant_bills_only(bill_db):
     rows = list(database.query(sql))
     assert [(r["bill"], r["stage"], r["number"], r["decision"]) for r in rows] == [
         ("Abolition of Business Rates Bill", "2nd reading", "1", "NegativedOnDivision")]
+
+
+async def test_hostile_amendment_text_is_shown_as_text(bill_db):
+    from dataclasses import replace
+    database = db_module.connect(bill_db)
+    [amendment] = parser.parse_amendments({"items": recorded_amendments()[:1], "totalResults": 1}, 2818, 12655, "u")[0]
+    upsert_amendments(database, [replace(amendment, summary="<script>alert(1)</script>\u202e evil",
+                                         sponsors=[{"name": "<img src=x onerror=alert(2)>"}])])
+    database.close()
+    ds = build_datasette(bill_db, config=config_mod.Config(), users={"rita": "reader"}, secret="s")
+    page = await ds.client.get("/-/dossier/bill:2818", cookies=session_cookie(ds, "rita"))
+    assert "<script>alert(1)" not in page.text and "&lt;script&gt;alert(1)&lt;/script&gt; evil" in page.text
+    assert "<img src=x" not in page.text and "\u202e" not in page.text
