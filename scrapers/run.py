@@ -16,6 +16,7 @@ from scrapy.crawler import CrawlerProcess
 from scrapy.utils.project import get_project_settings
 
 from tracker.store import db as tracker_db
+from tracker.store import amendments as amendment_store
 from tracker.store import items as store
 
 
@@ -80,6 +81,7 @@ def run(source: str, db_path: str, run_id: int, *, base_url: str | None, snapsho
     if source == "parliament-bills":
         kwargs.setdefault("skip_amendments", ",".join(
             item_id.removeprefix("bill:") for item_id in store.classified_not_relevant(database, "bill")))
+        kwargs.setdefault("details_read", amendment_store.detail_read(database))
     process.crawl(crawler, **kwargs)
     process.start()
     stats = crawler.stats.get_stats()

@@ -143,3 +143,17 @@ def test_amendment_with_a_missing_or_bad_field_names_it(change, message):
 def test_amendments_listing_without_items_is_an_error():
     with pytest.raises(ParseError, match="required field 'items'"):
         parser.parse_amendments({"results": []}, 3786, 20099, "u")
+
+
+def test_amendment_detail_adds_the_explanatory_text_and_checks_the_id():
+    from dataclasses import replace
+    from .helpers.spiders.parliament_bills import amendment_detail
+    items = load("bill-3786-stage-20099-amendments.items.json")
+    [listed, *_] = parser.parse_amendments(amendments_page(items), 3786, 20099, "u")[0]
+    # Test data: an explanatory statement (no recorded detail record was found).
+    detail = {**amendment_detail(items[0], "<p>This would narrow the offence.</p>"),
+              "explanatoryTextPrefix": "Member's explanatory statement"}
+    assert parser.parse_amendment_detail(detail, listed, "u") == replace(
+        listed, explanatory_text="Member's explanatory statement This would narrow the offence.", from_detail=True)
+    with pytest.raises(ParseError, match="detail of amendment 10025366, not 10025364"):
+        parser.parse_amendment_detail(amendment_detail(items[1]), listed, "u")

@@ -9,8 +9,8 @@ import pytest
 from tracker import crawl as crawl_mod
 
 from .helpers.spiders import FAST
-from .helpers.spiders.parliament_bills import (DETAIL, LIST, amendments_path, recorded_amendments, serve_amendments,
-                                               serve_bill)
+from .helpers.spiders.parliament_bills import (DETAIL, LIST, amendment_detail, amendments_path, detail_path,
+                                               recorded_amendments, serve_amendments, serve_bill)
 
 
 def run(server, db_path, **kwargs):
@@ -188,3 +188,34 @@ def test_bill_classified_not_relevant_has_no_amendments_fetched(server, db_path,
     before = len(server.requests)
     assert run(server, db_path, full=True).status == "ok"
     assert not [p for p in server.requests[before:] if "/Amendments" in p]
+
+
+def test_explanatory_text_is_read_once_from_the_detail_and_kept(server, db_path, database):
+    serve_bill(server)
+    amendments = recorded_amendments()
+    serve_amendments(server, amendments)
+    # Test data: amendment 6's detail carries an explanatory statement (the recorded listing has none).
+    server.add(detail_path(10025365), json.dumps(amendment_detail(
+        amendments[5], "<p>This amendment would bring the Act into force two months after it is passed.</p>")))
+    assert run(server, db_path, clock="2026-09-07T05:30:00+00:00").status == "ok"
+    row = database["amendments"].get(10025365)
+    assert row["explanatory_text"] == "This amendment would bring the Act into force two months after it is passed."
+    assert row["detail_read"] == "2026-09-07T05:30:00+00:00"
+    before = len(server.requests)
+    assert run(server, db_path, full=True, clock="2026-09-14T05:30:00+00:00").status == "ok"
+    # Every detail was read once: the second crawl lists the amendments and keeps the text it does not list.
+    assert not [p for p in server.requests[before:] if re.search(r"/Amendments/\d+$", p)]
+    row = database["amendments"].get(10025365)
+    assert (row["explanatory_text"], row["version"]) == (
+        "This amendment would bring the Act into force two months after it is passed.", 1)
+
+
+def test_missing_detail_stores_the_listed_amendment_and_is_partial(server, db_path, database):
+    serve_bill(server)
+    serve_amendments(server, recorded_amendments())
+    server.add(detail_path(10025364), "gone", status=404, content_type="text/plain")
+    result = run(server, db_path)
+    assert result.status == "partial" and detail_path(10025364) in result.message and "HTTP 404" in result.message
+    assert database["amendments"].count == 6
+    assert database["amendments"].get(10025364)["detail_read"] is None  # asked again next time
+    assert database["runs"].get(result.run_id)["watermark"] is None

@@ -92,6 +92,8 @@ class Amendment:
     clause: int | None = None
     schedule: int | None = None
     summary: str | None = None
+    #: Whether this came from the amendment's detail record (which alone has the explanatory text).
+    from_detail: bool = False
 
 
 #: The Bills API's amendment decisions in words (its `AmendmentDecision` enum); others are shown as given.

@@ -8,7 +8,7 @@ digits and no offset (treated as Europe/London); `formerShortTitle` is null or "
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import urlencode
 
@@ -246,3 +246,22 @@ def parse_amendments(payload: Any, bill_id: int, bill_stage_id: int, url: str) -
             summary="\n".join(_text(line) for line in summary if line) or None,
         ))
     return amendments, int(payload.get("totalResults") or len(amendments))
+
+
+def amendment_url(base_url: str, bill_id: int, bill_stage_id: int, amendment_id: int) -> str:
+    """One amendment's detail record (the only place with its explanatory text)."""
+    return f"{base_url.rstrip('/')}/api/v1/Bills/{bill_id}/Stages/{bill_stage_id}/Amendments/{amendment_id}"
+
+
+def parse_amendment_detail(payload: Any, listed: Amendment, url: str) -> Amendment:
+    """An amendment's detail record -> the listed amendment with its explanatory text (prefix and text, as the
+    Bills API splits "Member's explanatory statement" from the statement), from the detail."""
+    amendment_id = _whole(_require(payload, "amendmentId", url), "amendmentId", url)
+    if amendment_id != listed.amendment_id:
+        raise ParseError(f"{SOURCE}: {url}: detail of amendment {amendment_id}, not {listed.amendment_id}")
+    where = f"amendment {amendment_id} in {url}"
+    text = " ".join(part for part in (_text(payload.get("explanatoryTextPrefix")),
+                                      _text(payload.get("explanatoryText"))) if part)
+    return replace(listed, explanatory_text=text or None, decision=_require(payload, "decision", where),
+                   decision_explanation=payload.get("decisionExplanation") or listed.decision_explanation,
+                   from_detail=True)

@@ -15,8 +15,10 @@ class ParliamentBillsSpider(TrackerSpider):
     name = "parliament-bills"
     default_base_url = "https://bills-api.parliament.uk"
 
-    def __init__(self, skip_amendments: str | None = None, **kwargs: Any):
+    def __init__(self, skip_amendments: str | None = None, details_read: Any = None, **kwargs: Any):
         super().__init__(**kwargs)
+        # Amendments whose detail record (the explanatory text) is stored already: listed, not fetched again.
+        self.details_read = set(details_read or ())
         # Bills the classifier found not relevant (ids, comma-separated, from the store): their amendments are
         # not fetched. Every other bill's are, so a new bill has them before its first classification.
         self.skip_amendments = {int(i) for i in (skip_amendments or "").split(",") if i.strip().isdigit()}
@@ -98,9 +100,20 @@ class ParliamentBillsSpider(TrackerSpider):
         if page is UNREAD:
             return
         amendments, total = page
-        yield from amendments
+        for amendment in amendments:
+            if amendment.amendment_id in self.details_read:
+                yield amendment
+            else:
+                yield self.request(parser.amendment_url(self.base_url, bill_id, stage_id, amendment.amendment_id),
+                                   self.parse_amendment_detail, cb_kwargs={"listed": amendment})
         next_skip = skip + len(amendments)
         if amendments and next_skip < total:
             yield self.request(parser.amendments_url(self.base_url, bill_id, stage_id, next_skip),
                                self.parse_amendments,
                                cb_kwargs={"bill_id": bill_id, "stage_id": stage_id, "skip": next_skip})
+
+    def parse_amendment_detail(self, response, listed):
+        detail = self.read(response, "amendment detail",
+                           lambda r: parser.parse_amendment_detail(self.json_of(r, "amendment detail"), listed, r.url))
+        # Without its detail the amendment is still stored as listed (the run is partial, so it is asked again).
+        yield listed if detail is UNREAD else detail

@@ -38,7 +38,13 @@ def validate_amendment(data: dict[str, Any]) -> dict[str, Any]:
     if not isinstance(row["sponsors"] or [], list):
         raise ValidationError(f"{where}: field 'sponsors' must be a list")
     row["sponsors"] = json.dumps(row["sponsors"] or [], sort_keys=True, ensure_ascii=False)
+    row["from_detail"] = bool(data.get("from_detail"))
     return row
+
+
+def detail_read(db: sqlite_utils.Database) -> set[int]:
+    """Ids of the amendments whose detail record (with the explanatory text) has been read."""
+    return {row[0] for row in db.execute("SELECT amendment_id FROM amendments WHERE detail_read IS NOT NULL")}
 
 
 def upsert_amendments(db: sqlite_utils.Database, amendments: Iterable[Any], now: str | None = None) -> Counter:
@@ -60,6 +66,12 @@ def _write(conn: sqlite3.Connection, rows: list[dict[str, Any]], now: str) -> Co
     columns = ", ".join(CONTENT_FIELDS)
     for row in rows:
         amendment_id = row.pop("amendment_id")
+        from_detail = row.pop("from_detail")
+        stored_text = conn.execute("SELECT explanatory_text FROM amendments WHERE amendment_id = ?",
+                                   [amendment_id]).fetchone()
+        if not from_detail and stored_text and stored_text[0] is not None:
+            # A stage listing has no explanatory text: the one read from the detail record stands.
+            row["explanatory_text"] = stored_text[0]
         new_hash = content_hash(row)
         decided = row["decision"] not in (None, NO_DECISION)
         old = conn.execute(f"SELECT {columns}, content_hash, version, last_changed, decision_seen FROM amendments "
@@ -67,12 +79,16 @@ def _write(conn: sqlite3.Connection, rows: list[dict[str, Any]], now: str) -> Co
         if old is None:
             conn.execute(
                 f"INSERT INTO amendments (amendment_id, {columns}, content_hash, version, first_seen, last_seen, "
-                f"last_changed, decision_seen) VALUES (?, {', '.join('?' * len(CONTENT_FIELDS))}, ?, 1, ?, ?, ?, ?)",
-                [amendment_id, *row.values(), new_hash, now, now, now, now if decided else None])
+                f"last_changed, decision_seen, detail_read) "
+                f"VALUES (?, {', '.join('?' * len(CONTENT_FIELDS))}, ?, 1, ?, ?, ?, ?, ?)",
+                [amendment_id, *row.values(), new_hash, now, now, now, now if decided else None,
+                 now if from_detail else None])
             counts["inserted"] += 1
             continue
         previous = dict(zip(CONTENT_FIELDS, old[:len(CONTENT_FIELDS)]))
         old_hash, old_version, old_changed, decision_seen = old[len(CONTENT_FIELDS):]
+        if from_detail:
+            conn.execute("UPDATE amendments SET detail_read = ? WHERE amendment_id = ?", [now, amendment_id])
         if old_hash == new_hash:
             conn.execute("UPDATE amendments SET last_seen = ? WHERE amendment_id = ?", [now, amendment_id])
             counts["unchanged"] += 1

@@ -411,7 +411,8 @@ def _search_theme_names(db: sqlite_utils.Database) -> None:
 def _amendments(db: sqlite_utils.Database) -> None:
     # Amendments to tracked bills, one row per amendment as last crawled (public data, readable like items).
     # The Bills API gives no decision date, so `decision_seen` is when a crawl first saw the current decision:
-    # the briefing's "amendments decided this week" reads it.
+    # the briefing's "amendments decided this week" reads it. The explanatory text is only in an amendment's
+    # detail record, read once (`detail_read`); the stage listings that follow do not carry it.
     db.execute(
         """
         CREATE TABLE amendments (
@@ -434,7 +435,8 @@ def _amendments(db: sqlite_utils.Database) -> None:
             first_seen TEXT NOT NULL,
             last_seen TEXT NOT NULL,
             last_changed TEXT NOT NULL,
-            decision_seen TEXT
+            decision_seen TEXT,
+            detail_read TEXT
         )"""
     )
     db.execute("CREATE INDEX idx_amendments_item ON amendments(item_id, bill_stage_id)")

@@ -337,7 +337,8 @@ def descriptive() -> dict[str, Any]:
             "bill_stages": {"description": "Stage history of each bill.", "license": OPL[0], "license_url": OPL[1],
                             "source": "UK Parliament Bills API", "source_url": "https://bills-api.parliament.uk"},
             "amendments": {"description": "Amendments to tracked bills, per stage, as last crawled: number, sponsors, "
-                                          "decision (NoDecision until the House decides), the clause it touches. "
+                                          "decision (NoDecision until the House decides), the clause it touches, "
+                                          "the explanatory text (read once from the amendment's detail record). "
                                           "decision_seen is when a crawl first saw the decision (the API gives no "
                                           "date); earlier states are in amendment_versions.",
                            "license": OPL[0], "license_url": OPL[1], "source": "UK Parliament Bills API",
