@@ -17,6 +17,7 @@ from scrapy.utils.project import get_project_settings
 
 from scrapers.polling import HttpMemory
 from tracker.store import db as tracker_db
+from tracker.store import amendments as amendment_store
 from tracker.store import items as store
 
 
@@ -80,6 +81,10 @@ def run(source: str, db_path: str, run_id: int, *, base_url: str | None, snapsho
         paths = [urlsplit(url).path for url in store.due_rechecks(database, source)]
         if paths:
             kwargs["recheck"] = ",".join(paths)
+    if source == "parliament-bills":
+        kwargs.setdefault("skip_amendments", ",".join(
+            item_id.removeprefix("bill:") for item_id in store.classified_not_relevant(database, "bill")))
+        kwargs.setdefault("details_read", amendment_store.detail_read(database))
     process.crawl(crawler, **kwargs)
     process.start()
     stats = crawler.stats.get_stats()

@@ -42,6 +42,7 @@ KINDS = (
     "written_evidence",
     "written_question",
     "written_statement",
+    "debate",
 )
 
 #: Relations an item may have to another (the `links` table).
@@ -75,6 +76,37 @@ class BillStage:
     session_id: int | None = None
     abbreviation: str | None = None
     sitting_dates: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Amendment:
+    """One amendment to a bill at one stage: an `amendments` row (stored beside its bill's item)."""
+
+    amendment_id: int
+    bill_id: int
+    bill_stage_id: int
+    number: str | None = None
+    dnum: str | None = None
+    amendment_type: str | None = None
+    sponsors: list[dict[str, Any]] = field(default_factory=list)
+    decision: str | None = None
+    decision_explanation: str | None = None
+    explanatory_text: str | None = None
+    clause: int | None = None
+    schedule: int | None = None
+    summary: str | None = None
+    #: Whether this came from the amendment's detail record (which alone has the explanatory text).
+    from_detail: bool = False
+
+
+#: The Bills API's amendment decisions in words (its `AmendmentDecision` enum); others are shown as given.
+AMENDMENT_DECISIONS = {
+    "NoDecision": "no decision yet", "Agreed": "agreed", "AgreedOnDivision": "agreed on division",
+    "Disagreed": "negatived", "NegativedOnDivision": "negatived on division", "Withdrawn": "withdrawn",
+    "WithdrawnBeforeDebate": "withdrawn before debate", "NotMoved": "not moved", "NotCalled": "not called",
+    "NotSelected": "not selected", "QuestionProposed": "question proposed", "StoodPart": "stood part",
+    "NotStoodPart": "did not stand part", "Preempted": "pre-empted",
+}
 
 
 @dataclass
@@ -142,6 +174,7 @@ SOURCES: dict[str, Source] = {s.name: s for s in (
     Source("sentencing-council", "sentencing:", "Sentencing Council", OGL),
     Source("written-questions", "wq:", "UK Parliament (written questions)", OPL),
     Source("written-statements", "wms:", "UK Parliament (written statements)", OPL),
+    Source("hansard", "hansard:", "Hansard (UK Parliament debates)", OPL),
 )}
 SOURCE_NAMES = tuple(SOURCES)
 _ID_PREFIXES = tuple(s.id_prefix for s in SOURCES.values())
@@ -209,7 +242,28 @@ BILL_STAGE_SQL = """case
   when (select max(s.value) from json_each(i.details, '$.session_ids') s)
        < (select max(s.value) from items b, json_each(b.details, '$.session_ids') s where b.kind = 'bill')
     then 'lapsed: fell at the end of its session'
+  when json_array_length(i.details, '$.session_ids') > 1
+    then coalesce(i.status, 'unknown') || ' (carried over from session '
+         || (select min(s.value) from json_each(i.details, '$.session_ids') s) || ')'
   else coalesce(i.status, 'unknown') end"""
+LAPSED = "lapsed: fell at the end of its session"
+
+
+def bill_state(details: dict[str, Any], status: str | None, newest_session: int | None) -> str:
+    """The Python twin of BILL_STAGE_SQL: a bill's state in words, given the newest session any tracked bill
+    belongs to (a bill not carried into it fell at prorogation; one in several sessions was carried over)."""
+    sessions = [s for s in details.get("session_ids") or [] if isinstance(s, int)]
+    if details.get("is_act"):
+        return "Royal Assent"
+    if details.get("withdrawn") is not None:
+        return "withdrawn"
+    if details.get("defeated"):
+        return "defeated"
+    if sessions and newest_session is not None and max(sessions) < newest_session:
+        return LAPSED
+    if len(sessions) > 1:
+        return f"{status or 'unknown'} (carried over from session {min(sessions)})"
+    return status or "unknown"
 
 #: The states a consultation-like item can be in, as every page and the briefing say them.
 OPEN, CLOSED, AWAITING_OUTCOME, OUTCOME, WITHDRAWN = ("open", "closed", "closed, awaiting the government's response",

@@ -20,6 +20,7 @@ from ..helpers.http import FaultServer, LocalServer
 from ..helpers.spiders import FAST
 from ..helpers.spiders import committees
 from ..helpers.spiders import govuk
+from ..helpers.spiders import hansard
 from ..helpers.spiders import law_commission as lawcom
 from ..helpers.spiders import legislation
 from ..helpers.spiders import parliament_bills as bills
@@ -33,7 +34,8 @@ SINCE = "2000-01-01T00:00:00"
 #: FAST, with a one-second download timeout so the timeout faults cost little.
 SETTINGS = {**FAST, "DOWNLOAD_TIMEOUT": 1}
 #: Tables whose rows must survive a failed crawl untouched (items apart from last_seen).
-GUARDED = {"items": "id", "item_versions": "id", "bill_stages": "bill_stage_id", "links": "id"}
+GUARDED = {"items": "id", "item_versions": "id", "bill_stages": "bill_stage_id", "links": "id",
+           "amendments": "amendment_id", "amendment_versions": "id"}
 
 
 @dataclass(frozen=True)
@@ -91,6 +93,14 @@ def _rename_in_values(key: str, new: str) -> Callable[[bytes], bytes]:
             entry["value"][new] = entry["value"].pop(key)
         return json.dumps(payload).encode()
     return rename
+def _hansard_today() -> tuple[str, str]:
+    """Hansard's search window in these crawls (no clock given): from SINCE to today in London."""
+    from zoneinfo import ZoneInfo
+    return SINCE[:10], datetime.now(ZoneInfo("Europe/London")).date().isoformat()
+
+
+def _serve_hansard(server) -> None:
+    hansard.serve_searches(server, *_hansard_today())
 
 
 EMPTY_RSS = (b'<?xml version="1.0"?><rss version="2.0"><channel><title>Sentencing Council</title>'
@@ -137,6 +147,12 @@ CATALOGUE = {
         statements.listing_path(SINCE[:10]),
         _rename_in_values("dateMade", "madeOn"), "has no field 'dateMade'",
         questions.page([]).encode(), "application/json", "expected JSON"),
+    # The first of the 12 phrase searches; the other 11 answer with no results.
+    "hansard": Source(
+        "hansard", _serve_hansard, hansard.path("economic crime", 0, *_hansard_today()),
+        _json_rename("DebateSectionExtId", "DebateSectionId2", "Results"), "required field 'DebateSectionExtId'",
+        json.dumps(hansard.EMPTY).encode(), "application/json",
+        "expected JSON"),
 }
 
 

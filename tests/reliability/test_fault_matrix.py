@@ -50,6 +50,7 @@ EMPTY_OK = {
     "legislation": ("the ukpga feed", 2),  # the uksi feed is empty
     "committees": ("the open business list", 1),  # no call open for evidence this week is real
     "written-questions": ("the answered listing", 1),  # no question tabled since the floor day is real
+    "hansard": ("the other 11 searches", 0),  # no debate using a phrase in the window is real
 }
 #: Listings filtered by date where an empty answer is real and nothing else is read: ok, nothing stored.
 NOTHING_NEW_OK = ("written-statements",)
@@ -63,6 +64,7 @@ EVERY_LISTING_EMPTY = {
     "sentencing-council": ("failed", "feed has no <item>"),
     "written-questions": ("ok", None),
     "written-statements": ("ok", None),
+    "hansard": ("ok", None),
 }
 HEALTHY_TAIL = ("parliament-bills", "govuk")
 

@@ -28,6 +28,7 @@ import sqlite_utils
 from tracker.briefing import asof
 from tracker.briefing import reads
 from tracker.briefing import news
+from tracker.briefing import amendments
 from tracker.briefing.model import (Briefing, BriefingError, Deadline, MissedDeadline, Overdue, ResponseEntry,
                                     RollingCall)
 from tracker.briefing.model import AskNews, CommitmentDue, clean
@@ -159,7 +160,8 @@ def build_briefing(db: sqlite_utils.Database, week: str | None = None, as_of: da
         raise BriefingError(f"datasette_url {datasette_url!r} is not an http(s) URL")
     reader = asof.Reader(db, utc_iso(as_of), base)
     w = Week(db=db, as_of=as_of, start=as_of - WINDOW, reader=reader, names=asof.theme_names(db),
-              responses=asof.responses_as_of(db, as_of), first_runs=reads.first_runs(db))
+              responses=asof.responses_as_of(db, as_of), first_runs=reads.first_runs(db),
+              newest_session=reads.newest_session(db))
     lo, hi = w.near_window()
     w.versions = reads.versions_between(db, lo, hi)
     threshold_day = local_date(as_of - RESPONSE_EXPECTED_AFTER)
@@ -195,6 +197,7 @@ def build_briefing(db: sqlite_utils.Database, week: str | None = None, as_of: da
         new=new, moved=moved, submitted=tuple(submitted), due=tuple(due),
         newly_relevant=news.newly_relevant(w, candidates, new_ids), archived=news.archived(w),
         missed=tuple(missed), asks=_our_asks(w), commitments=tuple(_commitments_due(w)),
+        amendments_decided=amendments.amendments_decided(w),
     )
 
 

@@ -180,6 +180,26 @@ class SourceProblem:
 
 
 @dataclass(frozen=True)
+class AmendmentDecision:
+    """One amendment decided: its number, where it bites, its sponsors and the decision in words."""
+
+    number: str
+    where: str
+    sponsors: str
+    decision: str
+
+
+@dataclass(frozen=True)
+class AmendmentsDecided:
+    """A relevant bill's amendments decided this week (first seen decided by a crawl in the window)."""
+
+    item: ItemRef
+    stage: str
+    decided: tuple[AmendmentDecision, ...]
+    more: int
+
+
+@dataclass(frozen=True)
 class Briefing:
     """The week's content. Equal inputs give an equal `content_hash`; generation time is not part of it."""
 
@@ -204,6 +224,7 @@ class Briefing:
     #: "Our asks: what happened this week": outcomes decided and passages suggested (editors' register).
     asks: tuple[AskNews, ...] = ()
     commitments: tuple[CommitmentDue, ...] = ()
+    amendments_decided: tuple[AmendmentsDecided, ...] = ()
 
     @property
     def counts(self) -> dict[str, int]:

@@ -19,7 +19,7 @@ from tracker.contract import SOURCE_DATE_SQL
 
 #: What the briefing reads of an item: never body_text unless the summary is empty (it is the fallback).
 STATE_COLUMNS = ("id, source, kind, title, summary, url, organisation, status, published, updated, opens, closes, "
-                 "first_seen, "
+                 "first_seen, CASE WHEN kind = 'bill' THEN details END AS details, "
                  "last_changed, version, CASE WHEN summary IS NULL OR summary = '' THEN body_text END AS body_text")
 _IDS = "(SELECT value FROM json_each(?))"
 #: A stored date or datetime in the dashed ISO form, whose string order follows its date.
@@ -287,3 +287,30 @@ def commitments_open_due_by(db: sqlite_utils.Database, as_of_iso: str, due_by: s
         "  FROM commitments c WHERE c.due IS NOT NULL AND c.due <= :due_by)"
         " WHERE state_then = 'open' ORDER BY due, id LIMIT :limit",
         {"as_of": as_of_iso, "due_by": due_by, "limit": limit}))
+# --- amendments ----------------------------------------------------------------------------------------------
+
+def amendments_decided_between(db: sqlite_utils.Database, lo: str, hi: str, when: str) -> list[dict[str, Any]]:
+    """Amendments as they stood at `when` whose decision a crawl first saw in [lo, hi) (string bounds), with
+    `first_seen` and the sitting dates of their stage. Bounded by the decision_seen index and, for amendments
+    changed since `when`, by their versions valid then."""
+    current = list(db.query(
+        "SELECT a.*, s.sitting_dates FROM amendments a LEFT JOIN bill_stages s ON s.bill_stage_id = a.bill_stage_id "
+        "WHERE a.decision_seen >= ? AND a.decision_seen < ? AND a.last_changed <= ?", [lo, hi, when]))
+    older = []
+    for version in db.query(
+            "SELECT v.amendment_id, v.data, a.first_seen, s.sitting_dates FROM amendment_versions v "
+            "JOIN amendments a ON a.amendment_id = v.amendment_id "
+            "LEFT JOIN bill_stages s ON s.bill_stage_id = a.bill_stage_id "
+            "WHERE v.valid_to > ? AND v.valid_from <= ? AND a.last_changed > ?", [when, when, when]):
+        data = json.loads(version["data"])
+        if data.get("decision_seen") and lo <= data["decision_seen"] < hi:
+            older.append({**data, "amendment_id": version["amendment_id"], "first_seen": version["first_seen"],
+                          "sitting_dates": version["sitting_dates"]})
+    return current + older
+
+
+def newest_session(db: sqlite_utils.Database) -> int | None:
+    """The newest parliamentary session of any tracked bill (a bill not carried into it fell at prorogation)."""
+    row = db.execute("SELECT max(s.value) FROM items b, json_each(b.details, '$.session_ids') s "
+                     "WHERE b.kind = 'bill'").fetchone()
+    return row[0] if row else None

@@ -551,3 +551,52 @@ def _http_validators(db: sqlite_utils.Database) -> None:
         )"""
     )
     db.execute("CREATE INDEX idx_http_validators_source ON http_validators(source)")
+@migrations(name="0016_amendments")
+def _amendments(db: sqlite_utils.Database) -> None:
+    # Amendments to tracked bills, one row per amendment as last crawled (public data, readable like items).
+    # The Bills API gives no decision date, so `decision_seen` is when a crawl first saw the current decision:
+    # the briefing's "amendments decided this week" reads it. The explanatory text is only in an amendment's
+    # detail record, read once (`detail_read`); the stage listings that follow do not carry it.
+    db.execute(
+        """
+        CREATE TABLE amendments (
+            amendment_id INTEGER PRIMARY KEY,
+            item_id TEXT NOT NULL,
+            bill_id INTEGER NOT NULL,
+            bill_stage_id INTEGER NOT NULL,
+            number TEXT,
+            dnum TEXT,
+            amendment_type TEXT,
+            sponsors TEXT NOT NULL DEFAULT '[]',
+            decision TEXT,
+            decision_explanation TEXT,
+            explanatory_text TEXT,
+            clause INTEGER,
+            schedule INTEGER,
+            summary TEXT,
+            content_hash TEXT NOT NULL,
+            version INTEGER NOT NULL DEFAULT 1,
+            first_seen TEXT NOT NULL,
+            last_seen TEXT NOT NULL,
+            last_changed TEXT NOT NULL,
+            decision_seen TEXT,
+            detail_read TEXT
+        )"""
+    )
+    db.execute("CREATE INDEX idx_amendments_item ON amendments(item_id, bill_stage_id)")
+    db.execute("CREATE INDEX idx_amendments_decision_seen ON amendments(decision_seen)")
+    # Every earlier state of an amendment (a decision changed, sponsors added...), as `item_versions` keeps items.
+    db.execute(
+        """
+        CREATE TABLE amendment_versions (
+            id INTEGER PRIMARY KEY,
+            amendment_id INTEGER NOT NULL REFERENCES amendments(amendment_id),
+            version INTEGER NOT NULL,
+            valid_from TEXT NOT NULL,
+            valid_to TEXT NOT NULL,
+            changed_fields TEXT NOT NULL,
+            data TEXT NOT NULL,
+            UNIQUE (amendment_id, version)
+        )"""
+    )
+    db.execute("CREATE INDEX idx_amendment_versions_valid_to ON amendment_versions(valid_to)")

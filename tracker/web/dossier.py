@@ -10,7 +10,7 @@ from typing import Any
 from tracker.contract import consultation_state, deadline_passed, is_overdue
 from tracker.store import asks as store_asks
 from tracker.store import reforms
-from tracker.web import cells
+from tracker.web import bill_detail, cells
 
 TIMELINE_LIMIT = 200
 
@@ -74,6 +74,7 @@ def load(conn: sqlite3.Connection, item_id: str, include_responses: bool,
         choices.setdefault(row["grouping"], []).append(row)
     relevance = {"relevant": bool(item.get("relevant")), "decision": decisions[0] if decisions else None,
                  "history": decisions, "theme_choices": list(choices.items())}
+    bill = bill_detail.load(conn, item)
     lead, members = reforms.members(conn, item_id)
     if len(members) > 1:
         # The reform's page: one timeline across every item of the thread, each event naming its item.
@@ -90,10 +91,11 @@ def load(conn: sqlite3.Connection, item_id: str, include_responses: bool,
             {"id": m["id"], "title": m["title"], "kind": m["kind"], "published": m["published"]} for m in members]}
         return {"item": item, "links": links, "versions": versions, "tags": tags, "stages": stages,
                 "responses": responses, "triage": triage[0] if triage else None, "reform": reform,
-                "relevance": relevance, "timeline": events[:TIMELINE_LIMIT], "gaps": gaps}
+                "relevance": relevance, "timeline": events[:TIMELINE_LIMIT], "gaps": gaps, "bill": bill}
     return {"item": item, "links": links, "versions": versions, "tags": tags, "stages": stages,
             "responses": responses, "triage": triage[0] if triage else None, "reform": None,
-            "relevance": relevance, "timeline": timeline(item, links, versions, stages), "gaps": stage_gaps(stages)}
+            "relevance": relevance, "timeline": timeline(item, links, versions, stages), "gaps": stage_gaps(stages),
+            "bill": bill}
 
 
 def _stages(conn: sqlite3.Connection, item_id: str) -> list[dict[str, Any]]:

@@ -186,6 +186,19 @@ order by i.last_changed desc""",
 from items i where i.kind = 'bill' and i.relevant = 1
 order by stage like 'lapsed%' or stage in ('withdrawn', 'defeated', 'Royal Assent'), stage, i.updated desc""",
     },
+    "amendments_decided": {
+        "title": "Amendments decided on relevant bills",
+        "description": "Amendments to relevant bills with a decision (agreed, negatived, withdrawn, not moved...), "
+                       "newest first by when a crawl first saw the decision (the Bills API gives no decision date); "
+                       "earlier decisions are in amendment_versions.",
+        "sql": """select a.decision_seen, i.title as bill, s.house, s.stage, a.number, a.decision,
+  a.decision_explanation, a.summary, a.sponsors, a.amendment_id, i.id as item_id
+from amendments a join items i on i.id = a.item_id
+left join bill_stages s on s.bill_stage_id = a.bill_stage_id
+where i.relevant = 1 and a.decision is not null and a.decision != 'NoDecision'
+order by a.decision_seen desc, i.title, s.sort_order, cast(a.number as integer)
+limit 500""",
+    },
     "items_by_theme": {
         "title": "Items by priority theme",
         "description": "Items tagged with a theme (suggested or confirmed), strongest first. Type the theme's name "
@@ -371,6 +384,17 @@ def descriptive() -> dict[str, Any]:
                                           "data": "The item's content fields as they were"}},
             "bill_stages": {"description": "Stage history of each bill.", "license": OPL[0], "license_url": OPL[1],
                             "source": "UK Parliament Bills API", "source_url": "https://bills-api.parliament.uk"},
+            "amendments": {"description": "Amendments to tracked bills, per stage, as last crawled: number, sponsors, "
+                                          "decision (NoDecision until the House decides), the clause it touches, "
+                                          "the explanatory text (read once from the amendment's detail record). "
+                                          "decision_seen is when a crawl first saw the decision (the API gives no "
+                                          "date); earlier states are in amendment_versions.",
+                           "license": OPL[0], "license_url": OPL[1], "source": "UK Parliament Bills API",
+                           "source_url": "https://bills-api.parliament.uk"},
+            "amendment_versions": {"description": "Every previous state of an amendment (a decision changed...), "
+                                                  "with the fields that changed.",
+                                   "columns": {"changed_fields": "Fields that differ from the next version",
+                                               "data": "The amendment's content fields as they were"}},
             "runs": {"description": "One row per source per crawl, with its outcome and counts."},
             "links": {"description": "Relations between items (commences, enacted_as, outcome_of, consults_on, "
                                      "mentions), from the sources or suggested, with their review state."},
@@ -423,6 +447,9 @@ def configuration(public_read: bool = False) -> dict[str, Any]:
                   "label_column": "title", "size": 50},
         "item_versions": {"sort_desc": "valid_to"},
         "bill_stages": {"sort": "sort_order", "facets": ["house", "stage"]},
+        # Public data, readable as items are.
+        "amendments": {"sort_desc": "last_changed", "facets": ["decision", "item_id", "amendment_type"]},
+        "amendment_versions": {"sort_desc": "valid_to"},
         "runs": {"sort_desc": "started", "facets": ["source", "status"]},
         "links": {"allow": SIGNED_IN, "facets": ["relation", "review_state", "method"]},
         "item_priorities": {"allow": SIGNED_IN, "sort_desc": "score", "facets": ["priority_id", "review_state"]},
