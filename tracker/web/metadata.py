@@ -345,6 +345,11 @@ def descriptive() -> dict[str, Any]:
                                               "revoke` move it on, ending every earlier session (admins only)."},
             "feed_tokens": {"description": "Feed tokens issued, with expiry and revocation; the tokens themselves "
                                            "are not stored (admins only)."},
+            "facet_counts": {"description": "How many items have each source, kind, status, organisation and theme, "
+                                            "counted after each crawl and classification for the items page's "
+                                            "facets (used only while facet_state says they are current)."},
+            "facet_state": {"description": "Whether facet_counts is current: `changes` moves on with every write to "
+                                           "a counted column of items, `counted_at` is its value when counted."},
         },
     }
 
@@ -375,6 +380,9 @@ def configuration(public_read: bool = False) -> dict[str, Any]:
         # logs anyone in).
         "session_epochs": {"allow": ADMINS, "hidden": True},
         "feed_tokens": {"allow": ADMINS, "hidden": True},
+        # Counts of public item fields, for the items page's facets: internal, as readable as items.
+        "facet_counts": {"hidden": True},
+        "facet_state": {"hidden": True},
     }
     for hidden in ("items_fts", "items_fts_data", "items_fts_idx", "items_fts_docsize", "items_fts_config",
                    "_sqlite_migrations"):
