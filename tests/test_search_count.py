@@ -1,5 +1,6 @@
-"""Search pages count matches up to a cap (tracker.web.counts): "more than N rows" past it, the exact count on
-request (`_count=all`), JSON and CSV untouched; real Datasette requests."""
+"""Search pages at scale: matches counted up to a cap (tracker.web.counts: "more than N rows" past it, the exact
+count on request with `_count=all`, JSON and CSV untouched) and a common word read newest first along the sort
+index (tracker.web.search_order), with the same rows; real Datasette requests."""
 from __future__ import annotations
 
 import re
@@ -10,7 +11,7 @@ from tracker import config as config_mod
 from tracker.contract import TrackedItem
 from tracker.store import db as db_module
 from tracker.store import items as store
-from tracker.web import counts
+from tracker.web import counts, search_order
 from tracker.web.serve import build_datasette
 
 from .helpers.auth import session_cookie
@@ -32,7 +33,8 @@ ITEMS = ([_item(n, "Fraud prevention", kind="bill" if n < 3 else "consultation")
 def ds(tmp_path):
     path = tmp_path / "tracker.db"
     database = db_module.connect(path)
-    store.upsert_items(database, ITEMS)
+    for n, item in enumerate(ITEMS):  # each changed at its own time: the page's order has no ties
+        store.upsert_items(database, [item], now=f"2026-11-{n + 1:02d}T09:00:00+00:00")
     database.close()
     return build_datasette(path, config=config_mod.Config(), users=USERS, secret="test-secret")
 
@@ -89,3 +91,26 @@ async def test_without_a_search_and_in_json_datasette_counts_as_always(ds, monke
 async def test_a_hostile_search_is_still_a_400_not_a_count_error(ds):
     response = await ds.client.get("/tracker/items?_search=AND", cookies=session_cookie(ds, "rita"))
     assert response.status_code == 400
+
+
+async def searched(ds, query: str) -> tuple[list[str], str]:
+    response = await ds.client.get(f"/tracker/items.json?{query}", cookies=session_cookie(ds, "rita"))
+    assert response.status_code == 200, response.text[:500]
+    data = response.json()
+    return [row[0] for row in data["rows"]], data["query"]["sql"]
+
+
+async def test_a_common_word_walks_the_sort_index_and_finds_the_same_rows(ds, monkeypatch):
+    monkeypatch.setattr(search_order, "THRESHOLD", 10)
+    rare_ids, rare_sql = await searched(ds, "_search=fraud")
+    assert "+rowid in" not in rare_sql and len(rare_ids) == 5
+    monkeypatch.setattr(search_order, "THRESHOLD", 3)  # five matches: now a common word
+    common_ids, common_sql = await searched(ds, "_search=fraud")
+    assert "+rowid in (select rowid from" in common_sql
+    assert common_ids == rare_ids  # the same rows in the same order
+    assert (await searched(ds, "_search=bribery"))[1].count("+rowid") == 0  # two matches: still looked up
+    # Another order may have no index to walk: left to SQLite.
+    assert "+rowid" not in (await searched(ds, "_search=fraud&_sort=title"))[1]
+    # The filters still apply, and the capped count reads the same clause.
+    assert len((await searched(ds, "_search=fraud&kind=bill"))[0]) == 3
+    assert heading(await page(ds, "_search=fraud")).startswith("5 rows where search matches")

@@ -10,7 +10,7 @@ from datasette.utils import tilde_encode
 from datasette.utils.asgi import BadRequest, Response
 
 from tracker.store.db import install_clock
-from tracker.web import cells, counts, dashboard, facets, search
+from tracker.web import cells, counts, dashboard, facets, search, search_order
 from tracker.web.auth import NEXT_COOKIE
 from tracker.web.views import (add_theme, clock_of, db_name, dossier_page, is_editor, review_row, robots_txt,
                                save_response, set_relevance, set_triage)
@@ -168,6 +168,16 @@ def asgi_wrapper():
             await app(scope, receive, wrapped_send)
         return add_header
     return wrap
+
+
+@hookimpl(hookwrapper=True, specname="filters_from_request")
+def search_newest_first(request, database, table, datasette):
+    """A common word's search walks the page's sort index instead of sorting every match
+    (tracker.web.search_order); Datasette's own search filter is among the results wrapped."""
+    outcome = yield
+    if search_order.applies(request, table):
+        outcome.force_result([search_order.newest_first(result, datasette, database)
+                              for result in outcome.get_result()])
 
 
 @hookimpl
