@@ -1,8 +1,8 @@
 """The items table's facet counts, kept in `facet_counts` so the unfiltered items page need not count every item.
 
 `refresh` recounts (after a crawl and after classification); `current` gives the stored counts only while no
-write to `items` has changed a counted column since (migration 0020_facet_counts keeps that tally by trigger),
-so a reader never sees a stale count: without them Datasette counts as it always did.
+write to `items` has changed a counted column since (tracker.store.derived), so a reader never sees a stale
+count: without them Datasette counts as it always did.
 """
 from __future__ import annotations
 
@@ -10,14 +10,11 @@ import sqlite3
 
 import sqlite_utils
 
+from tracker.store import derived
 from tracker.store.db import write_transaction
 from tracker.store.migrations import COUNTED_FACETS
 
-#: The stored counts are current: the tally of writes has not moved since they were counted, and the triggers
-#: that keep the tally still exist (a table rebuild drops triggers; then nothing is trusted).
-CURRENT_SQL = ("SELECT 1 FROM facet_state WHERE id = 1 AND counted_at = changes "
-               "AND (SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name IN "
-               "('items_facets_ai', 'items_facets_ad', 'items_facets_au')) = 3")
+NAME = "facet_counts"
 
 
 def _count_sql(column: str, kind: str) -> str:
@@ -35,19 +32,19 @@ def refresh(db: sqlite_utils.Database) -> int:
         conn.execute("DELETE FROM facet_counts")
         for column, kind in COUNTED_FACETS.items():
             conn.execute(f"INSERT INTO facet_counts (facet, value, count) {_count_sql(column, kind)}")
-        conn.execute("UPDATE facet_state SET counted_at = changes WHERE id = 1")
+        derived.mark_computed(conn, NAME)
         return conn.execute("SELECT count(*) FROM facet_counts").fetchone()[0]
 
 
 def is_current(conn: sqlite3.Connection) -> bool:
     """Whether the stored counts describe `items` as it is."""
-    return conn.execute(CURRENT_SQL).fetchone() is not None
+    return derived.is_current(conn, NAME)
 
 
 def refresh_if_stale(db: sqlite_utils.Database) -> bool:
     """Recount unless the stored counts are current (a crawl that changed nothing costs one read); a database not
     yet migrated to 0020_facet_counts has nothing to recount."""
-    if not db["facet_state"].exists() or is_current(db.conn):
+    if not derived.exists(db.conn) or is_current(db.conn):
         return False
     refresh(db)
     return True
