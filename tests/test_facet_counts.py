@@ -78,7 +78,8 @@ def is_current(path) -> bool:
 async def test_stored_facets_are_the_facets_datasette_counts(ds, path):
     assert is_current(path)  # classification counted them
     stored = await facets(ds)
-    run(path, "UPDATE derived_state SET counted_at = NULL WHERE name = 'facet_counts'")  # not current: Datasette counts them itself
+    # Not current: Datasette counts them itself.
+    run(path, "UPDATE derived_state SET counted_at = NULL WHERE name = 'facet_counts'")
     counted = await facets(ds)
     assert stored == counted  # values, counts, order, links, hideable: all the same
     assert values(stored, "kind") == {"consultation": 3, "policy_paper": 2}
