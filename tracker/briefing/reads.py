@@ -165,7 +165,13 @@ def settled_overdue(db: sqlite_utils.Database, *, kinds: Iterable[str], finished
         settled = ("SELECT item_id AS id, closes FROM briefing_watch INDEXED BY idx_briefing_watch_closes "
                    f"WHERE list = '{watch.AWAITING}' AND closes < :closed "
                    f"AND item_id NOT IN {_IDS.replace('?', ':exclude')}")
-        return _newest_settled(db, f"WITH s AS MATERIALIZED ({settled})", closed_before, exclude, newest)
+        # Not materialized: the newest and the rows near them walk the (list, closes) index from the top; the count
+        # is the index range's, less the excluded ids in it (looked up one by one: they are the week's few).
+        in_range = f"FROM briefing_watch WHERE list = '{watch.AWAITING}' AND closes < :closed"
+        count = (f"((SELECT count(*) {in_range}) "
+                 f"- (SELECT count(*) {in_range} AND item_id IN {_IDS.replace('?', ':exclude')}))")
+        return _newest_settled(db, f"WITH s AS NOT MATERIALIZED ({settled})", closed_before, exclude, newest,
+                               count=count)
     live = f"""
         WITH RECURSIVE rv(v) AS (  -- the distinct values of items.relevant, to read idx_items_relevant
             SELECT (SELECT min(relevant) FROM items)
@@ -187,12 +193,13 @@ def settled_overdue(db: sqlite_utils.Database, *, kinds: Iterable[str], finished
 
 
 def _newest_settled(db: sqlite_utils.Database, settled: str, closed_before: str, exclude: Iterable[str],
-                    newest: int) -> tuple[int, set[str]]:
-    """settled_overdue's answer over `settled`, SQL that defines the set `s` (id, closes) in a WITH clause."""
+                    newest: int, count: str = "(SELECT count(*) FROM s)") -> tuple[int, set[str]]:
+    """settled_overdue's answer over `settled`, SQL that defines the set `s` (id, closes) in a WITH clause, and
+    `count`, SQL for how many rows `s` holds."""
     rows = db.execute(
         f"""{settled},
         nth AS (SELECT closes FROM s ORDER BY closes DESC LIMIT 1 OFFSET :skip)
-        SELECT (SELECT count(*) FROM s), s.id FROM s
+        SELECT {count}, s.id FROM s
         WHERE s.closes >= coalesce(date(substr((SELECT closes FROM nth), 1, 10), '-3 days'), '')""",
         {"closed": closed_before, "exclude": id_list(exclude), "skip": newest - 1}).fetchall()
     return (rows[0][0], {r[1] for r in rows}) if rows else (0, set())
