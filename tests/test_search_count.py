@@ -83,6 +83,8 @@ async def test_without_a_search_and_in_json_datasette_counts_as_always(ds, monke
     assert heading(await page(ds, "")).startswith("7 rows")
     response = await ds.client.get("/tracker/items.json?_search=fraud", cookies=session_cookie(ds, "rita"))
     assert response.json()["filtered_table_rows_count"] == 5
+    # The search form carries the capped count's arguments on: with the search cleared, the page counts again.
+    assert heading(await page(ds, "_search=&_nocount=1&_capcount=1")).startswith("7 rows")
     # Asking Datasette not to count is still obeyed: no count, no note.
     html = await page(ds, "_search=fraud&_nocount=1")
     assert capped(html) is None and "rows where" not in heading(html)

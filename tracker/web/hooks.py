@@ -102,6 +102,10 @@ def _items_page_defaults(scope):
         scope = {**scope, "query_string": query.encode("latin-1")}
     params = parse_qs(query, keep_blank_values=True)
     if not any(_is_search(key) for key in params):
+        if _counts_capped(query):
+            # The form carries the capped count's arguments on; with the search cleared, Datasette counts again.
+            query = "&".join(p for p in query.split("&") if p not in ("_capcount=1", "_nocount=1"))
+            scope = {**scope, "query_string": query.encode("latin-1")}
         return scope
     if scope["path"].endswith("/items") and "_nocount" not in params and not counts.wants_exact(params):
         # The HTML page counts matches only up to a cap (tracker.web.counts), unless `_count=all` asks for all.
