@@ -19,6 +19,7 @@ import sqlite_utils
 from tracker import crawl as crawl_mod
 from tracker import weeks
 from tracker.store import db as tracker_db
+from tracker.briefing import watch
 from tracker.classify import linking
 from tracker.classify import passages
 from tracker.classify import tagging
@@ -209,6 +210,7 @@ def brief(db_path: Path, config: Config, *, week: str | None = None, as_of: date
     database = tracker_db.connect(db_path)
     try:
         week, as_of = briefing_target(database, week=week, as_of=as_of, now=now)
+        watch.refresh_if_stale(database)  # reviewers' work since the crawl: its stored sets read, not the backlog
         briefing = build_briefing(database, week=week, as_of=as_of, datasette_url=config.datasette_url)
         if briefing.preview and send:  # refused before anything is written
             raise BriefingRequestError("send", f"a preview (as of {weeks.time_label(as_of)} London) is never "

@@ -15,15 +15,16 @@ from typing import Any, Iterable
 
 import sqlite_utils
 
-from tracker.contract import SOURCE_DATE_SQL
+from tracker.briefing import watch
+from tracker.contract import (CONSULTATION_KINDS, FINISHED_STATUSES, GOVERNMENT_RESPONSE_KINDS, OPEN_STATUSES,
+                              SOURCE_DATE_SQL)
 
 #: What the briefing reads of an item: never body_text unless the summary is empty (it is the fallback).
 STATE_COLUMNS = ("id, source, kind, title, summary, url, organisation, status, published, updated, opens, closes, "
                  "first_seen, CASE WHEN kind = 'bill' THEN details END AS details, "
                  "last_changed, version, CASE WHEN summary IS NULL OR summary = '' THEN body_text END AS body_text")
 _IDS = "(SELECT value FROM json_each(?))"
-#: A stored date or datetime in the dashed ISO form, whose string order follows its date.
-_ISO_DATE_GLOB = "[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]*"
+_ISO_DATE_GLOB = watch.ISO_DATE_GLOB
 
 
 def id_list(ids: Iterable[str]) -> str:
@@ -36,10 +37,7 @@ def _in(values: Iterable[str]) -> str:
 
 
 #: SQL over `items i`: the item can be relevant as of some instant (see `closing_between`).
-_CAN_BE_RELEVANT = (
-    "(EXISTS (SELECT 1 FROM classifications c WHERE c.item_id = i.id AND c.relevant != 0) "
-    "OR EXISTS (SELECT 1 FROM item_priorities p WHERE p.item_id = i.id AND p.review_state = 'confirmed') "
-    "OR EXISTS (SELECT 1 FROM relevance_overrides o WHERE o.item_id = i.id AND o.relevant = 1))")
+_CAN_BE_RELEVANT = watch.CAN_BE_RELEVANT
 
 
 # --- candidate ids ------------------------------------------------------------------------------
@@ -113,6 +111,9 @@ def closing_between(db: sqlite_utils.Database, kinds: Iterable[str], lo: str, hi
 def open_without_deadline(db: sqlite_utils.Database, kinds: Iterable[str], statuses: Iterable[str]) -> set[str]:
     """Items of `kinds` open now with no closing date (rolling calls for evidence) that can be relevant at
     all, as in `closing_between`. Found through the status index: open items are few."""
+    if watch.is_current(db.conn) and (tuple(kinds), tuple(statuses)) == (CONSULTATION_KINDS, OPEN_STATUSES):
+        # The same set, stored (tracker.briefing.watch): open rolling calls are few, open items are not.
+        return {row[0] for row in db.execute("SELECT item_id FROM briefing_watch WHERE list = ?", [watch.ROLLING])}
     return {row[0] for row in db.execute(
         f"SELECT id FROM items i INDEXED BY idx_items_status WHERE status IN {_in(statuses)} AND closes IS NULL "
         f"AND kind IN {_in(kinds)} "
@@ -158,8 +159,20 @@ def settled_overdue(db: sqlite_utils.Database, *, kinds: Iterable[str], finished
     count, and the items dated from 3 days before the `newest`-th latest closes string (no string dated
     earlier can be a later instant than it), so the caller reads only those.
     """
-    rows = db.execute(
-        f"""
+    if watch.is_current(db.conn) and (tuple(kinds), tuple(finished)) == (GOVERNMENT_RESPONSE_KINDS,
+                                                                         FINISHED_STATUSES):
+        # The same items, stored with their closing dates (tracker.briefing.watch): an index range, not the backlog.
+        settled = ("SELECT item_id AS id, closes FROM briefing_watch INDEXED BY idx_briefing_watch_closes "
+                   f"WHERE list = '{watch.AWAITING}' AND closes < :closed "
+                   f"AND item_id NOT IN {_IDS.replace('?', ':exclude')}")
+        # Not materialized: the newest and the rows near them walk the (list, closes) index from the top; the count
+        # is the index range's, less the excluded ids in it (looked up one by one: they are the week's few).
+        in_range = f"FROM briefing_watch WHERE list = '{watch.AWAITING}' AND closes < :closed"
+        count = (f"((SELECT count(*) {in_range}) "
+                 f"- (SELECT count(*) {in_range} AND item_id IN {_IDS.replace('?', ':exclude')}))")
+        return _newest_settled(db, f"WITH s AS NOT MATERIALIZED ({settled})", closed_before, exclude, newest,
+                               count=count)
+    live = f"""
         WITH RECURSIVE rv(v) AS (  -- the distinct values of items.relevant, to read idx_items_relevant
             SELECT (SELECT min(relevant) FROM items)
             UNION ALL
@@ -175,9 +188,18 @@ def settled_overdue(db: sqlite_utils.Database, *, kinds: Iterable[str], finished
               AND NOT EXISTS (SELECT 1 FROM item_priorities p WHERE p.item_id = i.id
                               AND p.review_state IN ('confirmed', 'rejected'))
               AND NOT EXISTS (SELECT 1 FROM relevance_overrides o WHERE o.item_id = i.id)
-        ),
+        )"""
+    return _newest_settled(db, live, closed_before, exclude, newest)
+
+
+def _newest_settled(db: sqlite_utils.Database, settled: str, closed_before: str, exclude: Iterable[str],
+                    newest: int, count: str = "(SELECT count(*) FROM s)") -> tuple[int, set[str]]:
+    """settled_overdue's answer over `settled`, SQL that defines the set `s` (id, closes) in a WITH clause, and
+    `count`, SQL for how many rows `s` holds."""
+    rows = db.execute(
+        f"""{settled},
         nth AS (SELECT closes FROM s ORDER BY closes DESC LIMIT 1 OFFSET :skip)
-        SELECT (SELECT count(*) FROM s), s.id FROM s
+        SELECT {count}, s.id FROM s
         WHERE s.closes >= coalesce(date(substr((SELECT closes FROM nth), 1, 10), '-3 days'), '')""",
         {"closed": closed_before, "exclude": id_list(exclude), "skip": newest - 1}).fetchall()
     return (rows[0][0], {r[1] for r in rows}) if rows else (0, set())

@@ -435,6 +435,16 @@ def descriptive() -> dict[str, Any]:
                                            "are not stored (admins only)."},
             "http_validators": {"description": "Per URL fetched by the last good crawl: its HTTP status, ETag and "
                                                "Last-Modified (which polls send back), and robots.txt as fetched."},
+            "facet_counts": {"description": "How many items have each source, kind, status, organisation and theme, "
+                                            "counted after each crawl and classification for the items page's "
+                                            "facets (used only while facet_state says they are current)."},
+            "briefing_watch": {"description": "The briefing's small stored sets: relevant consultations awaiting a "
+                                              "government response (with closing date) and rolling calls for "
+                                              "evidence, recomputed after classification (signed-in staff only, "
+                                              "like the reviews they reflect)."},
+            "derived_state": {"description": "Whether facet_counts and briefing_watch are current: `changes` moves on "
+                                             "with every write that can change them, `counted_at` is its value "
+                                             "when they were computed."},
         },
     }
 
@@ -473,6 +483,11 @@ def configuration(public_read: bool = False) -> dict[str, Any]:
         # logs anyone in).
         "session_epochs": {"allow": ADMINS, "hidden": True},
         "feed_tokens": {"allow": ADMINS, "hidden": True},
+        # Counts of public item fields, for the items page's facets: internal, as readable as items.
+        "facet_counts": {"hidden": True},
+        "derived_state": {"hidden": True},
+        # Reflects reviewers' tags and relevance decisions (who is left out): as readable as those.
+        "briefing_watch": {"allow": SIGNED_IN, "hidden": True},
     }
     for hidden in ("items_fts", "items_fts_data", "items_fts_idx", "items_fts_docsize", "items_fts_config",
                    "_sqlite_migrations"):
