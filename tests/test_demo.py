@@ -21,11 +21,11 @@ def test_demo_builds_everything_and_a_second_replay_writes_no_versions(tmp_path,
     reports = list((db_path.parent / "reports").iterdir())
     assert {p: stat.S_IMODE(p.stat().st_mode) for p in [db_path, *reports]} == dict.fromkeys([db_path, *reports], 0o600)
     assert stat.S_IMODE((db_path.parent / "reports").stat().st_mode) == 0o700
-    assert "6 sources" in result.output and "Briefing: SEOC reform briefing w/c" in result.output
+    assert "7 sources" in result.output and "Briefing: SEOC reform briefing w/c" in result.output
     database = tracker_db.connect(db_path)
     sources = {r["source"]: r["n"] for r in database.query("select source, count(*) as n from items group by source")}
     assert set(sources) == {"parliament-bills", "govuk", "legislation", "committees", "law-commission",
-                            "sentencing-council"}
+                            "sentencing-council", "statutory-instruments"}
     assert {r["status"] for r in database.query("select status from runs")} == {"ok"}
     # Every item is classified; relevant ones carry tags with evidence.
     assert database["classifications"].count == database["items"].count

@@ -123,6 +123,8 @@ class Source:
     id_prefix: str
     display_name: str
     licence: str
+    #: Other hosts its spider asks, by the key a `--base-url KEY=URL` replaces (passed as `<key>_url`).
+    also_uses: tuple[str, ...] = ()
 
     @property
     def module(self) -> str:
@@ -137,6 +139,7 @@ SOURCES: dict[str, Source] = {s.name: s for s in (
     Source("committees", "committees:", "UK Parliament (committees)", OPL),
     Source("law-commission", "lawcom:", "Law Commission", OGL),
     Source("sentencing-council", "sentencing:", "Sentencing Council", OGL),
+    Source("statutory-instruments", "si:", "UK Parliament (statutory instruments)", OPL, also_uses=("whats-on",)),
 )}
 SOURCE_NAMES = tuple(SOURCES)
 _ID_PREFIXES = tuple(s.id_prefix for s in SOURCES.values())
