@@ -44,6 +44,16 @@ def register_routes():
 
 
 @hookimpl
+def register_magic_parameters(datasette):
+    """`:_seoc_base` in saved queries: this instance's address, so feed events can link to reform pages."""
+    def seoc(key, request):
+        if key != "base":
+            raise KeyError(key)
+        return datasette.absolute_url(request, datasette.urls.path("")).rstrip("/")
+    return [("seoc", seoc)]
+
+
+@hookimpl
 def extra_template_vars(template, datasette, request):
     async def inner():
         extra = {"seoc_is_editor": is_editor(request.actor if request else None)}
