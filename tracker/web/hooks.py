@@ -12,8 +12,8 @@ from datasette.utils.asgi import BadRequest, Response
 from tracker.store.db import install_clock
 from tracker.web import cells, dashboard, search
 from tracker.web.auth import NEXT_COOKIE
-from tracker.web.views import (add_theme, clock_of, db_name, dossier_page, is_editor, review_row, robots_txt,
-                               save_response, set_relevance, set_triage)
+from tracker.web.views import (add_theme, calendar_page, clock_of, db_name, dossier_page, is_editor, review_row,
+                               robots_txt, save_response, set_relevance, set_triage)
 
 def safe_url(value) -> str | None:
     """Only http(s) URLs ever become links: scraped `javascript:` and friends are dropped."""
@@ -34,6 +34,7 @@ def prepare_jinja2_environment(env):
 def register_routes():
     return [
         (r"^/-/dossier/(?P<item_id>.+)$", dossier_page),
+        (r"^/-/calendar$", calendar_page),
         (r"^/-/responses/save$", save_response),
         (r"^/-/review$", review_row),
         (r"^/-/themes/add$", add_theme),
@@ -182,7 +183,8 @@ def render_cell(value, column, table, database, datasette, row):
 def menu_links(datasette, actor):
     if actor is None:
         return []
-    links = [{"href": datasette.urls.path(f"/{db_name(datasette)}/deadlines"), "label": "Deadlines"}]
+    links = [{"href": datasette.urls.path(f"/{db_name(datasette)}/deadlines"), "label": "Deadlines"},
+             {"href": datasette.urls.path("/-/calendar"), "label": "Calendar: the next eight weeks"}]
     if is_editor(actor):
         links.append({"href": datasette.urls.path(f"/{db_name(datasette)}/closing_soon"),
                       "label": "Closing soon: our responses"})

@@ -15,7 +15,7 @@ from markupsafe import escape
 
 from tracker.errors import ValidationError
 from tracker.store import register
-from tracker.web import dossier
+from tracker.web import calendar, dossier
 
 EDITOR_ROLES = {"editor", "admin"}
 _CLOCK = "_seoc_clock"
@@ -72,6 +72,16 @@ async def dossier_page(datasette, request):
     if data is None:
         raise NotFound(f"No tracked item has id {item_id}")
     return await _render_dossier(datasette, request, data, editor)
+
+
+async def calendar_page(datasette, request):
+    """The next eight weeks of what is coming, by week; editors also see our internal response deadlines."""
+    await _can_view(datasette, request)
+    editor = is_editor(request.actor)
+    db = datasette.get_database(db_name(datasette))
+    data = await db.execute_fn(lambda conn: calendar.load(conn, include_responses=editor))
+    context = {**data, "is_editor": editor, "database": db_name(datasette)}
+    return Response.html(await datasette.render_template("calendar.html", context, request=request))
 
 
 async def _render_dossier(datasette, request, data, editor, errors=None, form=None, status=200, failed=None):
