@@ -79,7 +79,8 @@ def test_pages_and_the_briefing_meet_wcag_aa_as_axe_checks_them(tmp_path, monkey
             submit_login(driver, "ed", "a long enough password")
             WebDriverWait(driver, 10).until(lambda d: "/-/login" not in d.current_url)
             for name, page in [("dashboard", "/"), ("reform page", "/-/dossier/govuk:ransomware"),
-                               ("reform page of a thread", "/-/dossier/legislation:uksi/2023/1206")]:
+                               ("reform page of a thread", "/-/dossier/legislation:uksi/2023/1206"),
+                               ("forward calendar", "/-/calendar")]:
                 driver.get(base + page)
                 found[name] = serious(driver)
             driver.get(html_path.resolve().as_uri())
@@ -87,4 +88,4 @@ def test_pages_and_the_briefing_meet_wcag_aa_as_axe_checks_them(tmp_path, monkey
     finally:
         driver.quit()
     assert found == dict.fromkeys(found, []), {k: v for k, v in found.items() if v}
-    assert len(found) == 6
+    assert len(found) == 7
