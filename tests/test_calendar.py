@@ -100,3 +100,30 @@ def test_linking_pass_keeps_the_calendar(database):
     store.upsert_items(database, [consultation()], now=NOW)
     linking.suggest_links(database, now=NOW)
     assert list(events(database)) == [f"{consultation().id}#closes"]
+
+
+def test_legislation_in_force_dates_less_those_parliament_gives(database):
+    """legislation.gov.uk's record of S.I. 2021/558 (real CLML) lists its in-force date; the Parliament record
+    giving the same date makes it one event, not two."""
+    from scrapers.parsers import legislation
+    clml = (FIXTURES / "legislation" / "clml_uksi_2021_558_metadata.xml").read_bytes()
+    made = legislation.parse_clml(clml, "https://www.legislation.gov.uk/uksi/2021/558/made/data.xml")
+    store.upsert_items(database, [made], now=NOW)
+    calendar.sync(database.conn, now=NOW)
+    assert [(r["uid"], r["starts"]) for r in events(database).values()] == [
+        ("legislation:uksi/2021/558#in-force-0", "2021-06-01")]
+    store.upsert_items(database, [instrument()], now=LATER)  # the Parliament record: in force 1 June 2021 too
+    calendar.sync(database.conn, now=LATER)
+    rows = events(database)
+    in_force = [uid for uid, r in rows.items() if r["kind"] == "in force" and not r["cancelled"]]
+    assert in_force == ["si:2021/558#in-force"]
+    assert rows["legislation:uksi/2021/558#in-force-0"]["cancelled"] == 1  # kept, never deleted
+
+
+def test_undated_values_in_details_are_left_out(database):
+    odd = instrument()
+    odd.details["coming_into_force"] = "on the day after the day on which it is made"  # hostile/odd text
+    odd.details["scrutiny_period"]["end_date"] = ["2021-06-28"]
+    store.upsert_items(database, [odd], now=NOW)
+    calendar.sync(database.conn, now=NOW)
+    assert list(events(database)) == ["si:2021/558#laid"]

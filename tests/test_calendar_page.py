@@ -166,3 +166,11 @@ async def test_a_moved_deadline_keeps_one_event_with_the_same_uid(ds, tracker_db
     assert weeks["Week commencing 21 September 2026"] == []
     assert weeks["Week commencing 5 October 2026"] == [
         "Wed 7 Oct consultation closes : Test consultation on fraud govuk:fraud-consultation"]
+
+
+async def test_everything_tracked_on_request(ds):
+    page = await ds.client.get("/-/calendar?all=1", cookies=session_cookie(ds, "rita"))
+    weeks = weeks_of(page.text)
+    assert "Wed 30 Sep consultation closes : Test consultation on fraud govuk:not-relevant" in \
+        weeks["Week commencing 28 September 2026"]
+    assert "withdrawn" not in page.text  # cancelled events stay out

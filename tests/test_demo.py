@@ -49,10 +49,11 @@ def test_demo_builds_everything_and_a_second_replay_writes_no_versions(tmp_path,
     assert "Week commencing 14 Sep 2026 (2026-W38)" in briefing and "0 new" in briefing
     assert "* First crawl of GOV.UK: 15 earlier documents added to the archive" in briefing
     # The demo week's content, read by a person on 5 Dec 2026 (nothing relevant published that week, the MLR
-    # consultation's government response overdue, six first-crawl lines, all sources fresh), then pinned: a
-    # change to what the demo's briefing says must be read again before this hash is updated.
+    # consultation's government response overdue, seven first-crawl lines, nothing relevant in Parliament, all
+    # sources fresh), then pinned: a change to what the demo's briefing says must be read again before this hash
+    # is updated.
     assert next(iter(database.query("select content_hash from briefings")))["content_hash"] == (
-        "354fb98af44bbe8810e4032dcf91d25d9cc41dda0916c877d09a02304cbc39ca")
+        "f5f746d14f3a925fdce98f7b411a6d1007ad474e73b671dc59c69eddd958e266")
     # What issue 4 asked the demo to show, beyond the links above.
     kinds = {r["kind"] for r in database.query("select distinct kind from items")}
     assert {"act", "statutory_instrument", "commencement_order", "law_commission_project",
@@ -60,6 +61,15 @@ def test_demo_builds_everything_and_a_second_replay_writes_no_versions(tmp_path,
     calls = {r["id"]: r["closes"] for r in database.query(
         "select id, closes from items where kind = 'committee_inquiry' and status = 'open for evidence'")}
     assert calls == {"committees:9955": "2026-09-21T16:00:00+01:00", "committees:8885": None}
+    # Issue 18: the Parliament record of an SI, with its procedure, is one reform with its legislation.gov.uk item;
+    # issue 19: the forward calendar holds what comes after the demo's Monday (the inquiry's close, an in-force date).
+    assert database["items"].get("si:2017/1325")["summary"] == "Draft affirmative procedure"
+    assert ("si:2021/558", "same_reform") in {(r["from_id"], r["relation"]) for r in database.query(
+        "select from_id, relation from links where to_id = 'legislation:uksi/2021/558'")}
+    upcoming = {r["uid"]: r["starts"] for r in database.query(
+        "select uid, starts from calendar_events where starts >= '2026-09-14' and cancelled = 0")}
+    assert upcoming["committees:9955#closes"] == "2026-09-21T16:00:00+01:00"
+    assert upcoming["legislation:uksi/2026/852#in-force-0"] == "2026-10-01"
 
     again = runner.invoke(cli, ["crawl", "--snapshot", str(BUNDLED_SNAPSHOT), "--db", str(db_path)])
     assert again.exit_code == 0, again.output

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from dataclasses import asdict, dataclass, fields
+from datetime import date, datetime
 from typing import Any, Iterable
 
 from tracker.contract import CONSULTATION_KINDS
@@ -69,6 +70,8 @@ def derive(conn: sqlite3.Connection) -> list[CalendarEvent]:
         "coalesce(r.reform_id, i.id) FROM items i LEFT JOIN reforms r ON r.item_id = i.id "
         "WHERE i.closes IS NOT NULL OR i.kind IN ('statutory_instrument', 'commencement_order')").fetchall()
     events: list[CalendarEvent] = []
+    parliament_in_force: set[tuple[str, str, str]] = set()
+    legislation_instruments: list[tuple[str, str, dict[str, Any], dict[str, Any]]] = []
     for item_id, source, kind, title, status, closes, details_json, url, reform_id in conn_rows:
         common = {"source": source, "item_id": item_id, "reform_id": reform_id, "url": url}
         details = json.loads(details_json or "{}")
@@ -83,8 +86,21 @@ def derive(conn: sqlite3.Connection) -> list[CalendarEvent]:
                     events.append(CalendarEvent(
                         f"{item_id}#in-force-{n}", kind="in force", starts=provision["date"],
                         title=f"{provision.get('provision') or 'provisions'} ({title})", **common))
-        if kind == "statutory_instrument":
+        if kind == "statutory_instrument" and source == "statutory-instruments":
             events.extend(_instrument_events(item_id, title, details, common))
+            if details.get("coming_into_force"):
+                parliament_in_force.add((str(details.get("year")), str(details.get("number")),
+                                         details["coming_into_force"]))
+        elif kind == "statutory_instrument":
+            legislation_instruments.append((item_id, title, details, common))
+    # legislation.gov.uk's in-force dates of an SI, less those its Parliament record already gives.
+    for item_id, title, details, common in legislation_instruments:
+        dates = details.get("coming_into_force") or []
+        for n, day in enumerate(dates if isinstance(dates, list) else [dates]):
+            if isinstance(day, str) and (str(details.get("year")), str(details.get("number")),
+                                         day) not in parliament_in_force:
+                events.append(CalendarEvent(f"{item_id}#in-force-{n}", kind="in force", title=title, starts=day,
+                                            **common))
     stages = conn.execute(
         "SELECT s.bill_stage_id, s.item_id, i.title, s.stage, s.house, s.first_sitting, s.last_sitting, i.source, "
         "i.url, coalesce(r.reform_id, i.id) FROM bill_stages s JOIN items i ON i.id = s.item_id "
@@ -94,7 +110,18 @@ def derive(conn: sqlite3.Connection) -> list[CalendarEvent]:
             f"{item_id}#stage-{stage_id}", source=source, kind="bill stage", title=f"{title}: {stage}",
             starts=first, ends=last if last and last != first else None, house=house, item_id=item_id,
             bill_id=_number(item_id), reform_id=reform_id, url=url))
-    return sorted(events, key=lambda e: e.uid)
+    return sorted((e for e in events if _dated(e.starts) and (e.ends is None or _dated(e.ends))), key=lambda e: e.uid)
+
+
+def _dated(value: Any) -> bool:
+    """An ISO date or datetime string (anything else from a source's details is left out of the calendar)."""
+    if not isinstance(value, str):
+        return False
+    try:
+        (date.fromisoformat if len(value) == 10 else datetime.fromisoformat)(value)
+    except ValueError:
+        return False
+    return True
 
 
 def _instrument_events(item_id: str, title: str, details: dict[str, Any],
@@ -109,7 +136,7 @@ def _instrument_events(item_id: str, title: str, details: dict[str, Any],
     if period.get("end_date"):
         yield CalendarEvent(f"{item_id}#period-ends", kind=period.get("ends") or "praying period ends",
                             title=title, starts=period["end_date"], **common)
-    if details.get("coming_into_force"):
+    if isinstance(details.get("coming_into_force"), str):
         yield CalendarEvent(f"{item_id}#in-force", kind="in force", title=title,
                             starts=details["coming_into_force"], **common)
 

@@ -18,9 +18,11 @@ def _day(value: str) -> date:
     return date.fromisoformat(value) if len(value) == 10 else local_date(parse_instant(value))
 
 
-def load(conn: sqlite3.Connection, *, include_responses: bool, today: date | None = None) -> dict[str, Any]:
+def load(conn: sqlite3.Connection, *, include_responses: bool, everything: bool = False,
+         today: date | None = None) -> dict[str, Any]:
     """{"weeks": [{"monday", "label", "events": [...]}], "first", "last"} for the eight weeks from this week's
-    Monday (`today` defaults to the database's today: the demo's moment, else the clock)."""
+    Monday (`today` defaults to the database's today: the demo's moment, else the clock); `everything` shows the
+    events of every tracked item, not only of relevant ones."""
     today = today or local_date(parse_instant(conn.execute("SELECT tracker_now()").fetchone()[0].replace(" ", "T")))
     monday = today - timedelta(days=today.weekday())
     end = monday + timedelta(weeks=WEEKS)
@@ -28,8 +30,8 @@ def load(conn: sqlite3.Connection, *, include_responses: bool, today: date | Non
     window = [(monday - timedelta(days=1)).isoformat(), (end + timedelta(days=1)).isoformat()]
     rows = conn.execute(
         "SELECT e.starts, e.ends, e.kind, e.title, e.house, e.reform_id, e.uid FROM calendar_events e "
-        "JOIN items i ON i.id = e.item_id WHERE e.cancelled = 0 AND i.relevant = 1 "
-        "AND date(e.starts) >= ? AND date(e.starts) <= ?", window).fetchall()
+        "JOIN items i ON i.id = e.item_id WHERE e.cancelled = 0 AND (i.relevant = 1 OR ?) "
+        "AND date(e.starts) >= ? AND date(e.starts) <= ?", [int(everything), *window]).fetchall()
     events = [{"starts": starts, "ends": ends, "kind": kind, "title": title, "house": house, "reform_id": reform_id,
                "uid": uid} for starts, ends, kind, title, house, reform_id, uid in rows]
     if include_responses:
@@ -48,4 +50,5 @@ def load(conn: sqlite3.Connection, *, include_responses: bool, today: date | Non
             weeks[(day - monday).days // 7]["events"].append(event)
     for week in weeks:
         week["label"] = f"Week commencing {week['monday']:%-d %B %Y}"
-    return {"weeks": weeks, "first": monday, "last": end - timedelta(days=1), "today": today}
+    return {"weeks": weeks, "first": monday, "last": end - timedelta(days=1), "today": today,
+            "everything": everything}

@@ -79,7 +79,8 @@ async def calendar_page(datasette, request):
     await _can_view(datasette, request)
     editor = is_editor(request.actor)
     db = datasette.get_database(db_name(datasette))
-    data = await db.execute_fn(lambda conn: calendar.load(conn, include_responses=editor))
+    everything = request.args.get("all") == "1"
+    data = await db.execute_fn(lambda conn: calendar.load(conn, include_responses=editor, everything=everything))
     context = {**data, "is_editor": editor, "database": db_name(datasette)}
     return Response.html(await datasette.render_template("calendar.html", context, request=request))
 
