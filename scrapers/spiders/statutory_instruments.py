@@ -50,6 +50,11 @@ class StatutoryInstrumentsSpider(TrackerSpider):
         if listing is UNREAD:
             return
         summaries, total = listing
+        if skip == 0 and not summaries:
+            # The list holds every instrument ever laid, with no date filter: empty means the API changed.
+            self.record_error(f"{self.name}: instrument list {response.url}: the first page lists no instruments "
+                              f"(totalResults {total}); the API has changed or is misbehaving")
+            return
         self.listing_ok = True
         recent = [s for s in summaries if s.first_date is None or s.first_date >= self.floor]
         for summary in recent:
