@@ -174,3 +174,14 @@ async def test_everything_tracked_on_request(ds):
     assert "Wed 30 Sep consultation closes : Test consultation on fraud govuk:not-relevant" in \
         weeks["Week commencing 28 September 2026"]
     assert "withdrawn" not in page.text  # cancelled events stay out
+
+
+async def test_public_read_shows_the_calendar_without_staff_deadlines(tracker_db):
+    ds = build_datasette(tracker_db, config=config_mod.Config(public_read=True), users=USERS, secret="test-secret",
+                         clock=CLOCK)
+    page = await ds.client.get("/-/calendar")
+    assert page.status_code == 200
+    assert weeks_of(page.text)["Week commencing 21 September 2026"] == [
+        "Wed 23 Sep consultation closes : Test consultation on fraud govuk:fraud-consultation"]
+    assert "our response deadline" not in page.text and "Fri 18 Sep" not in page.text
+    assert (await ds.client.get("/tracker/our_calendar.ics")).status_code == 403

@@ -374,7 +374,8 @@ async def test_no_account_name_or_role_is_published(tracker_db, public_read):
 
 
 STAFF_TABLES = ["triage", "briefings", "job_runs", "audit_log", "responses", "links", "item_priorities",
-                "link_scans", "session_epochs", "feed_tokens", "relevance_overrides", "needs_review"]
+                "link_scans", "session_epochs", "feed_tokens", "relevance_overrides", "needs_review",
+                "our_calendar"]
 
 
 async def test_anonymous_readers_see_published_data_only(tracker_db):
