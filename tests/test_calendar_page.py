@@ -25,14 +25,16 @@ NOW = "2026-09-14T06:30:00+00:00"
 def consultation(closes: str, item_id: str = "govuk:fraud-consultation", status: str = "open") -> TrackedItem:
     # Test records (not real ones): the page's behaviour, not any real deadline, is under test.
     return TrackedItem(id=item_id, source="govuk", kind="consultation", status=status, closes=closes,
-                       title=f"Test consultation on fraud {item_id}", url="https://www.gov.uk/x/" + item_id.split(":")[1],
+                       title=f"Test consultation on fraud {item_id}",
+                       url="https://www.gov.uk/x/" + item_id.split(":")[1],
                        organisation="Home Office")
 
 
 def instrument() -> TrackedItem:
     return TrackedItem(
         id="si:2026/1", source="statutory-instruments", kind="statutory_instrument", status="laid",
-        title="The Test Money Laundering (Amendment) Regulations 2026", url="https://www.legislation.gov.uk/uksi/2026/1",
+        title="The Test Money Laundering (Amendment) Regulations 2026",
+        url="https://www.legislation.gov.uk/uksi/2026/1",
         published="2026-09-15", details={"commons_laid": "2026-09-15", "lords_laid": "2026-09-15",
                                          "coming_into_force": "2026-12-01",
                                          "scrutiny_period": {"ends": "praying period ends", "runs_from": "2026-09-15",
@@ -78,7 +80,8 @@ def weeks_of(html: str) -> dict[str, list[str]]:
     """Week heading -> its events' text, from the page."""
     found = {}
     for heading, body in re.findall(r'<h2 id="week-\d+">([^<]+)</h2>(.*?)</section>', html, re.S):
-        found[heading] = [" ".join(re.sub(r"<[^>]+>", " ", li).split()) for li in re.findall(r"<li>(.*?)</li>", body, re.S)]
+        found[heading] = [" ".join(re.sub(r"<[^>]+>", " ", li).split())
+                          for li in re.findall(r"<li>(.*?)</li>", body, re.S)]
     return found
 
 

@@ -19,7 +19,7 @@ def load(name: str):
 
 
 def test_list_page():
-    # The fixtures keep the unknown API ids null, which a listing must have: give them test ids.
+    # The fixtures keep the unknown API ids null; a live listing always has them: give them test ids.
     page = load("si_list_page1.json")
     for n, entry in enumerate(page["items"]):
         entry["value"]["id"] = f"tst{n}"
