@@ -127,3 +127,18 @@ def test_undated_values_in_details_are_left_out(database):
     store.upsert_items(database, [odd], now=NOW)
     calendar.sync(database.conn, now=NOW)
     assert list(events(database)) == ["si:2021/558#laid"]
+
+
+def test_a_committees_next_oral_evidence_session(database):
+    """The captured OralEvidence activity of inquiry 9437 (7 Jul 2026 10:10) as its next session."""
+    from scrapers.parsers import committees
+    capture = json.loads((FIXTURES / "committees" / "oral_and_written_evidence_committee_2_trimmed.json").read_text())
+    activity = capture["oral"]["items"][0]
+    business = dict(activity["committeeBusinesses"][0], nextOralEvidenceSession={
+        "id": activity["activityId"], "name": None, "startDate": activity["activityStartDate"], "endDate": None})
+    item = committees.parse_business(business, activity["committees"], "u")
+    store.upsert_items(database, [item], now=NOW)
+    calendar.sync(database.conn, now=NOW)
+    row = events(database)["committees:9437#next-oral-evidence"]
+    assert (row["kind"], row["starts"], row["committee_id"], row["title"]) == (
+        "committee sitting", "2026-07-07T10:10:00+01:00", 2, "General Election Planning: oral evidence session")

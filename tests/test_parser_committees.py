@@ -188,3 +188,18 @@ def test_open_call_without_end_date_is_rolling() -> None:
               "allowSubmissionsPastEndDate": False}
     item = parse_business(_with_periods([period]), [COMMITTEE], f"{API}/api/CommitteeBusiness/9437")
     assert (item.status, item.closes, item.details["rolling"]) == ("open for evidence", None, True)
+
+
+def test_next_oral_evidence_session_is_kept_when_scheduled() -> None:
+    # The captured OralEvidence item of 9437 (activity 38210, 7 Jul 2026 10:10) put in the documented
+    # ActivitySummary shape of `nextOralEvidenceSession`; its name and end are not in the capture: null.
+    activity = ORAL[0]
+    session = {"id": activity["activityId"], "name": None, "startDate": activity["activityStartDate"],
+               "endDate": None, "eventId": None, "isPrivate": False, "activityType": None, "attendees": None}
+    item = parse_business(dict(B9437, nextOralEvidenceSession=session), [COMMITTEE], "u")
+    assert item.details["next_oral_evidence_session"] == {"id": 38210, "name": None,
+                                                          "start": "2026-07-07T10:10:00+01:00", "end": None}
+    # None scheduled (as recorded): no key, so stored details stay as they were.
+    assert "next_oral_evidence_session" not in parse_business(B9437, [COMMITTEE], "u").details
+    with pytest.raises(ParseError, match="nextOralEvidenceSession.startDate"):
+        parse_business(dict(B9437, nextOralEvidenceSession={**session, "startDate": "next Tuesday"}), None, "u")

@@ -1,8 +1,8 @@
 """The forward calendar's events (`calendar_events`), derived from the stored items after each crawl.
 
-What is coming, not only what closes: consultation, call-for-evidence and inquiry closing dates, commencement
-and in-force dates, bills' stage sittings, and statutory instruments' laying dates and the ends of their
-praying or approval periods. Each event has a uid that names its item and what the date is (`<item id>#closes`,
+What is coming, not only what closes: consultation, call-for-evidence and inquiry closing dates, committees'
+next oral evidence sessions, commencement and in-force dates, bills' stage sittings, and statutory
+instruments' laying dates and the ends of their praying or approval periods. Each event has a uid that names its item and what the date is (`<item id>#closes`,
 `bill:3339#stage-17563`), never the date itself: a moved date updates the same row (and the same calendar
 event for subscribers), and the row as it was is kept in `calendar_event_versions`.
 """
@@ -63,12 +63,19 @@ def _number(item_id: str) -> int | None:
     return int(tail) if tail.isdigit() else None
 
 
+def _committee(details: dict[str, Any]) -> int | None:
+    """The (first) committee of an inquiry, as the Committees API numbers it."""
+    ids = [i for i in details.get("committee_ids") or [] if isinstance(i, int)]
+    return ids[0] if ids else None
+
+
 def derive(conn: sqlite3.Connection) -> list[CalendarEvent]:
     """Every event the stored items give, in uid order."""
     conn_rows = conn.execute(
         "SELECT i.id, i.source, i.kind, i.title, i.status, i.closes, i.details, i.url, "
         "coalesce(r.reform_id, i.id) FROM items i LEFT JOIN reforms r ON r.item_id = i.id "
-        "WHERE i.closes IS NOT NULL OR i.kind IN ('statutory_instrument', 'commencement_order')").fetchall()
+        "WHERE i.closes IS NOT NULL OR i.kind IN ('statutory_instrument', 'commencement_order') "
+        "OR (i.kind = 'committee_inquiry' AND i.details LIKE '%next_oral_evidence_session%')").fetchall()
     events: list[CalendarEvent] = []
     parliament_in_force: set[tuple[str, str, str]] = set()
     legislation_instruments: list[tuple[str, str, dict[str, Any], dict[str, Any]]] = []
@@ -78,8 +85,15 @@ def derive(conn: sqlite3.Connection) -> list[CalendarEvent]:
         if closes and kind in CONSULTATION_KINDS:
             events.append(CalendarEvent(
                 f"{item_id}#closes", kind=CLOSING_KINDS.get(kind, DEFAULT_CLOSING_KIND), title=title, starts=closes,
-                committee_id=_number(item_id) if kind == "committee_inquiry" else None,
+                committee_id=_committee(details) if kind == "committee_inquiry" else None,
                 cancelled=int((status or "") == "withdrawn"), **common))
+        session = details.get("next_oral_evidence_session") if kind == "committee_inquiry" else None
+        if isinstance(session, dict) and session.get("start"):
+            # One event per inquiry: the next session replaces the last one (kept as a version), as a moved date.
+            events.append(CalendarEvent(
+                f"{item_id}#next-oral-evidence", kind="committee sitting", starts=session["start"],
+                ends=session.get("end"), committee_id=_committee(details),
+                title=f"{title}: {session.get('name') or 'oral evidence session'}", **common))
         if kind == "commencement_order":
             for n, provision in enumerate(details.get("commences") or []):
                 if provision.get("date"):

@@ -290,9 +290,9 @@ order by atom_updated desc limit 200""",
     "deadline_calendar": {
         "title": "SEOC tracker: what is coming",
         "description": "iCalendar feed of what is coming for relevant reforms (add .ics to the URL): closing dates, "
-                       "commencement and in-force dates, bill stages, statutory instruments laid and the ends "
-                       "of their praying or approval periods. Each event's UID survives a moved date; each links "
-                       "to its reform page.",
+                       "committee sessions, commencement and in-force dates, bill stages, statutory instruments "
+                       "laid and the ends of their praying or approval periods. Each event's UID survives a moved "
+                       "date; each links to its reform page.",
         "sql": CALENDAR_FEED_SQL + "\norder by event_dtstart",
     },
     "our_calendar": {
