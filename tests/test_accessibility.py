@@ -98,7 +98,8 @@ def test_pages_and_the_briefing_meet_wcag_aa_as_axe_checks_them(tmp_path, monkey
             WebDriverWait(driver, 10).until(lambda d: "/-/login" not in d.current_url)
             for name, page in [("dashboard", "/"), ("reform page", "/-/dossier/govuk:ransomware"),
                                ("reform page of a thread", "/-/dossier/legislation:uksi/2023/1206"),
-                               ("commitments page", "/-/commitments")]:
+                               ("commitments page", "/-/commitments"),
+                               ("forward calendar", "/-/calendar")]:
                 driver.get(base + page)
                 found[name] = serious(driver)
             driver.get(f"{base}/-/scorecard")
@@ -112,4 +113,4 @@ def test_pages_and_the_briefing_meet_wcag_aa_as_axe_checks_them(tmp_path, monkey
     finally:
         driver.quit()
     assert found == dict.fromkeys(found, []), {k: v for k, v in found.items() if v}
-    assert len(found) == 9
+    assert len(found) == 10

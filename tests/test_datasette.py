@@ -13,6 +13,7 @@ from tracker.web import cells, dashboard
 from tracker.web import metadata
 from tracker.store import register
 from tracker.store import items as store
+from tracker.store import calendar
 from tracker.classify import tagging
 from tracker.store import db as db_module
 from tracker.web.serve import build_datasette, hash_env_name, hash_password
@@ -57,6 +58,7 @@ def tracker_db(tmp_path):
                      "review_state, created, updated) VALUES ('govuk:hostile', 'fraud', 0.9, '[]', 'm', 'v', "
                      "'confirmed', 'now', 'now')")
     register.refresh_relevance(database.conn, "govuk:hostile")
+    calendar.sync(database.conn)  # as the linking pass after each crawl does (the calendar feed reads it)
     database.conn.commit()
     register.save_response(database.conn, "ed", register.validate_response(
         {"item_id": "govuk:quiet", "decision": "respond", "status": "drafting", "owner_team": "SEOC policy",

@@ -222,3 +222,16 @@ def test_bad_evidence_list_names_the_problem(change, message):
 def test_bad_evidence_document_is_a_parse_error(payload):
     with pytest.raises(ParseError, match="evidence document u"):
         committees.document_html(payload, "u")
+def test_next_oral_evidence_session_is_kept_when_scheduled() -> None:
+    # The captured OralEvidence item of 9437 (activity 38210, 7 Jul 2026 10:10) put in the documented
+    # ActivitySummary shape of `nextOralEvidenceSession`; its name and end are not in the capture: null.
+    activity = ORAL[0]
+    session = {"id": activity["activityId"], "name": None, "startDate": activity["activityStartDate"],
+               "endDate": None, "eventId": None, "isPrivate": False, "activityType": None, "attendees": None}
+    item = parse_business(dict(B9437, nextOralEvidenceSession=session), [COMMITTEE], "u")
+    assert item.details["next_oral_evidence_session"] == {"id": 38210, "name": None,
+                                                          "start": "2026-07-07T10:10:00+01:00", "end": None}
+    # None scheduled (as recorded): no key, so stored details stay as they were.
+    assert "next_oral_evidence_session" not in parse_business(B9437, [COMMITTEE], "u").details
+    with pytest.raises(ParseError, match="nextOralEvidenceSession.startDate"):
+        parse_business(dict(B9437, nextOralEvidenceSession={**session, "startDate": "next Tuesday"}), None, "u")

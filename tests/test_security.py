@@ -377,7 +377,8 @@ async def test_no_account_name_or_role_is_published(tracker_db, public_read):
 STAFF_TABLES = ["triage", "briefings", "job_runs", "audit_log", "responses", "links", "item_priorities",
                 "link_scans", "session_epochs", "feed_tokens", "relevance_overrides", "needs_review",
                 "asks", "ask_suggestions", "scorecard_asks_by_outcome", "scorecard_pending_asks",
-                "commitments", "commitments_by_theme", "commitments_overdue", "briefing_watch"]
+                "commitments", "commitments_by_theme", "commitments_overdue", "briefing_watch",
+                "our_calendar"]
 
 
 async def test_anonymous_readers_see_published_data_only(tracker_db):

@@ -158,6 +158,8 @@ class Source:
     id_prefix: str
     display_name: str
     licence: str
+    #: Other hosts its spider asks, by the key a `--base-url KEY=URL` replaces (passed as `<key>_url`).
+    also_uses: tuple[str, ...] = ()
 
     @property
     def module(self) -> str:
@@ -175,6 +177,7 @@ SOURCES: dict[str, Source] = {s.name: s for s in (
     Source("written-questions", "wq:", "UK Parliament (written questions)", OPL),
     Source("written-statements", "wms:", "UK Parliament (written statements)", OPL),
     Source("hansard", "hansard:", "Hansard (UK Parliament debates)", OPL),
+    Source("statutory-instruments", "si:", "UK Parliament (statutory instruments)", OPL, also_uses=("whats-on",)),
 )}
 SOURCE_NAMES = tuple(SOURCES)
 _ID_PREFIXES = tuple(s.id_prefix for s in SOURCES.values())

@@ -11,7 +11,7 @@ from typing import Callable, Iterable
 
 from tracker.store import db as tracker_db
 from tracker.store import items as store
-from tracker.contract import SOURCE_NAMES
+from tracker.contract import SOURCE_NAMES, SOURCES
 from tracker.errors import CrawlError
 from tracker.weeks import parse_instant, utc_iso
 
@@ -77,6 +77,9 @@ def crawl(sources: Iterable[str], db_path: str | os.PathLike, *, snapshot: str |
             command += ["--clock", clock]
         if base_urls and source in base_urls:
             command += ["--base-url", base_urls[source]]
+        for other in SOURCES[source].also_uses:
+            if base_urls and other in base_urls:
+                command += ["--arg", f"{other.replace('-', '_')}_url={base_urls[other]}"]
         for key, value in ((source_options or {}).get(source) or {}).items():
             # Lists from the config file reach spiders as comma-separated arguments.
             text = ",".join(map(str, value)) if isinstance(value, list) else str(value)

@@ -211,6 +211,19 @@ def parse_business(detail: Any, committees: list | None, url: str) -> TrackedIte
         if name and name not in names:
             names.append(name)
 
+    details = {
+        "type": (detail.get("type") or {}).get("name"),
+        "close_date": close_date,
+        "rolling": rolling,
+        "submission_periods": {"open": open_periods, "closed": closed_periods},
+        "latest_report": _report(report, where),
+        "related_links": _related(detail.get("relatedInformation")),
+        "committee_ids": [(_unwrap(c) or {}).get("id") for c in committees or [] if isinstance(c, dict)],
+    }
+    session = _session(detail.get("nextOralEvidenceSession"), where)
+    if session:
+        # Only when scheduled, so the stored details (and content hash) of every other inquiry stay as they were.
+        details["next_oral_evidence_session"] = session
     return TrackedItem(
         id=f"{SOURCE}:{business_id}",
         source=SOURCE,
@@ -222,16 +235,17 @@ def parse_business(detail: Any, committees: list | None, url: str) -> TrackedIte
         status=status,
         opens=london_iso(detail.get("openDate"), "openDate", where),
         closes=closes,
-        details={
-            "type": (detail.get("type") or {}).get("name"),
-            "close_date": close_date,
-            "rolling": rolling,
-            "submission_periods": {"open": open_periods, "closed": closed_periods},
-            "latest_report": _report(report, where),
-            "related_links": _related(detail.get("relatedInformation")),
-            "committee_ids": [(_unwrap(c) or {}).get("id") for c in committees or [] if isinstance(c, dict)],
-        },
+        details=details,
     )
+
+
+def _session(session: Any, where: str) -> dict | None:
+    """The next oral evidence session (an ActivitySummary) -> {id, name, start, end}, or None when none is set."""
+    if not isinstance(session, dict) or not session.get("startDate"):
+        return None
+    return {"id": session.get("id"), "name": session.get("name"),
+            "start": london_iso(session.get("startDate"), "nextOralEvidenceSession.startDate", where),
+            "end": london_iso(session.get("endDate"), "nextOralEvidenceSession.endDate", where)}
 
 
 def _report(report: Any, where: str) -> dict | None:

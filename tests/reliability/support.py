@@ -27,6 +27,7 @@ from ..helpers.spiders import parliament_bills as bills
 from ..helpers.spiders import sentencing_council as sentencing
 from ..helpers.spiders import written_questions as questions
 from ..helpers.spiders import written_statements as statements
+from ..helpers.spiders import statutory_instruments as sis
 
 SOURCES = SOURCE_NAMES
 #: Back far enough that every recorded payload is inside a first crawl.
@@ -153,6 +154,11 @@ CATALOGUE = {
         _json_rename("DebateSectionExtId", "DebateSectionId2", "Results"), "required field 'DebateSectionExtId'",
         json.dumps(hansard.EMPTY).encode(), "application/json",
         "expected JSON"),
+    "statutory-instruments": Source(
+        "statutory-instruments", sis.serve, sis.LIST,
+        _json_rename("value", "record", "items"), "required field 'value' is missing",
+        json.dumps({"items": [], "totalResults": 0, "itemsPerPage": 20}).encode(), "application/json",
+        "expected JSON"),
 }
 
 
@@ -169,8 +175,10 @@ def crawl(sources, db_path, servers, **kwargs):
     """crawl() against the local servers, FAST, back to SINCE, full unless told otherwise."""
     kwargs.setdefault("full", True)
     settings = {**SETTINGS, **kwargs.pop("settings", {})}
-    return crawl_mod.crawl(list(sources), db_path, base_urls={s: servers[s].url for s in servers},
-                           since=SINCE, settings=settings, **kwargs)
+    base_urls = {s: servers[s].url for s in servers}
+    if "statutory-instruments" in servers:  # its What's On requests go to the server that serves the instruments
+        base_urls["whats-on"] = servers["statutory-instruments"].url
+    return crawl_mod.crawl(list(sources), db_path, base_urls=base_urls, since=SINCE, settings=settings, **kwargs)
 
 
 def snapshot_rows(db_path: Path) -> dict[str, list[dict]]:

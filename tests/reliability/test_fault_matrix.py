@@ -43,7 +43,8 @@ PATTERNS = {
 }
 EMPTY_PATTERNS = {"law-commission": "listing has no posts", "sentencing-council": "feed has no <item>",
                   # Listings with no date filter are never empty: an empty first page is a changed API.
-                  "parliament-bills": "the first page lists no bills", "govuk": "the first page has no results"}
+                  "parliament-bills": "the first page lists no bills", "govuk": "the first page has no results",
+                  "statutory-instruments": "the first page lists no instruments"}
 #: Where an empty first listing ends ok: the listing of the same run that still lists items, and how many
 #: it stores (unchanged, as the seed stored them).
 EMPTY_OK = {
@@ -65,6 +66,7 @@ EVERY_LISTING_EMPTY = {
     "written-questions": ("ok", None),
     "written-statements": ("ok", None),
     "hansard": ("ok", None),
+    "statutory-instruments": ("failed", "the first page lists no instruments"),
 }
 HEALTHY_TAIL = ("parliament-bills", "govuk")
 

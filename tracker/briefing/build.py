@@ -29,10 +29,10 @@ from tracker.briefing import asof
 from tracker.briefing import reads
 from tracker.briefing import news
 from tracker.briefing import amendments
-from tracker.briefing.model import (Briefing, BriefingError, Deadline, MissedDeadline, Overdue, ResponseEntry,
-                                    RollingCall)
+from tracker.briefing.model import (Briefing, BriefingError, Deadline, MissedDeadline, Overdue, ParliamentEntry,
+                                    ParliamentWeek, ResponseEntry, RollingCall)
 from tracker.briefing.model import AskNews, CommitmentDue, clean
-from tracker.briefing.week import WINDOW, Week
+from tracker.briefing.week import WINDOW, Week, instant
 from tracker.contract import (CLOSED_STATUSES, CONSULTATION_KINDS, FINISHED_STATUSES, GOVERNMENT_RESPONSE_KINDS,
                               OPEN_STATUSES, RESPONSE_EXPECTED_AFTER)
 from tracker.weeks import (briefing_as_of, day_label, latest_briefing_week, local_date, parse_instant,
@@ -143,6 +143,38 @@ def _commitments_due(w: Week) -> list[CommitmentDue]:
     return due
 
 
+def _instrument_entry(w: Week, item_id: str, details: dict) -> ParliamentEntry | None:
+    """An SI laid (or made) in the window, with its procedure and the end of its praying or approval period."""
+    state = w.states.get(item_id)
+    laid = instant(state.get("published")) if state else None
+    if not w.in_window(laid):
+        return None
+    procedure = details.get("procedure")
+    parts = [f"{procedure} procedure" if procedure else "procedure not given"]
+    period = details.get("scrutiny_period") or {}
+    deadline = ""
+    if period.get("end_date"):
+        deadline = f"{period.get('ends') or 'period ends'} {day_label(instant(period['end_date']))}"
+        parts.append(deadline)
+    elif period:
+        parts.append(f"{period.get('ends') or 'period ends'}: date not yet given by Parliament")
+    if details.get("coming_into_force"):
+        parts.append(f"in force {day_label(instant(details['coming_into_force']))}")
+    if details.get("laying_body"):
+        parts.append(f"laid by {details['laying_body']}")
+    return ParliamentEntry("SI laid" if state.get("status") == "laid" else "SI made", w.reader.ref(item_id, state),
+                           day_label(laid), "; ".join(parts), deadline)
+
+
+def _parliament_week(w: Week, instrument_ids: set[str]) -> ParliamentWeek:
+    """What Parliament did this week with relevant items, in date order (statutory instruments laid here)."""
+    relevant = sorted(i for i in instrument_ids if i in w.states)
+    details = reads.details_as_of(w.db, relevant, w.reader.as_of_iso)
+    entries = [(instant(w.states[i].get("published")), e) for i in relevant
+               if (e := _instrument_entry(w, i, details.get(i, {}))) is not None]
+    return ParliamentWeek(tuple(e for _, e in sorted(entries, key=lambda p: (p[0], p[1].kind, p[1].item.title))))
+
+
 def build_briefing(db: sqlite_utils.Database, week: str | None = None, as_of: datetime | None = None,
                    datasette_url: str = "", *, now: datetime | None = None) -> Briefing:
     """The briefing of ISO `week`, read as of `as_of` (default: Monday of the week, 07:30 Europe/London).
@@ -182,7 +214,8 @@ def build_briefing(db: sqlite_utils.Database, week: str | None = None, as_of: da
         | reads.reviewed_closed_before(db, GOVERNMENT_RESPONSE_KINDS,
                                        (threshold_day + timedelta(days=3)).isoformat())
     )
-    w.load(candidates)
+    laid = reads.laid_between(db, lo, hi)
+    w.load(candidates | laid)
     closing, overdue, overdue_total = _action_needed(w, candidates)
     submitted, due, missed = _response_deadlines(w)
     new, new_ids = news.new_this_week(w)
@@ -198,6 +231,7 @@ def build_briefing(db: sqlite_utils.Database, week: str | None = None, as_of: da
         newly_relevant=news.newly_relevant(w, candidates, new_ids), archived=news.archived(w),
         missed=tuple(missed), asks=_our_asks(w), commitments=tuple(_commitments_due(w)),
         amendments_decided=amendments.amendments_decided(w),
+        parliament=_parliament_week(w, laid),
     )
 
 

@@ -200,6 +200,25 @@ class AmendmentsDecided:
 
 
 @dataclass(frozen=True)
+class ParliamentEntry:
+    """One thing done in Parliament this week: `kind` says what ("SI laid"; other sources add theirs), `on` the
+    day, `detail` the procedure and what follows, `deadline` the date that matters next ("" when none)."""
+
+    kind: str
+    item: ItemRef
+    on: str
+    detail: str
+    deadline: str = ""
+
+
+@dataclass(frozen=True)
+class ParliamentWeek:
+    """The "Parliament this week" section: its entries in date order, whatever their kind."""
+
+    entries: tuple[ParliamentEntry, ...] = ()
+
+
+@dataclass(frozen=True)
 class Briefing:
     """The week's content. Equal inputs give an equal `content_hash`; generation time is not part of it."""
 
@@ -225,6 +244,7 @@ class Briefing:
     asks: tuple[AskNews, ...] = ()
     commitments: tuple[CommitmentDue, ...] = ()
     amendments_decided: tuple[AmendmentsDecided, ...] = ()
+    parliament: ParliamentWeek = ParliamentWeek()
 
     @property
     def counts(self) -> dict[str, int]:

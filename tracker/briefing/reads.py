@@ -97,6 +97,30 @@ def versions_between(db: sqlite_utils.Database, lo: str, hi: str) -> list[dict[s
     return list(db.query("SELECT * FROM item_versions WHERE valid_to >= ? AND valid_to < ? ORDER BY id", [lo, hi]))
 
 
+def laid_between(db: sqlite_utils.Database, lo: str, hi: str) -> set[str]:
+    """Statutory instruments the source dates (laid, else made) in [lo, hi) (string bounds a day wider)."""
+    # Unary + keeps SQLite on the published range.
+    return {row[0] for row in db.execute(
+        "SELECT id FROM items WHERE published >= ? AND published < ? AND +kind = 'statutory_instrument'", [lo, hi])}
+
+
+def details_as_of(db: sqlite_utils.Database, ids: Iterable[str], when: str) -> dict[str, dict[str, Any]]:
+    """Id -> the item's `details` as stored at `when` (as read_items reads the other columns), for given ids."""
+    out = {}
+    for row in db.query(f"SELECT id, details, last_changed, first_seen FROM items WHERE id IN {_IDS}", [id_list(ids)]):
+        if row["first_seen"] <= when and row["last_changed"] <= when:
+            out[row["id"]] = json.loads(row["details"] or "{}")
+    older = [i for i in ids if i not in out]
+    if older:
+        for version in db.query(
+                f"SELECT item_id, data FROM item_versions WHERE item_id IN {_IDS} "
+                f"AND +valid_from <= ? AND +valid_to > ? ORDER BY item_id, version DESC", [id_list(older), when, when]):
+            data = json.loads(version["data"])
+            details = data.get("details") or {}
+            out.setdefault(version["item_id"], json.loads(details) if isinstance(details, str) else details)
+    return out
+
+
 def closing_between(db: sqlite_utils.Database, kinds: Iterable[str], lo: str, hi: str) -> set[str]:
     """Items of `kinds` whose current closes is in [lo, hi) (string bounds) that can be relevant at all:
     classified relevant, with a confirmed tag, or marked relevant by a reviewer (relevance as of any instant

@@ -643,3 +643,42 @@ def _facet_counts(db: sqlite_utils.Database) -> None:
                 changed = " OR ".join(f"old.{c} IS NOT new.{c}" for c in columns)
                 db.execute(f"CREATE TRIGGER {name}_{table}_au AFTER UPDATE OF {', '.join(columns)} ON {table} "
                            f"WHEN {changed} {bump}")
+@migrations(name="0018_calendar_events")
+def _calendar_events(db: sqlite_utils.Database) -> None:
+    # Dated events of what is coming (tracker.store.calendar derives them from the items after each crawl).
+    # One row per event, keyed by a uid that survives a moved date: a move updates the row and the row as it
+    # was goes to calendar_event_versions, so nothing is silently lost. An event no longer given is kept,
+    # marked cancelled. Staff deadlines are never stored here (they are read from the register for editors).
+    db.execute(
+        """
+        CREATE TABLE calendar_events (
+            uid TEXT PRIMARY KEY,
+            source TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            title TEXT NOT NULL,
+            starts TEXT NOT NULL,
+            ends TEXT,
+            house TEXT,
+            item_id TEXT,
+            bill_id INTEGER,
+            committee_id INTEGER,
+            reform_id TEXT,
+            url TEXT,
+            cancelled INTEGER NOT NULL DEFAULT 0 CHECK (cancelled IN (0, 1)),
+            first_seen TEXT NOT NULL,
+            updated TEXT NOT NULL
+        )"""
+    )
+    db.execute("CREATE INDEX idx_calendar_events_starts ON calendar_events(starts)")
+    db.execute("CREATE INDEX idx_calendar_events_item ON calendar_events(item_id)")
+    db.execute(
+        """
+        CREATE TABLE calendar_event_versions (
+            id INTEGER PRIMARY KEY,
+            uid TEXT NOT NULL,
+            data TEXT NOT NULL,
+            changed_fields TEXT NOT NULL,
+            replaced_at TEXT NOT NULL
+        )"""
+    )
+    db.execute("CREATE INDEX idx_calendar_event_versions_uid ON calendar_event_versions(uid, replaced_at)")

@@ -12,7 +12,7 @@ from datasette.utils.asgi import BadRequest, Response
 from tracker.store.db import install_clock
 from tracker.web import cells, counts, dashboard, facets, search, search_order
 from tracker.web.auth import NEXT_COOKIE
-from tracker.web.views import (add_theme, clock_of, db_name, dossier_page, is_editor, review_row, robots_txt,
+from tracker.web.views import (add_theme, clock_of, db_name, dossier_page, is_editor, review_row, robots_txt, calendar_page,
                                save_response, set_relevance, set_triage, commitments_page, decide_commitment)
 from tracker.web.views import decide_suggestion, scorecard_page, set_outcome, withdraw_response
 
@@ -43,6 +43,7 @@ def register_facet_classes():
 def register_routes():
     return [
         (r"^/-/dossier/(?P<item_id>.+)$", dossier_page),
+        (r"^/-/calendar$", calendar_page),
         (r"^/-/responses/save$", save_response),
         (r"^/-/review$", review_row),
         (r"^/-/themes/add$", add_theme),
@@ -56,6 +57,16 @@ def register_routes():
         (r"^/-/commitments/decide$", decide_commitment),
         (r"^/robots\.txt$", robots_txt),
     ]
+
+
+@hookimpl
+def register_magic_parameters(datasette):
+    """`:_seoc_base` in saved queries: this instance's address, so feed events can link to reform pages."""
+    def seoc(key, request):
+        if key != "base":
+            raise KeyError(key)
+        return datasette.absolute_url(request, datasette.urls.path("")).rstrip("/")
+    return [("seoc", seoc)]
 
 
 @hookimpl
@@ -215,7 +226,8 @@ def menu_links(datasette, actor):
     if actor is None:
         return []
     links = [{"href": datasette.urls.path(f"/{db_name(datasette)}/deadlines"), "label": "Deadlines"},
-             {"href": datasette.urls.path("/-/commitments"), "label": "Government commitments"}]
+             {"href": datasette.urls.path("/-/commitments"), "label": "Government commitments"},
+             {"href": datasette.urls.path("/-/calendar"), "label": "Calendar: the next eight weeks"}]
     if is_editor(actor):
         links.append({"href": datasette.urls.path(f"/{db_name(datasette)}/closing_soon"),
                       "label": "Closing soon: our responses"})

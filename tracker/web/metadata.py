@@ -91,6 +91,29 @@ COMMITMENTS_OVERDUE_SQL = f"""select c.id, c.due, c.quote, c.speaker, c.departme
 from commitments c join items i on i.id = c.item_id
 where {COMMITMENT_OVERDUE_SQL}
 order by c.due, c.id"""
+#: Events of relevant reforms from 30 days ago on (and every commencement date), for the calendar feeds (tracker.store.calendar writes them).
+#: A date-only event lasts the day; `:_seoc_base` is the address of this instance (tracker.web.hooks).
+CALENDAR_EVENT_NAME_SQL = ("case when e.kind like '% closes' then 'Closes' "
+                           "else upper(substr(e.kind, 1, 1)) || substr(e.kind, 2) end || ': ' || "
+                           "replace(replace(e.title, '<', '‹'), '>', '›')")
+CALENDAR_FEED_SQL = f"""select e.uid || '@seoc-tracker' as event_uid, {CALENDAR_EVENT_NAME_SQL} as event_name,
+  case when length(e.starts) = 10 then e.starts || 'T00:00:00' else substr(e.starts, 1, 19) end as event_dtstart,
+  case when length(coalesce(e.ends, e.starts)) = 10 then coalesce(e.ends, e.starts) || 'T23:59:00'
+       else substr(coalesce(e.ends, e.starts), 1, 19) end as event_dtend,
+  'Europe/London' as event_tzid,
+  'Reform page: ' || :_seoc_base || '/-/dossier/' || e.reform_id || char(10) || coalesce(e.url, '') as event_description
+from calendar_events e join items i on i.id = e.item_id
+where e.cancelled = 0 and ((i.relevant = 1 and date(e.starts) >= date(tracker_now(), '-30 days'))
+  -- every commencement date, as this feed has always carried them
+  or i.kind = 'commencement_order')"""
+#: The register's internal deadlines of responses not yet submitted (staff data: editors' feeds only).
+RESPONSE_DEADLINES_FEED_SQL = """select 'response-' || r.id || '@seoc-tracker',
+  'Our response deadline: ' || replace(replace(i.title, '<', '‹'), '>', '›'),
+  r.internal_deadline || 'T00:00:00', r.internal_deadline || 'T23:59:00', 'Europe/London',
+  'Reform page: ' || :_seoc_base || '/-/dossier/' || coalesce((select reform_id from reforms where item_id = i.id), i.id)
+from responses r join items i on i.id = r.item_id
+where r.internal_deadline is not null and r.status != 'submitted'
+  and date(r.internal_deadline) >= date(tracker_now(), '-30 days')"""
 
 QUERIES_SQL: dict[str, dict[str, Any]] = {
     "closing_soon": {
@@ -307,25 +330,19 @@ order by atom_updated desc limit 200""",
     },
     # Calendar clients may render HTML in event text: angle brackets from scraped titles are neutralised.
     "deadline_calendar": {
-        "title": "SEOC tracker: deadlines",
-        "description": "iCalendar feed of closing dates and commencement dates (add .ics to the URL).",
-        "sql": """select 'closes-' || i.id || '@seoc-tracker' as event_uid,
-  'Closes: ' || replace(replace(i.title, '<', '‹'), '>', '›') as event_name,
-  substr(i.closes, 1, 19) as event_dtstart, substr(i.closes, 1, 19) as event_dtend,
-  'Europe/London' as event_tzid,
-  i.url as event_description
-from items i
-where i.closes is not null and i.relevant = 1 and coalesce(i.status, '') != 'withdrawn'
-  and date(i.closes) >= date(tracker_now(), '-30 days')
-union all
-select 'commences-' || i.id || '-' || json_extract(c.value, '$.date') || '-' || c.key || '@seoc-tracker',
-  'In force: ' || replace(replace(json_extract(c.value, '$.provision') || ' (' || i.title || ')', '<', '‹'),
-                          '>', '›'),
-  json_extract(c.value, '$.date') || 'T00:00:00', json_extract(c.value, '$.date') || 'T23:59:00',
-  'Europe/London', i.url
-from items i, json_each(i.details, '$.commences') c
-where i.kind = 'commencement_order' and json_extract(c.value, '$.date') is not null
-order by event_dtstart""",
+        "title": "SEOC tracker: what is coming",
+        "description": "iCalendar feed of what is coming for relevant reforms (add .ics to the URL): closing dates, "
+                       "committee sessions, commencement and in-force dates, bill stages, statutory instruments "
+                       "laid and the ends of their praying or approval periods. Each event's UID survives a moved "
+                       "date; each links to its reform page.",
+        "sql": CALENDAR_FEED_SQL + "\norder by event_dtstart",
+    },
+    "our_calendar": {
+        "title": "SEOC tracker: what is coming, with our response deadlines",
+        "description": "The deadline calendar with the register's internal response deadlines (editors only; "
+                       "add .ics to the URL).",
+        "allow": EDITORS,
+        "sql": CALENDAR_FEED_SQL + "\nunion all\n" + RESPONSE_DEADLINES_FEED_SQL + "\norder by event_dtstart",
     },
     "our_submissions_not_in_register": {
         "title": "Our published submissions not yet in the register",
@@ -445,6 +462,18 @@ def descriptive() -> dict[str, Any]:
             "derived_state": {"description": "Whether facet_counts and briefing_watch are current: `changes` moves on "
                                              "with every write that can change them, `counted_at` is its value "
                                              "when they were computed."},
+            "calendar_events": {
+                "description": "What is coming, as dated events derived from the items after each crawl: closing "
+                               "dates, in-force dates, bill stages, statutory instruments laid and the ends of "
+                               "their praying or approval periods. A moved date updates the same row (same uid); "
+                               "the row as it was is in calendar_event_versions; an event no longer given is "
+                               "kept, cancelled.",
+                "columns": {"uid": "Stable id: the item's id and what the date is, never the date itself",
+                            "starts": "Date (YYYY-MM-DD) or date and time with offset",
+                            "reform_id": "The reform page it belongs to: /-/dossier/<reform_id>",
+                            "cancelled": "1 if withdrawn or no longer given by the source"}},
+            "calendar_event_versions": {"description": "Every earlier state of a calendar event, with the fields "
+                                                       "that changed (a moved date, a cancellation)."},
         },
     }
 
@@ -488,6 +517,9 @@ def configuration(public_read: bool = False) -> dict[str, Any]:
         "derived_state": {"hidden": True},
         # Reflects reviewers' tags and relevance decisions (who is left out): as readable as those.
         "briefing_watch": {"allow": SIGNED_IN, "hidden": True},
+        # Derived from public sources, like items: readable by whoever may read items.
+        "calendar_events": {"sort": "starts", "facets": ["kind", "source", "cancelled"]},
+        "calendar_event_versions": {"sort_desc": "replaced_at", "hidden": True},
     }
     for hidden in ("items_fts", "items_fts_data", "items_fts_idx", "items_fts_docsize", "items_fts_config",
                    "_sqlite_migrations"):

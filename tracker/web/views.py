@@ -18,6 +18,7 @@ from tracker.errors import ValidationError
 from tracker.store import asks as store_asks
 from tracker.store import commitments as commitment_store
 from tracker.store import register
+from tracker.web import calendar
 from tracker.web import commitments as commitments_data
 from tracker.web import dossier, scorecard
 
@@ -76,6 +77,17 @@ async def dossier_page(datasette, request):
     if data is None:
         raise NotFound(f"No tracked item has id {item_id}")
     return await _render_dossier(datasette, request, data, editor)
+
+
+async def calendar_page(datasette, request):
+    """The next eight weeks of what is coming, by week; editors also see our internal response deadlines."""
+    await _can_view(datasette, request)
+    editor = is_editor(request.actor)
+    db = datasette.get_database(db_name(datasette))
+    everything = request.args.get("all") == "1"
+    data = await db.execute_fn(lambda conn: calendar.load(conn, include_responses=editor, everything=everything))
+    context = {**data, "is_editor": editor, "database": db_name(datasette)}
+    return Response.html(await datasette.render_template("calendar.html", context, request=request))
 
 
 async def _render_dossier(datasette, request, data, editor, errors=None, form=None, status=200, failed=None):
