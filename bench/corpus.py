@@ -26,10 +26,13 @@ PROJECT = BENCH.parent
 SNAPSHOT = PROJECT / "snapshot"
 CORPORA = BENCH / "corpora"
 #: Bump when the corpus generation changes, so cached files are rebuilt.
-CORPUS_VERSION = "v1"
+CORPUS_VERSION = "v2"
 DATE_FIELDS = ("published", "updated", "opens", "closes")
-#: Replica k's dates move by ((k * 37) % SPREAD) - BACK days: spread over about -3.3 .. +3.3 years.
-SPREAD, BACK = 2400, 1200
+#: Replica k's dates move back by BACK + ((k * 37) % SPREAD) days: 1 to 7.6 years before the real item. Replicas are
+#: the archive: none is dated in or near the briefing week (2026-W27; real items are dated up to 2026-09-21), so
+#: the week's content is the same at every size and only the archive grows (v1 spread them over +-3.3 years,
+#: which put a growing number of archive items in the week: 0 new at 2k, 157 at 200k).
+SPREAD, BACK = 2400, 365
 
 
 @dataclass(frozen=True)
@@ -120,7 +123,7 @@ def parse_payload(payload: Payload):
 
 
 def shift_days(k: int) -> int:
-    return 0 if k == 0 else ((k * 37) % SPREAD) - BACK
+    return 0 if k == 0 else -(BACK + (k * 37) % SPREAD)
 
 
 def _shift(value: str | None, days: int) -> str | None:

@@ -286,9 +286,14 @@ ENDPOINTS = {
     "bare_runs": "/tracker/runs",
     "bare_items": "/tracker/items?_nofacet=1&_size=50",
     "search": "/tracker/items?_search=fraud",
-    "facets": "/tracker/items?_facet=kind&_facet=source",
+    "facets": "/tracker/items?_facet=kind&_facet=source&_facet_array=themes",
     "deadlines": "/tracker/deadlines",
+    # The reform page of the Economic Crime and Corporate Transparency Act (a real item, replica 0).
+    "dossier": "/-/dossier/legislation:ukpga/2023/56",
 }
+#: Pages too slow at 200k to sample 20 times within the budget: sampled SLOW_REPS times after the others.
+SLOW_ENDPOINTS = {"dashboard": "/"}
+SLOW_REPS = 5
 
 
 def _get(conn: http.client.HTTPConnection, path: str, cookie: str) -> tuple[int, float, int]:
@@ -435,6 +440,11 @@ def datasette(db: str, reps: int = 40, warmup: int = 3, max_seconds: float = 90.
                 samples[name].append(seconds)
             if time.perf_counter() - started > max_seconds and len(samples["search"]) >= 20:
                 break
+        slow = {} if extra else SLOW_ENDPOINTS
+        for name, path in slow.items():
+            sizes[name] = _get(conn, path, cookie)[2]  # warm
+            samples[name] = [_get(conn, path, cookie)[1] for _ in range(SLOW_REPS)]
+        endpoints = {**endpoints, **slow}
         conn.close()
     finally:
         server.terminate()
@@ -510,9 +520,47 @@ def crawl(size: int, db: str, every: int = 100) -> dict:
     return out
 
 
-STEPS = {"ingest": ingest, "floor": floor, "classify": classify, "week_changes": week_changes,
+# --- replay of the bundled snapshot ------------------------------------------------------------------
+
+def replay(db: str, passes: int = 2) -> dict:
+    """The bundled snapshot through the real spiders (one Scrapy process per source, as in production), then
+    classification: pass 1 into an empty database, pass 2 again (nothing new: what a routine crawl costs)."""
+    from tracker import crawl as crawl_mod
+    from tracker.classify import tagging
+    snapshot = PROJECT / "snapshot"
+    clock = json.loads((snapshot / "moment.json").read_text(encoding="utf-8"))["crawled"]
+    tracker_db.connect(db).close()
+    out: dict = {"passes": []}
+    for _ in range(passes):
+        started = time.perf_counter()
+        results = crawl_mod.crawl((), db, snapshot=str(snapshot), clock=clock)
+        crawled = time.perf_counter() - started
+        database = tracker_db.connect(db)
+        tagging.classify_stored(database, now=clock)
+        elapsed = time.perf_counter() - started
+        runs = [dict(zip(("requests", "items_seen", "inserted", "updated"), database.execute(
+            "select requests, items_seen, inserted, updated from runs where id = ?", [r.run_id]).fetchone()))
+            for r in results]
+        items = database.execute("select count(*) from items").fetchone()[0]
+        database.close()
+        seen = sum(r["items_seen"] or 0 for r in runs)
+        out["passes"].append({"seconds": round(elapsed, 2), "crawl_seconds": round(crawled, 2),
+                              "statuses": sorted({r.status for r in results}), "sources": len(results),
+                              "requests": sum(r["requests"] or 0 for r in runs), "items_seen": seen,
+                              "inserted": sum(r["inserted"] or 0 for r in runs), "items_stored": items,
+                              "items_per_s": round(seen / elapsed, 1)})
+    out["children_maxrss_mb"] = maxrss_mb(resource.RUSAGE_CHILDREN)
+    return out
+
+
+STEPS = {"replay": replay, "ingest": ingest, "floor": floor, "classify": classify, "week_changes": week_changes,
          "briefing": briefing, "datasette": datasette, "crawl": crawl, "login_storm": login_storm,
          "alerts": alerts}
+
+# Issue 20 part 3: polls (bench/polling.py), added here so bench/run.py can call them as steps.
+from bench import polling as _polling  # noqa: E402
+
+STEPS.update(_polling.STEPS)
 
 
 def main() -> None:

@@ -15,7 +15,9 @@ from urllib.parse import urlsplit
 from scrapy.crawler import CrawlerProcess
 from scrapy.utils.project import get_project_settings
 
+from scrapers.polling import HttpMemory
 from tracker.store import db as tracker_db
+from tracker.store import amendments as amendment_store
 from tracker.store import items as store
 
 
@@ -47,8 +49,10 @@ def judge(stats: dict[str, Any], errors: list[str], listing_ok: bool, empty_ok: 
 
 def run(source: str, db_path: str, run_id: int, *, base_url: str | None, snapshot: str | None,
         record: str | None, settings_overrides: dict[str, Any], full: bool = False,
-        since: str | None = None, spider_args: dict[str, str] | None = None, clock: str | None = None) -> str:
+        since: str | None = None, spider_args: dict[str, str] | None = None, clock: str | None = None,
+        poll: bool = False) -> str:
     settings = get_project_settings()
+    settings.set("POLL", poll, priority="cmdline")
     settings.set("TRACKER_DB", db_path)
     settings.set("TRACKER_CLOCK", clock)
     if snapshot:
@@ -73,15 +77,21 @@ def run(source: str, db_path: str, run_id: int, *, base_url: str | None, snapsho
     if base_url:
         kwargs["base_url"] = base_url
     kwargs.update(spider_args or {})
-    if source == "govuk" and not snapshot:
+    if source == "govuk" and not snapshot and not poll:  # rechecks are the scheduled crawls' work
         paths = [urlsplit(url).path for url in store.due_rechecks(database, source)]
         if paths:
             kwargs["recheck"] = ",".join(paths)
+    if source == "parliament-bills":
+        kwargs.setdefault("skip_amendments", ",".join(
+            item_id.removeprefix("bill:") for item_id in store.classified_not_relevant(database, "bill")))
+        kwargs.setdefault("details_read", amendment_store.detail_read(database))
     process.crawl(crawler, **kwargs)
     process.start()
     stats = crawler.stats.get_stats()
     spider = crawler.spider
-    status, message = judge(stats, spider.errors, spider.listing_ok, spider.empty_result_possible)
+    # A poll that finds nothing new is the usual case, whatever the source.
+    status, message = judge(stats, spider.errors, spider.listing_ok, spider.empty_result_possible or poll)
+    HttpMemory.of(crawler).save(database, run_ok=status == "ok")
     store.finish_run(
         database, run_id, status, now=clock,
         requests=stats.get("downloader/request_count", 0),
@@ -111,6 +121,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--record")
     parser.add_argument("--since", help="on a first crawl, go back to this date (ISO)")
     parser.add_argument("--full", action="store_true", help="ignore the watermark")
+    parser.add_argument("--poll", action="store_true",
+                        help="a cheap poll: conditional listings, no refetch of known details (scrapers/polling.py)")
     parser.add_argument("--clock", help="stamp the run and the items with this ISO instant (snapshot replay)")
     parser.add_argument("--arg", action="append", default=[], help="spider argument KEY=VALUE")
     parser.add_argument("--set", action="append", default=[], help="SETTING=JSON value")
@@ -122,7 +134,7 @@ def main(argv: list[str] | None = None) -> int:
     status = run(args.source, args.db, args.run_id, base_url=args.base_url, snapshot=args.snapshot,
                  record=args.record, settings_overrides=overrides, full=args.full,
                  since=args.since, spider_args=dict(pair.partition("=")[::2] for pair in args.arg),
-                 clock=args.clock)
+                 clock=args.clock, poll=args.poll)
     return 0 if status == "ok" else 1
 
 

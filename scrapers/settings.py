@@ -28,8 +28,13 @@ RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
 RETRY_BACKOFF_BASE = 2.0
 RETRY_BACKOFF_MAX = 60.0
 DOWNLOADER_MIDDLEWARES = {
+    # robots.txt as Scrapy obeys it, reused by polls for up to a day (scrapers/polling.py).
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "scrapers.polling.StoredRobotsTxtMiddleware": 100,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "scrapers.middlewares.BackoffRetryMiddleware": 550,
+    # After retries (a 304 is final), before redirects: conditional listings, known details skipped.
+    "scrapers.polling.ConditionalRequestMiddleware": 560,
     # Sees responses before the redirect middleware (600) does.
     "scrapers.middlewares.OffsiteRedirectGuard": 650,
     "scrapers.middlewares.SnapshotReplayMiddleware": 950,
@@ -51,3 +56,6 @@ TRACKER_DB = None
 SNAPSHOT_DIR = None
 SNAPSHOT_RECORD_DIR = None
 PROGRESS_EVERY_SECONDS = 2.0
+#: A poll (scrapers.run --poll): conditional listings and no refetch of known details (scrapers/polling.py).
+#: Same delays and concurrency as a crawl: a poll never asks a source faster than a crawl does.
+POLL = False

@@ -5,19 +5,25 @@ axe-core (4.12) comes bundled in axe-playwright-python, whose axe.min.js this in
 is fetched."""
 from __future__ import annotations
 
+import json
 from importlib import resources
 
+from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
 from tracker import config as config_mod
 from tracker.briefing.build import build_briefing
 from tracker.briefing.render import write_briefing
-from tracker.classify import linking, tagging
+from scrapers.parsers.written_statements import parse_statement
+from tracker.classify import commitment_scan, linking, tagging
 from tracker.contract import ItemLink, TrackedItem
 from tracker.store import db as tracker_db
+from tracker.store import asks as store_asks
 from tracker.store import items as store
+from tracker.store import register
 from tracker.web.serve import build_datasette, hash_env_name, hash_password
 
+from .helpers import FIXTURES
 from .helpers.briefing import BASE, WEEK, build_db
 from .helpers.browser import ServerThread, chrome_driver, require_chromium, submit_login
 
@@ -59,8 +65,20 @@ def test_pages_and_the_briefing_meet_wcag_aa_as_axe_checks_them(tmp_path, monkey
                     url="https://www.legislation.gov.uk/uksi/2023/1206", published="2023-10-26",
                     links=[ItemLink("legislation:ukpga/2023/56", "commences", "made under s. 219")]),
     ])
+    # A real written statement, so the commitments page has a candidate with its editor's form.
+    statement = json.loads((FIXTURES / "written-statements" / "statement_psfa_2025-10-16.json").read_text())
+    store.upsert_items(database, [parse_statement(statement["value"], "u")])
     tagging.classify_stored(database)
     linking.suggest_links(database)
+    # The register on the reform page (issue 16): a response with an ask and a suggested passage to decide.
+    entry = register.validate_response({"item_id": "govuk:ransomware", "decision": "respond", "status": "drafting",
+                                        "owner_team": "Cyber policy"})
+    store_asks.save_response_with_asks(database.conn, "ed", entry, store_asks.parse_asks_form(
+        {"ask-1-text": "Ban ransom payments by public bodies", "ask-1-theme": "cybercrime"}))
+    database.execute("INSERT INTO ask_suggestions (ask_id, item_id, passage, rank, score, created_at) VALUES "
+                     "(1, 'govuk:ransomware', 'reduce payments to criminals', 1, 1.0, '2026-12-01T00:00:00+00:00')")
+    database.conn.commit()
+    commitment_scan.scan(database)
     database.close()
     monkeypatch.setenv(hash_env_name("ed"), hash_password("a long enough password"))
     datasette = build_datasette(path, config=config_mod.Config(), users={"ed": "editor"}, secret="a11y")
@@ -80,12 +98,20 @@ def test_pages_and_the_briefing_meet_wcag_aa_as_axe_checks_them(tmp_path, monkey
             WebDriverWait(driver, 10).until(lambda d: "/-/login" not in d.current_url)
             for name, page in [("dashboard", "/"), ("reform page", "/-/dossier/govuk:ransomware"),
                                ("reform page of a thread", "/-/dossier/legislation:uksi/2023/1206"),
+                               ("commitments page", "/-/commitments"),
+                               ("forward calendar", "/-/calendar"),
                                ("my watchlist", "/-/watchlist")]:
                 driver.get(base + page)
                 found[name] = serious(driver)
+            driver.get(f"{base}/-/scorecard")
+            found["scorecard"] = serious(driver)
+            driver.get(f"{base}/-/dossier/govuk:ransomware")
+            driver.find_element(By.CSS_SELECTOR, "#log-response input[type=submit]").click()  # blank: refused
+            WebDriverWait(driver, 10).until(lambda d: "the form is blank" in d.page_source)
+            found["reform page with a refused response"] = serious(driver)
             driver.get(html_path.resolve().as_uri())
             found["briefing"] = serious(driver)
     finally:
         driver.quit()
     assert found == dict.fromkeys(found, []), {k: v for k, v in found.items() if v}
-    assert len(found) == 7
+    assert len(found) == 11

@@ -15,6 +15,7 @@ from tracker import jobs
 from tracker.alerts import run as alerts_run
 from tracker.alerts import unsubscribe, watchlist
 from tracker.store import items as store
+from tracker.store import asks as store_asks
 from tracker.store.register import FormError, ResponseInput, save_response
 
 from .helpers import FIXTURES
@@ -255,3 +256,22 @@ def test_hostile_text_is_escaped_in_the_html_part():
                                          every_link="https://l/all", theme_names={})
     assert "<script>" not in html and "&lt;script&gt;" in html and "<img" not in html
     assert "<script>alert('t')</script> Bill" in text and subject.startswith("SEOC alert: <script>")
+
+
+def test_our_asks_outcomes_reach_editors_following_the_reform_and_no_one_else(db_path, database, config):
+    """An outcome an editor records for one of our asks is register data: in an editor's alert, never a reader's."""
+    store.upsert_items(database, [bill_item(before=False)], now="2026-11-01T06:30:00+00:00")
+    for owner in ("alice", "edna", "team:fraud"):
+        watchlist.follow(database.conn, "admin", {"owner": owner, "what": "item", "target": "bill:2818"},
+                         teams=tuple(config.teams), now="2026-11-02T09:00:00+00:00")
+    response_id = store_asks.save_response_with_asks(
+        database.conn, "edna", ResponseInput("bill:2818", "respond", "submitted", "Fraud policy", None, "2021-01-20",
+                                             "", "", ""),
+        store_asks.parse_asks_form({"ask-1-text": "Abolish business rates for small charities"}))
+    [ask_id] = [r[0] for r in database.execute("select id from asks where response_id = ?", [response_id])]
+    store_asks.set_outcome(database.conn, "edna", ask_id, "not adopted", "bill:2818", now="2026-11-02T10:00:00+00:00")
+    built = {a.owner: a for a in alerts_run.build(database, config, at("2026-11-02T11:00:00+00:00"))}
+    assert set(built) == {"edna"}  # the outcome is the only change, and only an editor may hear of it
+    [(watch, changes)] = built["edna"].sections
+    assert [(c.kind, c.detail) for c in changes] == [
+        ("our ask", '"Abolish business rates for small charities": not adopted')]

@@ -16,6 +16,7 @@ FLOORS = {
     "tracker.cli": 6,
     "tracker.scheduler": 5,
     "tracker.jobs": 4,
+    "tracker.publish": 4,
     "tracker.classify": 3, "tracker.web": 3, "tracker.crawl": 3, "tracker.alerts": 3,
     "tracker.briefing": 2, "tracker.store": 2,
     "tracker.contract": 1, "tracker.weeks": 1, "tracker.config": 1, "tracker.server_secret": 1,

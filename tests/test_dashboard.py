@@ -38,10 +38,11 @@ def test_bills_by_stage_says_lapsed_withdrawn_and_enacted_and_lists_relevant_bil
     database.conn.commit()
     rows = {r[0]: r[2] for r in database.execute(metadata.QUERIES_SQL["bills_by_stage"]["sql"])}
     assert rows == {"bill:2818": "lapsed: fell at the end of its session", "bill:4280": "Commons: 2nd reading",
-                    "bill:4100": "Lords: Committee stage", "bill:3938": "Royal Assent", "bill:4200": "withdrawn"}
+                    "bill:4100": "Lords: Committee stage (carried over from session 39)", "bill:3938": "Royal Assent",
+                    "bill:4200": "withdrawn"}
     stages = {bar["label"]: bar["count"] for bar in dashboard.load(database.conn, date(2026, 12, 5))["bills_by_stage"]}
     assert stages == {"lapsed: fell at the end of its session": 1, "Commons: 2nd reading": 1,
-                      "Lords: Committee stage": 1, "Royal Assent": 1, "withdrawn": 1}
+                      "Lords: Committee stage (carried over from session 39)": 1, "Royal Assent": 1, "withdrawn": 1}
 
 
 def test_headline_counts_are_of_relevant_items_published_this_week(database):

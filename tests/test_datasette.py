@@ -13,6 +13,7 @@ from tracker.web import cells, dashboard
 from tracker.web import metadata
 from tracker.store import register
 from tracker.store import items as store
+from tracker.store import calendar
 from tracker.classify import tagging
 from tracker.store import db as db_module
 from tracker.web.serve import build_datasette, hash_env_name, hash_password
@@ -57,6 +58,7 @@ def tracker_db(tmp_path):
                      "review_state, created, updated) VALUES ('govuk:hostile', 'fraud', 0.9, '[]', 'm', 'v', "
                      "'confirmed', 'now', 'now')")
     register.refresh_relevance(database.conn, "govuk:hostile")
+    calendar.sync(database.conn)  # as the linking pass after each crawl does (the calendar feed reads it)
     database.conn.commit()
     register.save_response(database.conn, "ed", register.validate_response(
         {"item_id": "govuk:quiet", "decision": "respond", "status": "drafting", "owner_team": "SEOC policy",
@@ -84,6 +86,7 @@ REGISTER_ROUTES = [
     "/tracker.json?sql=select+position_summary+from+responses",
     "/tracker/closing_soon", "/tracker/closing_soon.json", "/tracker/closing_soon.csv",
     "/tracker/open_without_response.json",
+    "/tracker/our_submissions_not_in_register.json", "/tracker/our_submissions_not_in_register.csv",
 ]
 
 
@@ -202,7 +205,8 @@ async def test_editor_logs_a_response_with_audit(ds, tracker_db):
 async def test_invalid_form_refused_and_nothing_written(ds, tracker_db, change, field):
     before = _rows(tracker_db, "select count(*) as n from responses")[0]["n"]
     cookies, token = await _csrf(ds, "editor")
-    form = {"csrftoken": token, "item_id": "govuk:hostile", "decision": "respond", "status": "planned", **change}
+    form = {"csrftoken": token, "item_id": "govuk:hostile", "decision": "respond", "status": "planned",
+            "owner_team": "Fraud policy", **change}  # filled in: a blank form is refused before the rest
     response = await ds.client.post("/-/responses/save", cookies=cookies, data=form)
     assert response.status_code == 400
     assert field in response.text

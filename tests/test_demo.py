@@ -21,11 +21,12 @@ def test_demo_builds_everything_and_a_second_replay_writes_no_versions(tmp_path,
     reports = list((db_path.parent / "reports").iterdir())
     assert {p: stat.S_IMODE(p.stat().st_mode) for p in [db_path, *reports]} == dict.fromkeys([db_path, *reports], 0o600)
     assert stat.S_IMODE((db_path.parent / "reports").stat().st_mode) == 0o700
-    assert "6 sources" in result.output and "Briefing: SEOC reform briefing w/c" in result.output
+    assert "10 sources" in result.output and "Briefing: SEOC reform briefing w/c" in result.output
     database = tracker_db.connect(db_path)
     sources = {r["source"]: r["n"] for r in database.query("select source, count(*) as n from items group by source")}
     assert set(sources) == {"parliament-bills", "govuk", "legislation", "committees", "law-commission",
-                            "sentencing-council"}
+                            "sentencing-council", "written-questions", "written-statements", "hansard",
+                            "statutory-instruments"}
     assert {r["status"] for r in database.query("select status from runs")} == {"ok"}
     # Every item is classified; relevant ones carry tags with evidence.
     assert database["classifications"].count == database["items"].count
@@ -49,10 +50,21 @@ def test_demo_builds_everything_and_a_second_replay_writes_no_versions(tmp_path,
     assert "Week commencing 14 Sep 2026 (2026-W38)" in briefing and "0 new" in briefing
     assert "* First crawl of GOV.UK: 15 earlier documents added to the archive" in briefing
     # The demo week's content, read by a person on 5 Dec 2026 (nothing relevant published that week, the MLR
-    # consultation's government response overdue, six first-crawl lines, all sources fresh), then pinned: a
-    # change to what the demo's briefing says must be read again before this hash is updated.
+    # consultation's government response overdue, no confirmed commitment due, ten first-crawl lines (Hansard's:
+    # the 2024 Westminster Hall debate on financial fraud and economic crime; written questions 5 of 6 relevant,
+    # the written statement relevant; committees 4, the 4th the CPS's own written evidence FDF0004 found by the
+    # crawl; two SIs, neither relevant), nothing relevant in Parliament this week, "Our asks" with FDF0004's ask
+    # decided from the Fraud Strategy, all sources fresh), then pinned: a change to what the demo's briefing says
+    # must be read again before this hash is updated.
+    assert "First crawl of UK Parliament (committees): 4 earlier documents" in briefing
     assert next(iter(database.query("select content_hash from briefings")))["content_hash"] == (
-        "354fb98af44bbe8810e4032dcf91d25d9cc41dda0916c877d09a02304cbc39ca")
+        "aacd9547b4ce79241ec4f7685b2ecebe3f1fbea2c59085cdb52b821e8e372433")
+    assert "Commitments due or overdue" in briefing
+    # Issue 18: real written questions and a statement, classified, and candidate commitments with their quote.
+    assert database.execute("select count(*) from items where source like 'written-%' and relevant = 1"
+                            ).fetchone()[0] == 6
+    assert {(r["item_id"], r["state"]) for r in database.query("select item_id, state from commitments")} == {
+        ("wms:9000001", "candidate"), ("wq:1898703", "candidate")}
     # What issue 4 asked the demo to show, beyond the links above.
     kinds = {r["kind"] for r in database.query("select distinct kind from items")}
     assert {"act", "statutory_instrument", "commencement_order", "law_commission_project",
@@ -60,6 +72,23 @@ def test_demo_builds_everything_and_a_second_replay_writes_no_versions(tmp_path,
     calls = {r["id"]: r["closes"] for r in database.query(
         "select id, closes from items where kind = 'committee_inquiry' and status = 'open for evidence'")}
     assert calls == {"committees:9955": "2026-09-21T16:00:00+01:00", "committees:8885": None}
+    # Issue 16: the influence loop on real documents. The CPS's FDF0004, found by the crawl, is in the register
+    # with its asks; the tracker's first suggestion from the Fraud Strategy is the evidence the demo editor
+    # accepted for the first ask; the second ask, which nothing in the thread answers, stays pending.
+    loop = [tuple(r) for r in database.execute(
+        "select a.position, a.outcome, s.rank, s.state, s.passage = a.evidence_passage from asks a "
+        "join responses r on r.id = a.response_id left join ask_suggestions s on s.ask_id = a.id and s.rank = 1 "
+        "where r.item_id = 'committees:evidence-107622' order by a.position")]
+    assert loop == [(1, "partly adopted", 1, "accepted", 1), (2, "pending", None, None, None)]
+    # Issue 18: the Parliament record of an SI, with its procedure, is one reform with its legislation.gov.uk item;
+    # issue 19: the forward calendar holds what comes after the demo's Monday (the inquiry's close, an in-force date).
+    assert database["items"].get("si:2017/1325")["summary"] == "Draft affirmative procedure"
+    assert ("si:2021/558", "same_reform") in {(r["from_id"], r["relation"]) for r in database.query(
+        "select from_id, relation from links where to_id = 'legislation:uksi/2021/558'")}
+    upcoming = {r["uid"]: r["starts"] for r in database.query(
+        "select uid, starts from calendar_events where starts >= '2026-09-14' and cancelled = 0")}
+    assert upcoming["committees:9955#closes"] == "2026-09-21T16:00:00+01:00"
+    assert upcoming["legislation:uksi/2026/852#in-force-0"] == "2026-10-01"
 
     again = runner.invoke(cli, ["crawl", "--snapshot", str(BUNDLED_SNAPSHOT), "--db", str(db_path)])
     assert again.exit_code == 0, again.output

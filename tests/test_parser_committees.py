@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 
 from tracker.contract import TrackedItem
+from scrapers.parsers import committees
 from scrapers.parsers.committees import (
     BusinessSummary,
     committees_url,
@@ -188,3 +189,49 @@ def test_open_call_without_end_date_is_rolling() -> None:
               "allowSubmissionsPastEndDate": False}
     item = parse_business(_with_periods([period]), [COMMITTEE], f"{API}/api/CommitteeBusiness/9437")
     assert (item.status, item.closes, item.details["rolling"]) == ("open for evidence", None, True)
+
+
+# --- Our published submissions (written evidence) ------------------------------------------------------------
+
+def _evidence_page() -> dict:
+    return json.loads((Path(__file__).parent / "fixtures" / "committees"
+                       / "written_evidence_search_crown_prosecution_service.json")
+                      .read_text(encoding="utf-8"))
+
+
+def test_evidence_list_keeps_only_our_organisations_whatever_the_case_and_spacing():
+    payload = _evidence_page()
+    ours, held, total = committees.parse_evidence_list(payload, "u", ["crown  prosecution service"])
+    assert ([i["id"] for i in ours], held, total) == ([107622], 1, 1)
+    assert committees.parse_evidence_list(payload, "u", ["Serious Fraud Office"])[0] == []
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    (lambda p: p.pop("totalResults"), "totalResults is missing"),
+    (lambda p: p["items"][0].pop("id"), "without an integer id"),
+    (lambda p: p.pop("items"), "has no items array"),
+])
+def test_bad_evidence_list_names_the_problem(change, message):
+    payload = _evidence_page()
+    change(payload)
+    with pytest.raises(ParseError, match=message):
+        committees.parse_evidence_list(payload, "u", ["Crown Prosecution Service"])
+
+
+@pytest.mark.parametrize("payload", [{}, {"data": ""}, {"data": "@@@"}, {"data": "//79"}, []])
+def test_bad_evidence_document_is_a_parse_error(payload):
+    with pytest.raises(ParseError, match="evidence document u"):
+        committees.document_html(payload, "u")
+def test_next_oral_evidence_session_is_kept_when_scheduled() -> None:
+    # The captured OralEvidence item of 9437 (activity 38210, 7 Jul 2026 10:10) put in the documented
+    # ActivitySummary shape of `nextOralEvidenceSession`; its name and end are not in the capture: null.
+    activity = ORAL[0]
+    session = {"id": activity["activityId"], "name": None, "startDate": activity["activityStartDate"],
+               "endDate": None, "eventId": None, "isPrivate": False, "activityType": None, "attendees": None}
+    item = parse_business(dict(B9437, nextOralEvidenceSession=session), [COMMITTEE], "u")
+    assert item.details["next_oral_evidence_session"] == {"id": 38210, "name": None,
+                                                          "start": "2026-07-07T10:10:00+01:00", "end": None}
+    # None scheduled (as recorded): no key, so stored details stay as they were.
+    assert "next_oral_evidence_session" not in parse_business(B9437, [COMMITTEE], "u").details
+    with pytest.raises(ParseError, match="nextOralEvidenceSession.startDate"):
+        parse_business(dict(B9437, nextOralEvidenceSession={**session, "startDate": "next Tuesday"}), None, "u")

@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from tracker.contract import BillStage, ItemLink, TrackedItem
+from tracker.contract import Amendment, BillStage, ItemLink, TrackedItem
 from scrapers.parsers import parliament_bills as parser
 from scrapers.parsers.errors import ParseError
 
@@ -100,3 +100,60 @@ def test_bad_list_is_an_error_not_zero_bills():
 def test_unknown_fields_are_ignored():
     detail = {**load("bill_2818_detail.json"), "someNewField": {"x": 1}}
     assert parser.parse_bill(detail, load("bill_2818_stages.json"), None, "u").id == "bill:2818"
+
+
+# --- amendments ---------------------------------------------------------------------------------------------
+
+def amendments_page(items=None, total=None):
+    items = load("bill-3786-stage-20099-amendments.items.json") if items is None else items
+    return {"items": items, "totalResults": len(items) if total is None else total, "itemsPerPage": 100}
+
+
+def test_amendments_page_whole_first_and_last():
+    amendments, total = parser.parse_amendments(amendments_page(), 3786, 20099, "u")
+    assert total == 6 and len(amendments) == 6
+    chope = [{"name": "Sir Christopher Chope", "party": "Conservative", "house": "Commons", "member_id": 242,
+              "lead": True}]
+    assert amendments[0] == Amendment(
+        amendment_id=10025364, bill_id=3786, bill_stage_id=20099, number="1", dnum="hoc1",
+        amendment_type="DeleteClauseOrSchedule", sponsors=chope, decision="NoDecision",
+        decision_explanation="The House has not considered this amendment.", explanatory_text=None,
+        clause=1, schedule=None, summary="Clause 1, page 1, line 6, leave out \u201cor attempts to enter\u201d")
+    assert amendments[-1] == Amendment(
+        amendment_id=10025365, bill_id=3786, bill_stage_id=20099, number="6", dnum="hoc6",
+        amendment_type="EditBillBody", sponsors=chope, decision="NoDecision",
+        decision_explanation="The House has not considered this amendment.", explanatory_text=None,
+        clause=2, schedule=None,
+        summary="Clause 2, page 2, line 3, leave out from \u201cforce\u201d to end of line 4 and insert \u201cat the end "
+                "of the period of 2 months beginning with the day on which it is passed.\u201d")
+
+
+@pytest.mark.parametrize("change, message", [
+    (lambda a: a.pop("amendmentId"), "required field 'amendmentId'"),
+    (lambda a: a.pop("decision"), "amendment 10025364 .*required field 'decision'"),
+    (lambda a: a.update(clause="one"), "field 'clause' is not a whole number"),
+])
+def test_amendment_with_a_missing_or_bad_field_names_it(change, message):
+    items = load("bill-3786-stage-20099-amendments.items.json")
+    change(items[0])
+    with pytest.raises(ParseError, match=message):
+        parser.parse_amendments(amendments_page(items), 3786, 20099, "u")
+
+
+def test_amendments_listing_without_items_is_an_error():
+    with pytest.raises(ParseError, match="required field 'items'"):
+        parser.parse_amendments({"results": []}, 3786, 20099, "u")
+
+
+def test_amendment_detail_adds_the_explanatory_text_and_checks_the_id():
+    from dataclasses import replace
+    from .helpers.spiders.parliament_bills import amendment_detail
+    items = load("bill-3786-stage-20099-amendments.items.json")
+    [listed, *_] = parser.parse_amendments(amendments_page(items), 3786, 20099, "u")[0]
+    # Test data: an explanatory statement (no recorded detail record was found).
+    detail = {**amendment_detail(items[0], "<p>This would narrow the offence.</p>"),
+              "explanatoryTextPrefix": "Member's explanatory statement"}
+    assert parser.parse_amendment_detail(detail, listed, "u") == replace(
+        listed, explanatory_text="Member's explanatory statement This would narrow the offence.", from_detail=True)
+    with pytest.raises(ParseError, match="detail of amendment 10025366, not 10025364"):
+        parser.parse_amendment_detail(amendment_detail(items[1]), listed, "u")

@@ -52,7 +52,8 @@ def test_scheduler_jobs_and_defaults():
     from apscheduler.schedulers.background import BackgroundScheduler
     built = scheduler.build_scheduler(PROJECT / "nowhere.db", config_mod.Config(),
                                       BackgroundScheduler(timezone=LONDON))
-    assert sorted(job.id for job in built.get_jobs()) == ["alerts", "briefing", "briefing-retry", "crawl-0", "crawl-1"]
+    assert sorted(job.id for job in built.get_jobs()) == ["alerts", "briefing", "briefing-retry", "crawl-0", "crawl-1",
+                                                          "poll"]
     assert built._job_defaults["max_instances"] == 1 and built._job_defaults["coalesce"] is True
 
 
@@ -117,3 +118,45 @@ def test_schedule_process_stops_cleanly_on_sigterm(tmp_path):
     rest, _ = process.communicate(timeout=30)
     assert process.returncode == 0, output + rest
     assert "stopping after the running job" in rest
+
+
+def test_polls_every_half_hour_on_weekday_daytime_and_hourly_otherwise():
+    trigger = scheduler.poll_trigger(config_mod.Config())
+    # Friday 27 November 2026, 18:10 London (GMT): half-hourly until 19:00, then hourly through the weekend.
+    got = fires(trigger, datetime(2026, 11, 27, 18, 10, tzinfo=timezone.utc), 5)
+    assert [d.strftime("%a %H:%M") for d in got] == ["Fri 18:30", "Fri 19:00", "Fri 20:00", "Fri 21:00", "Fri 22:00"]
+    monday = fires(trigger, datetime(2026, 11, 30, 5, 50, tzinfo=timezone.utc), 4)
+    assert [d.strftime("%a %H:%M") for d in monday] == ["Mon 06:00", "Mon 07:00", "Mon 07:30", "Mon 08:00"]
+    saturday = fires(trigger, datetime(2026, 11, 28, 9, 50, tzinfo=timezone.utc), 2)
+    assert [d.strftime("%a %H:%M") for d in saturday] == ["Sat 10:00", "Sat 11:00"]
+
+
+def test_polls_follow_the_config_and_can_be_switched_off(tmp_path):
+    path = tmp_path / "seoc-tracker.toml"
+    path.write_text('[schedule]\npoll_busy_days = "sat"\npoll_busy_hours = "10:00-12:00"\n'
+                    'poll_busy_minutes = 15\npoll_quiet_minutes = 30\n')
+    config = config_mod.load(path, environ={})
+    got = fires(scheduler.poll_trigger(config), datetime(2026, 11, 28, 9, 50, tzinfo=timezone.utc), 4)
+    assert [d.strftime("%a %H:%M") for d in got] == ["Sat 10:00", "Sat 10:15", "Sat 10:30", "Sat 10:45"]
+    path.write_text("[schedule]\npoll = false\n")
+    from apscheduler.schedulers.background import BackgroundScheduler
+    built = scheduler.build_scheduler(PROJECT / "nowhere.db", config_mod.load(path, environ={}),
+                                      BackgroundScheduler(timezone=LONDON))
+    assert "poll" not in [job.id for job in built.get_jobs()]
+
+
+@pytest.mark.parametrize("line", ['poll_busy_minutes = 7', 'poll_quiet_minutes = 0', 'poll_busy_hours = "19:00-07:00"',
+                                  'poll_busy_hours = "07:30-19:00"', 'poll = "yes"'])
+def test_a_wrong_poll_setting_is_refused_by_name(tmp_path, line):
+    path = tmp_path / "seoc-tracker.toml"
+    path.write_text(f"[schedule]\n{line}\n")
+    with pytest.raises(config_mod.ConfigError, match="schedule.poll"):
+        config_mod.load(path, environ={})
+
+
+def test_a_poll_leaves_the_crawl_time_to_the_crawl():
+    config = config_mod.Config()
+    # 13:30 London on a weekday is a crawl: the poll due then stands aside; 14:00 is a poll's own.
+    assert scheduler.crawl_covers(config, datetime(2026, 11, 27, 13, 30, tzinfo=timezone.utc))
+    assert not scheduler.crawl_covers(config, datetime(2026, 11, 27, 14, 0, tzinfo=timezone.utc))
+    assert not scheduler.crawl_covers(config, datetime(2026, 11, 28, 13, 30, tzinfo=timezone.utc))  # Saturday

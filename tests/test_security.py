@@ -116,7 +116,8 @@ async def test_a_removed_demo_editor_can_no_longer_post_responses(tracker_db):
     page = await before.client.get("/-/dossier/govuk:fraud", cookies=cookies)
     token = re.search(r'name="csrftoken" value="([^"]+)"', page.text).group(1)
     csrf = {"ds_csrftoken": page.cookies.get("ds_csrftoken") or before.sign({}, "csrftoken")}
-    form = {"csrftoken": token, "item_id": "govuk:fraud", "decision": "respond", "status": "planned"}
+    form = {"csrftoken": token, "item_id": "govuk:fraud", "decision": "respond", "status": "planned",
+            "owner_team": "Fraud policy"}
     assert (await before.client.post("/-/responses/save", cookies={**cookies, **csrf}, data=form)).status_code == 302
 
     after = build(tracker_db, users=USERS)
@@ -374,7 +375,10 @@ async def test_no_account_name_or_role_is_published(tracker_db, public_read):
 
 
 STAFF_TABLES = ["triage", "briefings", "job_runs", "audit_log", "responses", "links", "item_priorities",
-                "link_scans", "session_epochs", "feed_tokens", "relevance_overrides", "needs_review"]
+                "link_scans", "session_epochs", "feed_tokens", "relevance_overrides", "needs_review",
+                "asks", "ask_suggestions", "scorecard_asks_by_outcome", "scorecard_pending_asks",
+                "commitments", "commitments_by_theme", "commitments_overdue", "briefing_watch",
+                "our_calendar"]
 
 
 async def test_anonymous_readers_see_published_data_only(tracker_db):
@@ -436,7 +440,7 @@ async def test_largest_id_is_a_clear_not_found(ds):
     cookies, token = await _csrf(ds, session_cookie(ds, "ed"))
     saved = await ds.client.post("/-/responses/save", cookies=cookies, data={
         "csrftoken": token, "response_id": str(2**63 - 1), "item_id": "govuk:fraud", "decision": "respond",
-        "status": "planned"})
+        "status": "planned", "owner_team": "Fraud policy"})
     assert saved.status_code == 400 and "no response has id 9223372036854775807" in saved.text
 
 

@@ -16,13 +16,16 @@ from tracker.briefing.build import build_briefing
 
 from .helpers import SNAPSHOT
 from .helpers.spiders import FAST, LISTING_FAILURES, check_listing_failure
-from .helpers.spiders.committees import (COMMITTEES, DETAIL, OPEN_CALLS, OPEN_NEWEST, business, committees_file,
-                                         page, serve_committees)
+from .helpers.spiders.committees import (COMMITTEES, DETAIL, EVIDENCE_DOCUMENT, EVIDENCE_PAGE, EVIDENCE_SEARCH, OPEN_CALLS,
+                                         OPEN_NEWEST, business, committees_file, page, serve_committees,
+                                         serve_our_evidence)
 
 ROW_KEYS = "id, source, kind, title, url, organisation, status, opens, closes, version"
 
 
 def run(server, db_path, **kwargs):
+    if EVIDENCE_SEARCH.format(skip=0) not in server.routes:  # tests about business lists: none of ours published
+        server.add(EVIDENCE_SEARCH.format(skip=0), page())
     [result] = crawl_mod.crawl(["committees"], db_path, base_urls={"committees": server.url},
                                settings={**FAST, **kwargs.pop("settings", {})}, **kwargs)
     return result
@@ -122,6 +125,7 @@ def test_snapshot_replay_is_ok(db_path, database):
          "title": "The Online Safety Act: implementation and impact", "url": "https://committees.parliament.uk/work/9955/",
          "organisation": "Communications and Digital Committee", "status": "open for evidence", "opens": None,
          "closes": "2026-09-21T16:00:00+01:00", "version": 1},
+        EVIDENCE_ROW,
     ]
     rolling = json.loads(database["items"].get("committees:8885")["details"])
     assert rolling["rolling"] is True
@@ -168,3 +172,86 @@ def test_an_extended_deadline_is_a_new_version_and_moves_in_the_briefing(server,
     briefing = build_briefing(database, as_of=moved_at + timedelta(hours=1))
     [move] = [m for m in briefing.moved if m.item.id == "committees:9955"]
     assert (move.change, move.before, move.after) == ("Deadline moved", "7 Sep 2026", "21 Sep 2026")
+
+
+# --- Our published submissions ----------------------------------------------------------------------------
+
+EVIDENCE_ROW = {"id": "committees:evidence-107622", "source": "committees", "kind": "written_evidence",
+                "title": "Crown Prosecution Service – Written evidence (FDF0004)",
+                "url": "https://committees.parliament.uk/writtenevidence/107622/html/",
+                "organisation": "Crown Prosecution Service", "status": "published", "opens": None, "closes": None,
+                "version": 1}
+
+
+def test_our_written_evidence_is_found_with_its_text(server, db_path, database):
+    serve_committees(server)
+    serve_our_evidence(server)
+    result = run(server, db_path)
+    assert (result.status, result.message) == ("ok", None)
+    assert key_rows(database)[-1] == EVIDENCE_ROW
+    stored = database["items"].get("committees:evidence-107622")
+    assert stored["body_text"].startswith("Crown Prosecution Service– Written evidence (FDF0004)\n\nINTRODUCTION")
+    assert "- Provides information, assistance and support to victims and prosecution witnesses" in stored["body_text"]
+    assert stored["body_text"].endswith("including government and law enforcement.")
+    assert json.loads(stored["details"]) == {
+        "reference": "FDF0004", "committee_business": {"id": None, "title": "Fraud Act 2006 and digital fraud"},
+        "committees": ["Fraud Act 2006 and Digital Fraud Committee"], "call_closed": "2022-04-22T12:00:00+01:00",
+        "text_read": True}
+    assert server.requested("/api/WrittenEvidence/") == [EVIDENCE_DOCUMENT.format(id=107622)]
+
+
+def test_evidence_of_other_organisations_matching_the_search_is_not_ours(server, db_path, database):
+    # The API's SearchTerm matches loosely: an inspectorate named after us is someone else.
+    serve_committees(server)
+    listing = json.loads(EVIDENCE_PAGE.read_text(encoding="utf-8"))
+    listing["items"][0]["witnesses"][0]["organisations"][0]["name"] = "HM Crown Prosecution Service Inspectorate"
+    server.add(EVIDENCE_SEARCH.format(skip=0), json.dumps(listing))
+    result = run(server, db_path)
+    assert (result.status, result.message) == ("ok", None)
+    assert "committees:evidence-107622" not in [r["id"] for r in key_rows(database)]
+    assert server.requested("/api/WrittenEvidence/") == []
+
+
+def test_configured_names_replace_the_default(server, db_path, database):
+    serve_committees(server)
+    wanted = "/api/WrittenEvidence?SearchTerm=Serious+Fraud+Office&Skip=0&Take=50"
+    server.add(wanted, page())
+    result = run(server, db_path, source_options={"committees": {"our_organisations": ["Serious Fraud Office"]}})
+    assert (result.status, result.message) == ("ok", None)
+    assert server.requested("/api/WrittenEvidence?") == [wanted]
+
+
+def test_evidence_document_missing_keeps_the_evidence_without_text(server, db_path, database):
+    serve_committees(server)
+    serve_our_evidence(server, document=False)  # the document answers 404
+    result = run(server, db_path)
+    assert result.status == "ok"
+    stored = database["items"].get("committees:evidence-107622")
+    assert stored["body_text"] is None and json.loads(stored["details"])["text_read"] is False
+
+
+def test_malformed_evidence_document_is_an_error_and_the_evidence_is_kept(server, db_path, database):
+    serve_committees(server)
+    serve_our_evidence(server)
+    server.add(EVIDENCE_DOCUMENT.format(id=107622), json.dumps({"fileDataFormat": "Html", "data": "not base64!"}))
+    result = run(server, db_path)
+    assert result.status == "partial" and "field data is not base64" in result.message
+    assert database["items"].get("committees:evidence-107622")["body_text"] is None
+
+
+def test_evidence_search_failing_is_partial_and_keeps_the_inquiries(server, db_path, database):
+    serve_committees(server)
+    server.add(EVIDENCE_SEARCH.format(skip=0), "oops", status=500)
+    result = run(server, db_path)
+    assert result.status == "partial" and "SearchTerm=Crown+Prosecution+Service" in result.message
+    assert [r["id"] for r in key_rows(database)] == ["committees:8247", "committees:9437"]
+
+
+def test_evidence_document_server_error_is_recorded_and_the_evidence_kept(server, db_path, database):
+    serve_committees(server)
+    serve_our_evidence(server)
+    server.add(EVIDENCE_DOCUMENT.format(id=107622), "oops", status=500)
+    result = run(server, db_path)
+    assert result.status == "partial" and EVIDENCE_DOCUMENT.format(id=107622) in result.message
+    stored = database["items"].get("committees:evidence-107622")
+    assert stored["body_text"] is None and json.loads(stored["details"])["text_read"] is False

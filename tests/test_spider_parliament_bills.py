@@ -2,13 +2,15 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
 from tracker import crawl as crawl_mod
 
 from .helpers.spiders import FAST
-from .helpers.spiders.parliament_bills import DETAIL, LIST, serve_bill
+from .helpers.spiders.parliament_bills import (DETAIL, LIST, amendment_detail, amendments_path, detail_path,
+                                               recorded_amendments, serve_amendments, serve_bill)
 
 
 def run(server, db_path, **kwargs):
@@ -105,3 +107,115 @@ def test_unreachable_source_fails_clearly(db_path, database):
                                settings=FAST)
     assert result.status == "failed" and result.unreachable
     assert "Connection was refused" in result.message or "refused" in result.message.lower()
+
+
+# --- amendments ---------------------------------------------------------------------------------------------
+
+def amendment_rows(database):
+    return (list(database.query("select * from amendments order by amendment_id")),
+            list(database.query("select * from amendment_versions order by id")))
+
+
+def test_amendments_of_each_stage_are_stored_across_pages(server, db_path, database):
+    serve_bill(server)
+    serve_amendments(server, recorded_amendments(), per_page=4)
+    result = run(server, db_path, clock="2026-09-14T05:30:00+00:00")
+    assert (result.status, result.message) == ("ok", None)
+    assert amendments_path(12655, 4) in server.requests  # the second page was asked for
+    assert amendments_path(12654) in server.requests  # every stage is asked (1st reading answered 404)
+    rows, versions = amendment_rows(database)
+    assert [(r["number"], r["item_id"], r["bill_stage_id"], r["decision"]) for r in rows] == [
+        ("1", "bill:2818", 12655, "NoDecision"), ("6", "bill:2818", 12655, "NoDecision"),
+        ("2", "bill:2818", 12655, "NoDecision"), ("5", "bill:2818", 12655, "NoDecision"),
+        ("3", "bill:2818", 12655, "NoDecision"), ("4", "bill:2818", 12655, "NoDecision")]
+    assert json.loads(rows[0]["sponsors"]) == [{"house": "Commons", "lead": True, "member_id": 242,
+                                                "name": "Sir Christopher Chope", "party": "Conservative"}]
+    assert (rows[0]["first_seen"], rows[0]["decision_seen"], versions) == ("2026-09-14T05:30:00+00:00", None, [])
+
+
+def test_changed_decision_is_kept_with_its_history(server, db_path, database):
+    serve_bill(server)
+    amendments = recorded_amendments()
+    serve_amendments(server, amendments)
+    assert run(server, db_path, clock="2026-09-07T05:30:00+00:00").status == "ok"
+    # Test data: the next crawl finds amendment 1 negatived (a decision the recorded file does not hold).
+    amendments[0] = {**amendments[0], "decision": "NegativedOnDivision",
+                     "decisionExplanation": "The House has divided on this amendment and disagreed to it."}
+    serve_amendments(server, amendments)
+    result = run(server, db_path, full=True, clock="2026-09-14T05:30:00+00:00")
+    assert result.status == "ok"
+    rows, versions = amendment_rows(database)
+    changed = rows[0]
+    assert (changed["amendment_id"], changed["decision"], changed["version"], changed["decision_seen"],
+            changed["first_seen"]) == (10025364, "NegativedOnDivision", 2, "2026-09-14T05:30:00+00:00",
+                                       "2026-09-07T05:30:00+00:00")
+    [version] = versions
+    assert (version["amendment_id"], version["version"], version["valid_from"], version["valid_to"]) == (
+        10025364, 1, "2026-09-07T05:30:00+00:00", "2026-09-14T05:30:00+00:00")
+    assert json.loads(version["changed_fields"]) == ["decision", "decision_explanation"]
+    assert json.loads(version["data"])["decision"] == "NoDecision"
+    assert all(r["version"] == 1 for r in rows[1:])
+
+
+@pytest.mark.parametrize("route, message", [
+    ({"status": 500, "body": "boom"}, "HTTP 500"),
+    ({"delay": 3.0, "body": "{}"}, "timed out|took longer|Timeout"),
+    ({"body": '{"items": [{"amendmentId": 1', "content_type": "application/json"}, "malformed JSON"),
+    ({"body": '{"items": [{"amendmentId": 1}], "totalResults": 1}'}, "required field 'decision'"),
+])
+def test_amendments_failure_is_partial_and_keeps_what_is_stored(server, db_path, database, route, message):
+    serve_bill(server)
+    serve_amendments(server, recorded_amendments())
+    assert run(server, db_path).status == "ok"
+    before = amendment_rows(database)
+    server.add(amendments_path(12655), route.pop("body"), **route)
+    result = run(server, db_path, full=True)
+    assert result.status == "partial"
+    assert amendments_path(12655) in result.message
+    assert re.search(message, result.message), result.message
+    assert amendment_rows(database)[0] == [{**row, "last_seen": row["last_seen"]} for row in before[0]]
+    assert amendment_rows(database)[1] == before[1] == []
+    assert database["runs"].get(result.run_id)["watermark"] is None
+
+
+def test_bill_classified_not_relevant_has_no_amendments_fetched(server, db_path, database):
+    serve_bill(server)
+    serve_amendments(server, recorded_amendments())
+    assert run(server, db_path).status == "ok"
+    database.execute("insert into classifications (item_id, relevant, score, method, version, content_hash, "
+                     "classified_at) values ('bill:2818', 0, 0, 'rules', 't', 'x', '2026-01-01')")
+    database.conn.commit()
+    before = len(server.requests)
+    assert run(server, db_path, full=True).status == "ok"
+    assert not [p for p in server.requests[before:] if "/Amendments" in p]
+
+
+def test_explanatory_text_is_read_once_from_the_detail_and_kept(server, db_path, database):
+    serve_bill(server)
+    amendments = recorded_amendments()
+    serve_amendments(server, amendments)
+    # Test data: amendment 6's detail carries an explanatory statement (the recorded listing has none).
+    server.add(detail_path(10025365), json.dumps(amendment_detail(
+        amendments[5], "<p>This amendment would bring the Act into force two months after it is passed.</p>")))
+    assert run(server, db_path, clock="2026-09-07T05:30:00+00:00").status == "ok"
+    row = database["amendments"].get(10025365)
+    assert row["explanatory_text"] == "This amendment would bring the Act into force two months after it is passed."
+    assert row["detail_read"] == "2026-09-07T05:30:00+00:00"
+    before = len(server.requests)
+    assert run(server, db_path, full=True, clock="2026-09-14T05:30:00+00:00").status == "ok"
+    # Every detail was read once: the second crawl lists the amendments and keeps the text it does not list.
+    assert not [p for p in server.requests[before:] if re.search(r"/Amendments/\d+$", p)]
+    row = database["amendments"].get(10025365)
+    assert (row["explanatory_text"], row["version"]) == (
+        "This amendment would bring the Act into force two months after it is passed.", 1)
+
+
+def test_missing_detail_stores_the_listed_amendment_and_is_partial(server, db_path, database):
+    serve_bill(server)
+    serve_amendments(server, recorded_amendments())
+    server.add(detail_path(10025364), "gone", status=404, content_type="text/plain")
+    result = run(server, db_path)
+    assert result.status == "partial" and detail_path(10025364) in result.message and "HTTP 404" in result.message
+    assert database["amendments"].count == 6
+    assert database["amendments"].get(10025364)["detail_read"] is None  # asked again next time
+    assert database["runs"].get(result.run_id)["watermark"] is None

@@ -35,6 +35,13 @@ class Config:
     crawl_days: str = "mon-fri"
     briefing_day: str = "mon"
     briefing_time: str = "07:30"
+    #: Polls between the crawls (tracker.scheduler.poll_trigger): every `poll_busy_minutes` within the busy
+    #: hours on the busy days, every `poll_quiet_minutes` otherwise.
+    poll: bool = True
+    poll_busy_days: str = "mon-fri"
+    poll_busy_hours: str = "07:00-19:00"
+    poll_busy_minutes: int = 30
+    poll_quiet_minutes: int = 60
     #: Where briefings are written; None: `reports/` beside the database, so each database has its own.
     reports_dir: str | None = None
     sources: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -129,6 +136,7 @@ def load(path: str | os.PathLike | None = None, environ: dict[str, str] | None =
     for value in [*config.crawl_times, config.briefing_time]:
         if not _valid_time(value):
             raise ConfigError(f"config: schedule time {value!r} is not HH:MM")
+    _poll_schedule(config, schedule)
     config.reports_dir = _reports_dir(data.get("briefing", {}).get("reports_dir"), chosen)
     config.sources = data.get("sources", {})
     config.crawl_settings = _crawl_settings(data.get("crawl", {}))
@@ -163,6 +171,36 @@ def _crawl_settings(section: dict[str, Any]) -> dict[str, Any]:
             raise ConfigError(f"config: crawl.retry_times must be a whole number, got {value!r}")
         settings[CRAWL_KEYS[key]] = value
     return settings
+
+
+def _poll_schedule(config: Config, schedule: dict[str, Any]) -> None:
+    """The [schedule] poll keys, checked: a switch, day names, whole-hour busy hours, minutes dividing an hour."""
+    config.poll = schedule.get("poll", config.poll)
+    if not isinstance(config.poll, bool):
+        raise ConfigError(f"config: schedule.poll must be true or false, got {config.poll!r}")
+    config.poll_busy_days = schedule.get("poll_busy_days", config.poll_busy_days)
+    config.poll_busy_hours = schedule.get("poll_busy_hours", config.poll_busy_hours)
+    if busy_hours(config.poll_busy_hours) is None:
+        raise ConfigError(f"config: schedule.poll_busy_hours must be whole hours 'HH:00-HH:00', start before end, "
+                          f"got {config.poll_busy_hours!r}")
+    for key in ("poll_busy_minutes", "poll_quiet_minutes"):
+        value = schedule.get(key, getattr(config, key))
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1 or 60 % value:
+            raise ConfigError(f"config: schedule.{key} must divide an hour (5, 10, 15, 20, 30 or 60), got {value!r}")
+        setattr(config, key, value)
+
+
+def busy_hours(value: Any) -> tuple[int, int] | None:
+    """(start hour, end hour) of 'HH:00-HH:00' with start before end; None when it is not that."""
+    if not isinstance(value, str) or "-" not in value:
+        return None
+    start, _, end = value.partition("-")
+    if not (_valid_time(start.strip()) and _valid_time(end.strip()) and end.strip() != "24:00"):
+        return None
+    (start_hour, start_minute), (end_hour, end_minute) = (map(int, t.strip().split(":")) for t in (start, end))
+    if start_minute or end_minute or start_hour >= end_hour:
+        return None
+    return start_hour, end_hour
 
 
 def _session_hours(value: Any) -> float:

@@ -39,6 +39,10 @@ KINDS = (
     "law_commission_project",
     "law_commission_consultation",
     "sentencing_consultation",
+    "written_evidence",
+    "written_question",
+    "written_statement",
+    "debate",
 )
 
 #: Relations an item may have to another (the `links` table).
@@ -72,6 +76,37 @@ class BillStage:
     session_id: int | None = None
     abbreviation: str | None = None
     sitting_dates: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Amendment:
+    """One amendment to a bill at one stage: an `amendments` row (stored beside its bill's item)."""
+
+    amendment_id: int
+    bill_id: int
+    bill_stage_id: int
+    number: str | None = None
+    dnum: str | None = None
+    amendment_type: str | None = None
+    sponsors: list[dict[str, Any]] = field(default_factory=list)
+    decision: str | None = None
+    decision_explanation: str | None = None
+    explanatory_text: str | None = None
+    clause: int | None = None
+    schedule: int | None = None
+    summary: str | None = None
+    #: Whether this came from the amendment's detail record (which alone has the explanatory text).
+    from_detail: bool = False
+
+
+#: The Bills API's amendment decisions in words (its `AmendmentDecision` enum); others are shown as given.
+AMENDMENT_DECISIONS = {
+    "NoDecision": "no decision yet", "Agreed": "agreed", "AgreedOnDivision": "agreed on division",
+    "Disagreed": "negatived", "NegativedOnDivision": "negatived on division", "Withdrawn": "withdrawn",
+    "WithdrawnBeforeDebate": "withdrawn before debate", "NotMoved": "not moved", "NotCalled": "not called",
+    "NotSelected": "not selected", "QuestionProposed": "question proposed", "StoodPart": "stood part",
+    "NotStoodPart": "did not stand part", "Preempted": "pre-empted",
+}
 
 
 @dataclass
@@ -123,6 +158,8 @@ class Source:
     id_prefix: str
     display_name: str
     licence: str
+    #: Other hosts its spider asks, by the key a `--base-url KEY=URL` replaces (passed as `<key>_url`).
+    also_uses: tuple[str, ...] = ()
 
     @property
     def module(self) -> str:
@@ -137,6 +174,10 @@ SOURCES: dict[str, Source] = {s.name: s for s in (
     Source("committees", "committees:", "UK Parliament (committees)", OPL),
     Source("law-commission", "lawcom:", "Law Commission", OGL),
     Source("sentencing-council", "sentencing:", "Sentencing Council", OGL),
+    Source("written-questions", "wq:", "UK Parliament (written questions)", OPL),
+    Source("written-statements", "wms:", "UK Parliament (written statements)", OPL),
+    Source("hansard", "hansard:", "Hansard (UK Parliament debates)", OPL),
+    Source("statutory-instruments", "si:", "UK Parliament (statutory instruments)", OPL, also_uses=("whats-on",)),
 )}
 SOURCE_NAMES = tuple(SOURCES)
 _ID_PREFIXES = tuple(s.id_prefix for s in SOURCES.values())
@@ -204,7 +245,28 @@ BILL_STAGE_SQL = """case
   when (select max(s.value) from json_each(i.details, '$.session_ids') s)
        < (select max(s.value) from items b, json_each(b.details, '$.session_ids') s where b.kind = 'bill')
     then 'lapsed: fell at the end of its session'
+  when json_array_length(i.details, '$.session_ids') > 1
+    then coalesce(i.status, 'unknown') || ' (carried over from session '
+         || (select min(s.value) from json_each(i.details, '$.session_ids') s) || ')'
   else coalesce(i.status, 'unknown') end"""
+LAPSED = "lapsed: fell at the end of its session"
+
+
+def bill_state(details: dict[str, Any], status: str | None, newest_session: int | None) -> str:
+    """The Python twin of BILL_STAGE_SQL: a bill's state in words, given the newest session any tracked bill
+    belongs to (a bill not carried into it fell at prorogation; one in several sessions was carried over)."""
+    sessions = [s for s in details.get("session_ids") or [] if isinstance(s, int)]
+    if details.get("is_act"):
+        return "Royal Assent"
+    if details.get("withdrawn") is not None:
+        return "withdrawn"
+    if details.get("defeated"):
+        return "defeated"
+    if sessions and newest_session is not None and max(sessions) < newest_session:
+        return LAPSED
+    if len(sessions) > 1:
+        return f"{status or 'unknown'} (carried over from session {min(sessions)})"
+    return status or "unknown"
 
 #: The states a consultation-like item can be in, as every page and the briefing say them.
 OPEN, CLOSED, AWAITING_OUTCOME, OUTCOME, WITHDRAWN = ("open", "closed", "closed, awaiting the government's response",
@@ -333,3 +395,16 @@ def validate_item(item: dict[str, Any]) -> dict[str, Any]:
         if link.get("relation") not in RELATIONS or not link.get("to_id"):
             raise ValidationError(f"{item_id}: bad link {link!r}")
     return item
+
+
+# --- Commitments ---------------------------------------------------------------------------------------
+
+#: States of a government commitment (a `commitments` row); 'overdue' is not stored but computed.
+COMMITMENT_STATES = ("candidate", "open", "delivered", "dropped", "dismissed")
+#: What an editor may do to a commitment in each state, and the state it leads to.
+COMMITMENT_ACTIONS = {"confirm": ("candidate", "open"), "dismiss": ("candidate", "dismissed"),
+                      "delivered": ("open", "delivered"), "dropped": ("open", "dropped")}
+#: SQL over `commitments c`: open and its due date passed (the due day counts to its end).
+COMMITMENT_OVERDUE_SQL = "c.state = 'open' and c.due is not null and c.due < date(tracker_now())"
+#: SQL over `commitments c`: the state in words, overdue included.
+COMMITMENT_STATE_SQL = f"case when {COMMITMENT_OVERDUE_SQL} then 'overdue' else c.state end"

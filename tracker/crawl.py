@@ -11,7 +11,7 @@ from typing import Callable, Iterable
 
 from tracker.store import db as tracker_db
 from tracker.store import items as store
-from tracker.contract import SOURCE_NAMES
+from tracker.contract import SOURCE_NAMES, SOURCES
 from tracker.errors import CrawlError
 from tracker.weeks import parse_instant, utc_iso
 
@@ -38,10 +38,11 @@ def crawl(sources: Iterable[str], db_path: str | os.PathLike, *, snapshot: str |
           base_urls: dict[str, str] | None = None, record: str | None = None, full: bool = False, since: str | None = None,
           settings: dict[str, object] | None = None, progress: ProgressFn | None = None,
           source_options: dict[str, dict] | None = None,
-          timeout: float = DEFAULT_TIMEOUT, clock: str | None = None) -> list[RunResult]:
+          timeout: float = DEFAULT_TIMEOUT, clock: str | None = None, poll: bool = False) -> list[RunResult]:
     """Crawl each source in its own process; one source failing never stops the others.
 
-    `clock` (ISO instant) stamps the runs and the items' first/last seen instead of the machine's clock: a
+    `poll` makes each run a cheap poll (conditional listings, known details not fetched again; see
+    scrapers/polling.py), recorded with mode "poll". `clock` (ISO instant) stamps the runs and the items' first/last seen instead of the machine's clock: a
     snapshot replayed as of the moment it describes (the demo) must not look as if it was found today.
     """
     known = SOURCE_NAMES
@@ -58,7 +59,7 @@ def crawl(sources: Iterable[str], db_path: str | os.PathLike, *, snapshot: str |
     database = tracker_db.connect(db_path)
     results = []
     for source in sources:
-        mode = "snapshot" if snapshot else ("record" if record else "live")
+        mode = "snapshot" if snapshot else ("record" if record else ("poll" if poll else "live"))
         store.close_interrupted_runs(database, source, now=clock)
         run_id = store.start_run(database, source, mode=mode, now=clock)
         command = [sys.executable, "-m", "scrapers.run", source, "--db", str(db_path), "--run-id", str(run_id)]
@@ -68,12 +69,17 @@ def crawl(sources: Iterable[str], db_path: str | os.PathLike, *, snapshot: str |
             command += ["--record", str(record)]
         if full:
             command.append("--full")
+        if poll:
+            command.append("--poll")
         if since:
             command += ["--since", since]
         if clock:
             command += ["--clock", clock]
         if base_urls and source in base_urls:
             command += ["--base-url", base_urls[source]]
+        for other in SOURCES[source].also_uses:
+            if base_urls and other in base_urls:
+                command += ["--arg", f"{other.replace('-', '_')}_url={base_urls[other]}"]
         for key, value in ((source_options or {}).get(source) or {}).items():
             # Lists from the config file reach spiders as comma-separated arguments.
             text = ",".join(map(str, value)) if isinstance(value, list) else str(value)

@@ -19,8 +19,11 @@ import sqlite_utils
 from tracker import crawl as crawl_mod
 from tracker import weeks
 from tracker.store import db as tracker_db
+from tracker.briefing import watch
 from tracker.classify import linking
+from tracker.classify import passages
 from tracker.classify import tagging
+from tracker.classify import commitment_scan
 from tracker.config import Config
 from tracker.errors import CrawlError, TrackerError
 
@@ -73,12 +76,38 @@ def crawl_and_classify(db_path: Path, config: Config, *, progress=None) -> list[
         try:
             tagging.classify_stored(database)
             linking.suggest_links(database)
+            passages.suggest(database)  # after the threads are rebuilt: asks meet newly arrived documents
+            commitment_scan.scan(database)
         finally:
             database.close()
         if progress is None:  # a progress callback has already shown each outcome
             for result in results:
                 if result.status != "ok":
                     log.warning("source %s: %s %s", result.source, result.status, result.message or "")
+        return results
+
+
+def poll_and_classify(db_path: Path, config: Config, *, base_urls: dict[str, str] | None = None,
+                      settings: dict[str, object] | None = None, sources: tuple[str, ...] = ()
+                      ) -> list[crawl_mod.RunResult]:
+    """A poll of every source (conditional listings, no known detail fetched again; see scrapers/polling.py),
+    then classify what it stored; `sources` narrows it (default: every source). Skipped, with CrawlError, while a crawl or another poll holds the lock."""
+    with recorded(db_path, "poll"), exclusive(db_path.parent / ".crawl.lock"):
+        results = crawl_mod.crawl(sources, db_path, poll=True, base_urls=base_urls, source_options=config.sources,
+                                  settings={**config.crawl_settings, **(settings or {})})
+        database = tracker_db.connect(db_path)
+        try:
+            ids = [result.run_id for result in results]
+            written = database.execute(f"SELECT coalesce(sum(inserted + updated), 0) FROM runs WHERE id IN "
+                                       f"({', '.join('?' * len(ids))})", ids).fetchone()[0] if ids else 0
+            if written:  # a poll that found nothing new leaves the classification as it is
+                tagging.classify_stored(database)
+                linking.suggest_links(database)
+        finally:
+            database.close()
+        for result in results:
+            if result.status != "ok":
+                log.warning("poll of %s: %s %s", result.source, result.status, result.message or "")
         return results
 
 
@@ -184,6 +213,7 @@ def brief(db_path: Path, config: Config, *, week: str | None = None, as_of: date
     database = tracker_db.connect(db_path)
     try:
         week, as_of = briefing_target(database, week=week, as_of=as_of, now=now)
+        watch.refresh_if_stale(database)  # reviewers' work since the crawl: its stored sets read, not the backlog
         briefing = build_briefing(database, week=week, as_of=as_of, datasette_url=config.datasette_url)
         if briefing.preview and send:  # refused before anything is written
             raise BriefingRequestError("send", f"a preview (as of {weeks.time_label(as_of)} London) is never "

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import signal
 import threading
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Callable
 from zoneinfo import ZoneInfo
@@ -17,16 +17,18 @@ from zoneinfo import ZoneInfo
 from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
+from apscheduler.triggers.combining import OrTrigger
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from tracker import jobs
-from tracker.config import Config
+from tracker.config import Config, busy_hours
 from tracker.errors import TrackerError
 
 LONDON = ZoneInfo("Europe/London")
 log = logging.getLogger("seoc_tracker.schedule")
 RETRY_MINUTES = 30
+POLL_CRAWL_MARGIN = timedelta(minutes=5)
 
 
 def crawl_triggers(config: Config) -> list[CronTrigger]:
@@ -37,6 +39,27 @@ def crawl_triggers(config: Config) -> list[CronTrigger]:
         triggers.append(CronTrigger(day_of_week=config.crawl_days, hour=int(hour), minute=int(minute),
                                     timezone=LONDON))
     return triggers
+
+
+def poll_trigger(config: Config) -> OrTrigger:
+    """Every `poll_quiet_minutes` all week, and every `poll_busy_minutes` within the busy hours of the busy days."""
+    start, end = busy_hours(config.poll_busy_hours)
+
+    def minutes(every: int) -> str:
+        return "0" if every == 60 else f"*/{every}"
+
+    return OrTrigger([
+        CronTrigger(minute=minutes(config.poll_quiet_minutes), timezone=LONDON),
+        CronTrigger(day_of_week=config.poll_busy_days, hour=f"{start}-{end - 1}",
+                    minute=minutes(config.poll_busy_minutes), timezone=LONDON),
+    ])
+
+
+def crawl_covers(config: Config, moment: datetime) -> bool:
+    """Whether a scheduled crawl starts within a few minutes of `moment` (a poll then would only collide with it)."""
+    local = moment.astimezone(LONDON)
+    return any(trigger.get_next_fire_time(None, local - POLL_CRAWL_MARGIN) <= local + POLL_CRAWL_MARGIN
+               for trigger in crawl_triggers(config))
 
 
 def briefing_trigger(config: Config) -> CronTrigger:
@@ -69,6 +92,15 @@ def build_scheduler(db_path: Path, config: Config, scheduler: BaseScheduler | No
     crawl = _safely("crawl", crawl_then_alert)
     for n, trigger in enumerate(crawl_triggers(config)):
         scheduler.add_job(crawl, trigger, id=f"crawl-{n}", name=f"crawl at {config.crawl_times[n]}")
+    if config.poll:
+        def poll() -> None:
+            # The crawl at this time reads everything a poll would: leave the crawl lock to it.
+            if not crawl_covers(config, datetime.now(timezone.utc)):
+                jobs.poll_and_classify(db_path, config)
+                jobs.alerts_job(db_path, config)  # what a poll found reaches its followers within the hour
+
+        scheduler.add_job(_safely("poll", poll), poll_trigger(config), id="poll", name="poll for news")
+
     def brief_everyone() -> None:
         try:
             jobs.briefing_job(db_path, config)

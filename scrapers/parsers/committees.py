@@ -16,6 +16,8 @@ Dates have no offset in the API; they are London wall-clock times and are emitte
 """
 from __future__ import annotations
 
+import base64
+import binascii
 import html
 import re
 from dataclasses import dataclass, field
@@ -209,6 +211,19 @@ def parse_business(detail: Any, committees: list | None, url: str) -> TrackedIte
         if name and name not in names:
             names.append(name)
 
+    details = {
+        "type": (detail.get("type") or {}).get("name"),
+        "close_date": close_date,
+        "rolling": rolling,
+        "submission_periods": {"open": open_periods, "closed": closed_periods},
+        "latest_report": _report(report, where),
+        "related_links": _related(detail.get("relatedInformation")),
+        "committee_ids": [(_unwrap(c) or {}).get("id") for c in committees or [] if isinstance(c, dict)],
+    }
+    session = _session(detail.get("nextOralEvidenceSession"), where)
+    if session:
+        # Only when scheduled, so the stored details (and content hash) of every other inquiry stay as they were.
+        details["next_oral_evidence_session"] = session
     return TrackedItem(
         id=f"{SOURCE}:{business_id}",
         source=SOURCE,
@@ -220,16 +235,17 @@ def parse_business(detail: Any, committees: list | None, url: str) -> TrackedIte
         status=status,
         opens=london_iso(detail.get("openDate"), "openDate", where),
         closes=closes,
-        details={
-            "type": (detail.get("type") or {}).get("name"),
-            "close_date": close_date,
-            "rolling": rolling,
-            "submission_periods": {"open": open_periods, "closed": closed_periods},
-            "latest_report": _report(report, where),
-            "related_links": _related(detail.get("relatedInformation")),
-            "committee_ids": [(_unwrap(c) or {}).get("id") for c in committees or [] if isinstance(c, dict)],
-        },
+        details=details,
     )
+
+
+def _session(session: Any, where: str) -> dict | None:
+    """The next oral evidence session (an ActivitySummary) -> {id, name, start, end}, or None when none is set."""
+    if not isinstance(session, dict) or not session.get("startDate"):
+        return None
+    return {"id": session.get("id"), "name": session.get("name"),
+            "start": london_iso(session.get("startDate"), "nextOralEvidenceSession.startDate", where),
+            "end": london_iso(session.get("endDate"), "nextOralEvidenceSession.endDate", where)}
 
 
 def _report(report: Any, where: str) -> dict | None:
@@ -249,3 +265,104 @@ def _related(value: Any) -> list[dict]:
         if isinstance(item, dict) and item.get("url"):
             links.append({"url": item["url"], "title": item.get("title") or item.get("description")})
     return links
+
+
+# --- Our published submissions: written evidence under the directorate's organisation names -----------------
+
+EVIDENCE_PAGE_SIZE = 50
+
+
+def evidence_search_url(base_url: str, name: str, skip: int = 0) -> str:
+    """Written evidence whose witnesses, organisations or reference match `name` (the API's SearchTerm)."""
+    params = {"SearchTerm": name, "Skip": skip, "Take": EVIDENCE_PAGE_SIZE}
+    return f"{base_url.rstrip('/')}/api/WrittenEvidence?{urlencode(params)}"
+
+
+def evidence_document_url(base_url: str, evidence_id: int) -> str:
+    """One piece of written evidence as HTML (a DocumentFileDetail whose `data` is base64)."""
+    return f"{base_url.rstrip('/')}/api/WrittenEvidence/{evidence_id}/Document/Html"
+
+
+def _folded(name: str | None) -> str:
+    return " ".join((name or "").split()).casefold()
+
+
+def evidence_organisations(item: dict) -> list[str]:
+    """The organisations (or, failing those, the witnesses' names) a piece of evidence is published under."""
+    names: list[str] = []
+    for witness in item.get("witnesses") or []:
+        if not isinstance(witness, dict):
+            continue
+        for organisation in witness.get("organisations") or []:
+            name = (organisation or {}).get("name") if isinstance(organisation, dict) else None
+            if name and name.strip() not in names:
+                names.append(name.strip())
+        if not witness.get("organisations") and (witness.get("name") or "").strip():
+            names.append(witness["name"].strip())
+    return names
+
+
+def parse_evidence_list(payload: Any, url: str, ours: list[str]) -> tuple[list[dict], int, int]:
+    """(the items published under one of `ours`, how many items the page held, totalResults).
+
+    SearchTerm matches loosely (any witness, organisation or reference containing the words), so the
+    names are compared exactly, ignoring case and spacing: "Crown Prosecution Service Inspectorate" is not us."""
+    items = _items(payload, url)
+    total = payload.get("totalResults")
+    if not isinstance(total, int):
+        raise ParseError(f"{SOURCE}: written evidence list {url} field totalResults is missing or not an integer")
+    wanted = {_folded(n) for n in ours}
+    matched = []
+    for item in items:
+        if not isinstance(item, dict) or not isinstance(item.get("id"), int):
+            raise ParseError(f"{SOURCE}: written evidence list {url} has an item without an integer id")
+        if any(_folded(n) in wanted for n in evidence_organisations(item)):
+            matched.append(item)
+    return matched, len(items), total
+
+
+def document_html(payload: Any, url: str) -> str:
+    """The HTML inside a DocumentFileDetail (`data`, base64)."""
+    data = payload.get("data") if isinstance(payload, dict) else None
+    if not isinstance(data, str) or not data:
+        raise ParseError(f"{SOURCE}: evidence document {url} has no data")
+    try:
+        return base64.b64decode(data, validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError) as exc:
+        raise ParseError(f"{SOURCE}: evidence document {url} field data is not base64 UTF-8 text: {exc}") from exc
+
+
+def parse_evidence(item: dict, html_text: str | None, url: str) -> TrackedItem:
+    """Build the TrackedItem for one piece of written evidence, with its text where the document was read."""
+    evidence_id = item["id"]
+    where = f"written evidence {evidence_id} ({url})"
+    organisations = evidence_organisations(item)
+    reference = (item.get("internalReference") or "").strip() or None
+    who = "; ".join(organisations) or "Anonymous"
+    title = f"{who} – Written evidence" + (f" ({reference})" if reference else "")
+    business = item.get("committeeBusiness") if isinstance(item.get("committeeBusiness"), dict) else {}
+    periods = [_period(p, where) for p in (business.get("closedSubmissionPeriods") or [])
+               + (business.get("openSubmissionPeriods") or []) if isinstance(p, dict)]
+    ends = sorted(p["end"] for p in periods if p["end"])
+    committees = [c.get("name") for c in item.get("committees") or [] if isinstance(c, dict) and c.get("name")]
+    body = html_to_text(html_text)
+    return TrackedItem(
+        id=f"{SOURCE}:evidence-{evidence_id}",
+        source=SOURCE,
+        kind="written_evidence",
+        title=title,
+        url=f"{WEBSITE}/writtenevidence/{evidence_id}/html/",
+        summary=None,
+        organisation=who,
+        status="published",
+        published=london_iso(item.get("publicationDate"), "publicationDate", where),
+        body_text=body,
+        details={
+            "reference": reference,
+            "committee_business": {"id": business.get("id"), "title": business.get("title")} if business else None,
+            "committees": committees,
+            # The call it answered closed then: a submission was in by this time (used when its date is unknown).
+            "call_closed": ends[-1] if ends else None,
+            "text_read": body is not None,
+        },
+    )

@@ -8,13 +8,13 @@ digits and no offset (treated as Europe/London); `formerShortTitle` is null or "
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import urlencode
 
 from bs4 import BeautifulSoup
 
-from tracker.contract import BillStage, ItemLink, TrackedItem
+from tracker.contract import Amendment, BillStage, ItemLink, TrackedItem
 
 from .dates import date_only, london_iso
 from .errors import ParseError
@@ -22,6 +22,7 @@ from .errors import ParseError
 SOURCE = "parliament-bills"
 PAGE_SIZE = 25
 STAGES_PAGE_SIZE = 100
+AMENDMENTS_PAGE_SIZE = 100
 _ACT_URL = re.compile(r"legislation\.gov\.uk/(?:id/)?(ukpga)/(\d{4})/(\d+)")
 
 
@@ -196,3 +197,71 @@ def parse_bill(detail: Any, stages_payload: Any, publications_payload: Any | Non
         stages=stages,
         links=_act_links(publications),
     )
+
+
+# --- amendments ---------------------------------------------------------------------------------------------
+
+def amendments_url(base_url: str, bill_id: int, bill_stage_id: int, skip: int,
+                   take: int = AMENDMENTS_PAGE_SIZE) -> str:
+    """One page of a bill stage's amendments (every decision)."""
+    query = urlencode({"Skip": skip, "Take": take})
+    return f"{base_url.rstrip('/')}/api/v1/Bills/{bill_id}/Stages/{bill_stage_id}/Amendments?{query}"
+
+
+def _whole(value: Any, field: str, where: str) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, str)) or not str(value).strip().isdigit():
+        raise ParseError(f"{SOURCE}: {where}: field {field!r} is not a whole number: {value!r}")
+    return int(value)
+
+
+def parse_amendments(payload: Any, bill_id: int, bill_stage_id: int, url: str) -> tuple[list[Amendment], int]:
+    """A page of a stage's amendments -> (amendments, totalResults). `summaryText` lines say where the
+    amendment bites ("Clause 1, page 1, line 6, leave out ..."); the listing has no explanatory text."""
+    items = _require(payload, "items", url)
+    if not isinstance(items, list):
+        raise ParseError(f"{SOURCE}: {url}: field 'items' is not a list")
+    amendments = []
+    for entry in items:
+        amendment_id = _whole(_require(entry, "amendmentId", url), "amendmentId", url)
+        where = f"amendment {amendment_id} in {url}"
+        sponsors = [{"name": s.get("name"), "party": s.get("party"), "house": s.get("house"),
+                     "member_id": s.get("memberId"), "lead": bool(s.get("isLead"))}
+                    for s in sorted(entry.get("sponsors") or [], key=lambda s: s.get("sortOrder") or 0)]
+        summary = entry.get("summaryText") or []
+        amendments.append(Amendment(
+            amendment_id=amendment_id,
+            bill_id=_whole(entry.get("billId") or bill_id, "billId", where),
+            bill_stage_id=_whole(entry.get("billStageId") or bill_stage_id, "billStageId", where),
+            number=entry.get("marshalledListText") or None,
+            dnum=entry.get("dNum") or None,
+            amendment_type=entry.get("amendmentType"),
+            sponsors=sponsors,
+            decision=_require(entry, "decision", where),
+            decision_explanation=entry.get("decisionExplanation") or None,
+            explanatory_text=_text(entry.get("explanatoryText")) or None,
+            clause=_whole(entry.get("clause"), "clause", where),
+            schedule=_whole(entry.get("schedule"), "schedule", where),
+            summary="\n".join(_text(line) for line in summary if line) or None,
+        ))
+    return amendments, int(payload.get("totalResults") or len(amendments))
+
+
+def amendment_url(base_url: str, bill_id: int, bill_stage_id: int, amendment_id: int) -> str:
+    """One amendment's detail record (the only place with its explanatory text)."""
+    return f"{base_url.rstrip('/')}/api/v1/Bills/{bill_id}/Stages/{bill_stage_id}/Amendments/{amendment_id}"
+
+
+def parse_amendment_detail(payload: Any, listed: Amendment, url: str) -> Amendment:
+    """An amendment's detail record -> the listed amendment with its explanatory text (prefix and text, as the
+    Bills API splits "Member's explanatory statement" from the statement), from the detail."""
+    amendment_id = _whole(_require(payload, "amendmentId", url), "amendmentId", url)
+    if amendment_id != listed.amendment_id:
+        raise ParseError(f"{SOURCE}: {url}: detail of amendment {amendment_id}, not {listed.amendment_id}")
+    where = f"amendment {amendment_id} in {url}"
+    text = " ".join(part for part in (_text(payload.get("explanatoryTextPrefix")),
+                                      _text(payload.get("explanatoryText"))) if part)
+    return replace(listed, explanatory_text=text or None, decision=_require(payload, "decision", where),
+                   decision_explanation=payload.get("decisionExplanation") or listed.decision_explanation,
+                   from_detail=True)

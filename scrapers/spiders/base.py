@@ -11,6 +11,7 @@ from scrapy.http import Response
 from twisted.python.failure import Failure
 
 from scrapers.failures import describe, is_network_failure, shorten_urls
+from scrapers.polling import SkippedByPoll, NotModified
 from scrapers.parsers.errors import ParseError
 
 MAX_ERRORS_KEPT = 50
@@ -24,6 +25,12 @@ class TrackerSpider(scrapy.Spider):
     default_base_url = ""
     #: Whether an incremental crawl may legitimately find nothing new.
     empty_result_possible = True
+    #: Whether the listing is ordered by last update, so that a listed item above the watermark has changed and
+    #: its detail must be fetched again even in a poll (scrapers/polling.py); False: polls skip known details.
+    listing_orders_by_update = False
+    #: Whether a poll reads only the first page of each listing (listings in no useful order, and no watermark
+    #: to stop at: the scheduled crawls read them to the end).
+    poll_reads_first_pages_only = False
 
     def __init__(self, base_url: str | None = None, watermark: str | None = None,
                  since: str | None = None, **kwargs: Any):
@@ -69,12 +76,23 @@ class TrackerSpider(scrapy.Spider):
             return None
         return pages
 
-    def request(self, url: str, callback, **kwargs: Any) -> scrapy.Request:
-        """A request whose failures (HTTP errors, timeouts, resets) are recorded against the source."""
-        return scrapy.Request(url, callback=callback, errback=self.on_failure,
-                              meta={"source": self.name, "handle_httpstatus_list": [404, 410]}, **kwargs)
+    def request(self, url: str, callback, *, listing: bool = False, changed: bool | None = None,
+                **kwargs: Any) -> scrapy.Request:
+        """A request whose failures (HTTP errors, timeouts, resets) are recorded against the source. `listing`
+        marks a listing page, which a poll never skips as a known detail; `changed` says whether the listing
+        shows this detail's item changed (default: `listing_orders_by_update`), so a poll fetches it again."""
+        meta = {"source": self.name, "handle_httpstatus_list": [404, 410], "listing": listing}
+        if changed is not None:
+            meta["listed_as_changed"] = changed
+        return scrapy.Request(url, callback=callback, errback=self.on_failure, meta=meta, **kwargs)
 
     def on_failure(self, failure: Failure) -> None:
+        if failure.check(NotModified):
+            # A poll's conditional listing: the source answered, and nothing changed since the last good crawl.
+            self.listing_ok = True
+            return
+        if failure.check(SkippedByPoll):
+            return
         url = failure.request.url
         if is_network_failure(failure):
             self.network_failures += 1

@@ -35,6 +35,8 @@ def _names(value: Any) -> tuple[str, ...] | None:
 class GovukSpider(TrackerSpider):
     name = "govuk"
     default_base_url = "https://www.gov.uk"
+    # Search is ordered by public_timestamp, which a major update moves: a listed document may have changed.
+    listing_orders_by_update = True
 
     def __init__(self, organisations: str | None = None, document_types: str | None = None,
                  recheck: str | None = None, max_pages: str | None = None, **kwargs: Any):
@@ -73,7 +75,7 @@ class GovukSpider(TrackerSpider):
 
     def search_request(self, start: int, page: int):
         url = parser.search_url(self.base_url, self.document_types, self.organisations, start, self.page_size)
-        request = self.request(url, self.parse_search, cb_kwargs={"start": start, "page": page})
+        request = self.request(url, self.parse_search, listing=True, cb_kwargs={"start": start, "page": page})
         # A 422 body names the parameter the Search API refused: read it rather than fail blind.
         request.meta["handle_httpstatus_list"] = [404, 410, 422]
         return request

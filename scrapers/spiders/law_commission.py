@@ -23,6 +23,8 @@ class LawCommissionSpider(TrackerSpider):
     default_base_url = parser.BASE_URL
     #: An incremental crawl may find no post modified since the last good one.
     empty_result_possible = True
+    # Listings are ordered by modified: a listed post above the watermark changed, so its project page may have.
+    listing_orders_by_update = True
 
     def __init__(self, **kwargs: Any):
         super().__init__(**kwargs)
@@ -35,7 +37,7 @@ class LawCommissionSpider(TrackerSpider):
 
     def list_request(self, post_type: str, page: int) -> scrapy.Request:
         request = self.request(parser.wp_list_url(post_type, page, self.base_url), self.parse_list,
-                               cb_kwargs={"post_type": post_type, "page": page})
+                               listing=True, cb_kwargs={"post_type": post_type, "page": page})
         if page > 1:
             # WordPress answers 400 rest_post_invalid_page_number past the last page.
             request.meta["handle_httpstatus_list"] = [400, 404, 410]
@@ -64,7 +66,9 @@ class LawCommissionSpider(TrackerSpider):
                 if slug and slug not in self.project_slugs:
                     self.project_slugs.add(slug)
                     # Rebuilt on the configured base: links name www. or bare hosts alike.
-                    yield self.request(parser.project_url(slug, self.base_url), self.parse_project)
+                    # An entry without `modified` is listed every time: a poll need not fetch its page again.
+                    yield self.request(parser.project_url(slug, self.base_url), self.parse_project,
+                                       changed=entry.modified is not None)
         if not reached_floor and self._more_pages(response, page, len(entries)):
             yield self.list_request(post_type, page + 1)
 

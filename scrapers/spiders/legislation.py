@@ -60,7 +60,7 @@ class LegislationSpider(TrackerSpider):
         if self.max_pages is None:
             return
         for doc_type in self.doc_types:
-            yield self.request(parser.feed_url(self.base_url, doc_type, 1), self.parse_feed,
+            yield self.request(parser.feed_url(self.base_url, doc_type, 1), self.parse_feed, listing=True,
                                cb_kwargs={"doc_type": doc_type, "page": 1})
 
     def on_base(self, url: str) -> str:
@@ -95,7 +95,7 @@ class LegislationSpider(TrackerSpider):
         if page >= self.max_pages:
             self.page_cap_reached(f"the {doc_type} feed stopped after {self.max_pages} pages", "entries")
             return
-        yield self.request(self.on_base(feed.next_url), self.parse_feed,
+        yield self.request(self.on_base(feed.next_url), self.parse_feed, listing=True,
                            cb_kwargs={"doc_type": doc_type, "page": page + 1})
 
     def parse_document(self, response, entry: parser.FeedEntry):

@@ -29,7 +29,7 @@ class SentencingCouncilSpider(TrackerSpider):
         self.pages: set[str] = set()
 
     async def start(self):
-        yield self.request(parser.feed_url(self.base_url), self.parse_feed)
+        yield self.request(parser.feed_url(self.base_url), self.parse_feed, listing=True)
 
     def parse_feed(self, response):
         entries = self.read(response, "feed", lambda r: parser.parse_feed(r.body, r.url))

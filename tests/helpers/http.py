@@ -33,6 +33,8 @@ class Route:
     headers: dict = field(default_factory=dict)
     #: Close the connection after sending this many body bytes (a truncated or reset response).
     cut_after: int | None = None
+    #: Answer 304 when the request's If-None-Match / If-Modified-Since matches this route's ETag / Last-Modified.
+    honour_validators: bool = False
 
 
 class LocalServer:
@@ -46,6 +48,8 @@ class LocalServer:
     def __init__(self, fallback: Callable[[str], Route | None] | None = None, keep_alive: bool = False):
         self.routes: dict[str, Route] = {}
         self.requests: list[str] = []
+        #: Paths answered 304 Not Modified (routes with honour_validators).
+        self.not_modified: list[str] = []
         self.fallback = fallback
         server = self
 
@@ -66,6 +70,12 @@ class LocalServer:
                     return
                 if route.delay:
                     time.sleep(route.delay)
+                if route.honour_validators and self._not_modified(route):
+                    server.not_modified.append(self.path)
+                    self.send_response(304)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
                 self.send_response(route.status)
                 self.send_header("Content-Type", route.content_type)
                 for key, value in route.headers.items():
@@ -80,6 +90,12 @@ class LocalServer:
                     pass
                 if route.cut_after is not None:
                     self.close_connection = True
+
+            def _not_modified(self, route: Route) -> bool:
+                etag, modified = route.headers.get("ETag"), route.headers.get("Last-Modified")
+                if self.headers.get("If-None-Match") is not None:
+                    return etag is not None and self.headers["If-None-Match"] == etag
+                return modified is not None and self.headers.get("If-Modified-Since") == modified
 
             def log_message(self, *args):
                 pass

@@ -20,10 +20,14 @@ from ..helpers.http import FaultServer, LocalServer
 from ..helpers.spiders import FAST
 from ..helpers.spiders import committees
 from ..helpers.spiders import govuk
+from ..helpers.spiders import hansard
 from ..helpers.spiders import law_commission as lawcom
 from ..helpers.spiders import legislation
 from ..helpers.spiders import parliament_bills as bills
 from ..helpers.spiders import sentencing_council as sentencing
+from ..helpers.spiders import written_questions as questions
+from ..helpers.spiders import written_statements as statements
+from ..helpers.spiders import statutory_instruments as sis
 
 SOURCES = SOURCE_NAMES
 #: Back far enough that every recorded payload is inside a first crawl.
@@ -31,7 +35,8 @@ SINCE = "2000-01-01T00:00:00"
 #: FAST, with a one-second download timeout so the timeout faults cost little.
 SETTINGS = {**FAST, "DOWNLOAD_TIMEOUT": 1}
 #: Tables whose rows must survive a failed crawl untouched (items apart from last_seen).
-GUARDED = {"items": "id", "item_versions": "id", "bill_stages": "bill_stage_id", "links": "id"}
+GUARDED = {"items": "id", "item_versions": "id", "bill_stages": "bill_stage_id", "links": "id",
+           "amendments": "amendment_id", "amendment_versions": "id"}
 
 
 @dataclass(frozen=True)
@@ -77,6 +82,28 @@ def _empty_atom() -> bytes:
     return re.sub(rb'<link rel="next"[^>]*/>', b"", body)
 
 
+def _serve_questions(server) -> None:
+    # An answer in the answered listing too, so a run with the tabled listing empty still reads items.
+    questions.serve_questions(server, day=SINCE[:10], answered=[questions.answered_record(1738673)])
+
+
+def _rename_in_values(key: str, new: str) -> Callable[[bytes], bytes]:
+    def rename(body: bytes) -> bytes:
+        payload = json.loads(body)
+        for entry in payload["results"]:
+            entry["value"][new] = entry["value"].pop(key)
+        return json.dumps(payload).encode()
+    return rename
+def _hansard_today() -> tuple[str, str]:
+    """Hansard's search window in these crawls (no clock given): from SINCE to today in London."""
+    from zoneinfo import ZoneInfo
+    return SINCE[:10], datetime.now(ZoneInfo("Europe/London")).date().isoformat()
+
+
+def _serve_hansard(server) -> None:
+    hansard.serve_searches(server, *_hansard_today())
+
+
 EMPTY_RSS = (b'<?xml version="1.0"?><rss version="2.0"><channel><title>Sentencing Council</title>'
              b"<link>https://www.sentencingcouncil.org.uk</link></channel></rss>")
 
@@ -111,6 +138,27 @@ CATALOGUE = {
         _xml_rename(b"link", b"url"), r"item \[0\]: field 'link' missing",
         EMPTY_RSS, "application/rss+xml",
         r"not an RSS 2\.0 document \(root <html>\)"),
+    "written-questions": Source(
+        "written-questions", _serve_questions, questions.listing_path("tabled", SINCE[:10]),
+        _rename_in_values("questionText", "questionBody"), "has no field 'questionText'",
+        questions.page([]).encode(), "application/json",
+        "expected JSON", (questions.listing_path("answered", SINCE[:10]), questions.listing_path("corrected", SINCE[:10]))),
+    "written-statements": Source(
+        "written-statements", lambda server: statements.serve_statements(server, day=SINCE[:10]),
+        statements.listing_path(SINCE[:10]),
+        _rename_in_values("dateMade", "madeOn"), "has no field 'dateMade'",
+        questions.page([]).encode(), "application/json", "expected JSON"),
+    # The first of the 12 phrase searches; the other 11 answer with no results.
+    "hansard": Source(
+        "hansard", _serve_hansard, hansard.path("economic crime", 0, *_hansard_today()),
+        _json_rename("DebateSectionExtId", "DebateSectionId2", "Results"), "required field 'DebateSectionExtId'",
+        json.dumps(hansard.EMPTY).encode(), "application/json",
+        "expected JSON"),
+    "statutory-instruments": Source(
+        "statutory-instruments", sis.serve, sis.LIST,
+        _json_rename("value", "record", "items"), "required field 'value' is missing",
+        json.dumps({"items": [], "totalResults": 0, "itemsPerPage": 20}).encode(), "application/json",
+        "expected JSON"),
 }
 
 
@@ -127,8 +175,10 @@ def crawl(sources, db_path, servers, **kwargs):
     """crawl() against the local servers, FAST, back to SINCE, full unless told otherwise."""
     kwargs.setdefault("full", True)
     settings = {**SETTINGS, **kwargs.pop("settings", {})}
-    return crawl_mod.crawl(list(sources), db_path, base_urls={s: servers[s].url for s in servers},
-                           since=SINCE, settings=settings, **kwargs)
+    base_urls = {s: servers[s].url for s in servers}
+    if "statutory-instruments" in servers:  # its What's On requests go to the server that serves the instruments
+        base_urls["whats-on"] = servers["statutory-instruments"].url
+    return crawl_mod.crawl(list(sources), db_path, base_urls=base_urls, since=SINCE, settings=settings, **kwargs)
 
 
 def snapshot_rows(db_path: Path) -> dict[str, list[dict]]:

@@ -194,7 +194,7 @@ def _editor_thread(path, errors):
         editor = tracker_db.connect(path)
         try:
             register.save_response(editor.conn, "ed", register.validate_response(
-                {"item_id": "bill:0", "decision": "respond", "status": "planned"}))
+                {"item_id": "bill:0", "decision": "respond", "status": "planned", "owner_team": "Fraud policy"}))
         except Exception as exc:  # pragma: no cover - reported by the assertion below
             errors.append(exc)
         finally:

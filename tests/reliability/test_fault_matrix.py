@@ -43,13 +43,18 @@ PATTERNS = {
 }
 EMPTY_PATTERNS = {"law-commission": "listing has no posts", "sentencing-council": "feed has no <item>",
                   # Listings with no date filter are never empty: an empty first page is a changed API.
-                  "parliament-bills": "the first page lists no bills", "govuk": "the first page has no results"}
+                  "parliament-bills": "the first page lists no bills", "govuk": "the first page has no results",
+                  "statutory-instruments": "the first page lists no instruments"}
 #: Where an empty first listing ends ok: the listing of the same run that still lists items, and how many
 #: it stores (unchanged, as the seed stored them).
 EMPTY_OK = {
     "legislation": ("the ukpga feed", 2),  # the uksi feed is empty
     "committees": ("the open business list", 1),  # no call open for evidence this week is real
+    "written-questions": ("the answered listing", 1),  # no question tabled since the floor day is real
+    "hansard": ("the other 11 searches", 0),  # no debate using a phrase in the window is real
 }
+#: Listings filtered by date where an empty answer is real and nothing else is read: ok, nothing stored.
+NOTHING_NEW_OK = ("written-statements",)
 #: A run whose every listing is empty: only a source that may find nothing new ends ok (storing nothing).
 EVERY_LISTING_EMPTY = {
     "parliament-bills": ("failed", "the first page lists no bills"),
@@ -58,6 +63,10 @@ EVERY_LISTING_EMPTY = {
     "committees": ("failed", "^no items where some were expected$"),
     "law-commission": ("failed", "listing has no posts"),
     "sentencing-council": ("failed", "feed has no <item>"),
+    "written-questions": ("ok", None),
+    "written-statements": ("ok", None),
+    "hansard": ("ok", None),
+    "statutory-instruments": ("failed", "the first page lists no instruments"),
 }
 HEALTHY_TAIL = ("parliament-bills", "govuk")
 
@@ -228,6 +237,9 @@ def test_listing_fault(outcomes, name, fault):
         assert (result.status, result.message) == ("ok", None)
         # Ok because the other listing was read and its items stored unchanged, not because nothing is fine.
         assert case.counts == {"inserted": 0, "updated": 0, "unchanged": EMPTY_OK[name][1]}, EMPTY_OK[name]
+    elif fault == "empty-result" and name in NOTHING_NEW_OK:
+        assert (result.status, result.message) == ("ok", None)
+        assert case.counts == {"inserted": 0, "updated": 0, "unchanged": 0}
     else:
         assert result.status in ("failed", "partial"), result
         listing = CATALOGUE[name].listing

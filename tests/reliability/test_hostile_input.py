@@ -21,6 +21,7 @@ from tracker import config as config_mod
 from tracker import crawl as crawl_mod
 from tracker.store import db as tracker_db
 from tracker.store import items as store
+from tracker.store import calendar
 from tracker.briefing.build import build_briefing
 from tracker.errors import ValidationError
 from tracker.briefing.render import render
@@ -210,6 +211,7 @@ def hostile_db(tmp_path):
         classify(database, ident, [("fraud", 0.9, ["fraud"])])
     respond(database, "govuk:hostile", at(19), owner_team=SCRIPT, document_url=EVIL_URL,
             position_summary=SCRIPT)
+    calendar.sync(database.conn)  # as the linking pass after each crawl does (the calendar feed reads it)
     database.conn.commit()
     database.close()
     return path

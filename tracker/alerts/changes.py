@@ -16,7 +16,7 @@ from tracker.weeks import day_label, parse_instant, utc_iso
 
 #: Every kind of change an alert reports, in the order a message lists them.
 CHANGE_KINDS = ("new", "stage", "outcome", "commencement", "deadline set", "deadline moved", "closing soon",
-                "withdrawn", "status")
+                "withdrawn", "status", "our ask")
 #: How long before the period a source's date may be for an item first seen in it to count as new: sources
 #: publish late, but an item dated earlier than this is back catalogue (a first crawl), not news.
 NEW_SLACK = timedelta(days=7)
@@ -33,6 +33,8 @@ class Change:
     title: str
     at: str
     detail: str
+    #: From the response register (our asks' outcomes): only editors' and admins' alerts carry it.
+    register: bool = False
 
 
 Collector = Callable[[sqlite_utils.Database, datetime, datetime], list["Change"]]
@@ -110,8 +112,26 @@ def closing_soon(db: sqlite_utils.Database, since: datetime, until: datetime) ->
                    f"closes {_label(row['closes'])}") for row in rows]
 
 
+def ask_outcomes(db: sqlite_utils.Database, since: datetime, until: datetime) -> list[Change]:
+    """Outcomes editors recorded for our asks in the period (from the audit log), on the response's item.
+    Register data: marked so, for editors' alerts only. A withdrawn response's asks are left out."""
+    rows = db.query(
+        "SELECT a.id AS audit_id, a.at, a.after, k.id AS ask_id, k.text, r.item_id, i.title FROM audit_log a "
+        "JOIN asks k ON k.id = CAST(a.row_key AS INTEGER) JOIN responses r ON r.id = k.response_id "
+        "JOIN items i ON i.id = r.item_id WHERE a.table_name = 'asks' "
+        "AND a.action IN ('outcome', 'accept suggestion') AND a.at > ? AND a.at <= ? AND r.withdrawn_at IS NULL "
+        "ORDER BY a.at, a.id", [utc_iso(since), utc_iso(until)])
+    found = []
+    for row in rows:
+        outcome = (json.loads(row["after"] or "{}") or {}).get("outcome") or "decided"
+        text = row["text"] if len(row["text"]) <= 160 else row["text"][:159] + "…"
+        found.append(Change(f"ask{row['ask_id']}@{row['audit_id']}:our ask", "our ask", row["item_id"],
+                            row["title"], row["at"], f'"{text}": {outcome}', register=True))
+    return found
+
+
 #: Every collector, run in this order. Append new kinds of fact here (and their kind to CHANGE_KINDS).
-COLLECTORS: list[Collector] = [new_items, version_changes, closing_soon]
+COLLECTORS: list[Collector] = [new_items, version_changes, closing_soon, ask_outcomes]
 
 
 def collect(db: sqlite_utils.Database, since: datetime, until: datetime) -> list[Change]:

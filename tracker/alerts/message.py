@@ -11,7 +11,8 @@ if TYPE_CHECKING:
 
 KIND_WORDS = {"new": "New", "stage": "Bill stage", "outcome": "Outcome published", "commencement": "Commencement",
               "deadline set": "Deadline set", "deadline moved": "Deadline moved", "closing soon": "Closing soon",
-              "withdrawn": "Withdrawn", "status": "Status changed"}
+              "withdrawn": "Withdrawn", "status": "Status changed",
+              "our ask": "Our ask's outcome"}
 
 
 def page_of(base_url: str, item_id: str) -> str:

@@ -120,18 +120,23 @@ def build(db: sqlite_utils.Database, config: Config, now: datetime,
     sent = _sent_keys(db, {w.owner for w, _, _ in due}, now)
     alerts: dict[str, Alert] = {}
     try:
+        recipients: dict[str, tuple[str | None, bool]] = {}
         for watch, start, end in due:
             items = matcher.items_of(watch)
             seen = sent.get(watch.owner, set())
+            if watch.owner not in recipients:
+                recipients[watch.owner] = recipient(watch.owner, config)
+            register = recipients[watch.owner][1]  # the register's facts reach editors and admins only
             matched = [c for item_id in sorted(items) for c in by_item.get(item_id, [])
-                       if c.key not in seen and (c.kind == "closing soon" or start < parse_instant(c.at) <= end)]
+                       if c.key not in seen and (register or not c.register)
+                       and (c.kind == "closing soon" or start < parse_instant(c.at) <= end)]
             if not matched:
                 if quiet is not None:
                     quiet.append((watch.id, end))
                 continue
             matched.sort(key=lambda c: (changes_mod.CHANGE_KINDS.index(c.kind), c.at, c.title, c.key))
             if watch.owner not in alerts:
-                address, register = recipient(watch.owner, config)
+                address, register = recipients[watch.owner]
                 alerts[watch.owner] = Alert(watch.owner, address, register, [], {})
             alerts[watch.owner].sections.append((watch, matched))
             alerts[watch.owner].until[watch.id] = end
@@ -148,7 +153,7 @@ def _responses(db: sqlite_utils.Database, item_ids: list[str]) -> dict[str, list
     if item_ids:
         marks = ",".join("?" * len(item_ids))
         for row in db.query(f"SELECT item_id, decision, status, owner_team, internal_deadline FROM responses "
-                            f"WHERE item_id IN ({marks}) ORDER BY updated_at DESC", item_ids):
+                            f"WHERE item_id IN ({marks}) AND withdrawn_at IS NULL ORDER BY updated_at DESC", item_ids):
             found.setdefault(row["item_id"], []).append(row)
     return found
 

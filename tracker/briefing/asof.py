@@ -120,6 +120,8 @@ def responses_as_of(db: sqlite_utils.Database, as_of: datetime) -> dict[str, lis
             continue
         if not at_or_before(row["updated_at"], as_of):
             row = _response_before(db, row, as_of)
+        if row.get("withdrawn_at") and at_or_before(row["withdrawn_at"], as_of):
+            continue  # withdrawn by then (issue 16): no longer our response
         by_item.setdefault(row["item_id"], []).append(row)
     for rows in by_item.values():
         rows.sort(key=lambda r: (parse_instant(r["created_at"]), r["id"]), reverse=True)

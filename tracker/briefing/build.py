@@ -20,16 +20,19 @@ changes if an item's relevance or themes were later reclassified differently.
 """
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+import json
+from datetime import date, datetime, timedelta, timezone
 
 import sqlite_utils
 
 from tracker.briefing import asof
 from tracker.briefing import reads
 from tracker.briefing import news
-from tracker.briefing.model import (Briefing, BriefingError, Deadline, MissedDeadline, Overdue, ResponseEntry,
-                                    RollingCall)
-from tracker.briefing.week import WINDOW, Week
+from tracker.briefing import amendments
+from tracker.briefing.model import (Briefing, BriefingError, Deadline, MissedDeadline, Overdue, ParliamentEntry,
+                                    ParliamentWeek, ResponseEntry, RollingCall)
+from tracker.briefing.model import AskNews, CommitmentDue, clean
+from tracker.briefing.week import WINDOW, Week, instant
 from tracker.contract import (CLOSED_STATUSES, CONSULTATION_KINDS, FINISHED_STATUSES, GOVERNMENT_RESPONSE_KINDS,
                               OPEN_STATUSES, RESPONSE_EXPECTED_AFTER)
 from tracker.weeks import (briefing_as_of, day_label, latest_briefing_week, local_date, parse_instant,
@@ -38,6 +41,8 @@ from tracker.weeks import (briefing_as_of, day_label, latest_briefing_week, loca
 CLOSING_HORIZON = timedelta(days=28)
 RESPONSES_DUE_HORIZON = timedelta(days=14)
 MAX_OVERDUE = 20
+#: Commitments listed at most (soonest due first); the page /-/commitments has them all.
+MAX_COMMITMENTS = 20
 
 
 def _action_needed(w: Week, candidates: set[str]) -> tuple[list[Deadline], list[Overdue], int]:
@@ -123,6 +128,53 @@ def _response_deadlines(w: Week) -> tuple[list[ResponseEntry], list[ResponseEntr
     return submitted, due, missed
 
 
+def _commitments_due(w: Week) -> list[CommitmentDue]:
+    """Open commitments due within CLOSING_HORIZON of the briefing, or overdue (as decided by then)."""
+    as_of_day = local_date(w.as_of)
+    rows = reads.commitments_open_due_by(w.db, w.reader.as_of_iso, (as_of_day + CLOSING_HORIZON).isoformat(),
+                                         MAX_COMMITMENTS)
+    w.reader.prefetch(row["item_id"] for row in rows)
+    due = []
+    for row in rows:
+        day = date.fromisoformat(row["due"])
+        said_by = ", ".join(clean(part, 200) for part in (row["speaker"], row["department"]) if part)
+        due.append(CommitmentDue(w.reader.ref(row["item_id"]), clean(row["quote"], 1_000), said_by,
+                                 day_label(day), (day - as_of_day).days))
+    return due
+
+
+def _instrument_entry(w: Week, item_id: str, details: dict) -> ParliamentEntry | None:
+    """An SI laid (or made) in the window, with its procedure and the end of its praying or approval period."""
+    state = w.states.get(item_id)
+    laid = instant(state.get("published")) if state else None
+    if not w.in_window(laid):
+        return None
+    procedure = details.get("procedure")
+    parts = [f"{procedure} procedure" if procedure else "procedure not given"]
+    period = details.get("scrutiny_period") or {}
+    deadline = ""
+    if period.get("end_date"):
+        deadline = f"{period.get('ends') or 'period ends'} {day_label(instant(period['end_date']))}"
+        parts.append(deadline)
+    elif period:
+        parts.append(f"{period.get('ends') or 'period ends'}: date not yet given by Parliament")
+    if details.get("coming_into_force"):
+        parts.append(f"in force {day_label(instant(details['coming_into_force']))}")
+    if details.get("laying_body"):
+        parts.append(f"laid by {details['laying_body']}")
+    return ParliamentEntry("SI laid" if state.get("status") == "laid" else "SI made", w.reader.ref(item_id, state),
+                           day_label(laid), "; ".join(parts), deadline)
+
+
+def _parliament_week(w: Week, instrument_ids: set[str]) -> ParliamentWeek:
+    """What Parliament did this week with relevant items, in date order (statutory instruments laid here)."""
+    relevant = sorted(i for i in instrument_ids if i in w.states)
+    details = reads.details_as_of(w.db, relevant, w.reader.as_of_iso)
+    entries = [(instant(w.states[i].get("published")), e) for i in relevant
+               if (e := _instrument_entry(w, i, details.get(i, {}))) is not None]
+    return ParliamentWeek(tuple(e for _, e in sorted(entries, key=lambda p: (p[0], p[1].kind, p[1].item.title))))
+
+
 def build_briefing(db: sqlite_utils.Database, week: str | None = None, as_of: datetime | None = None,
                    datasette_url: str = "", *, now: datetime | None = None) -> Briefing:
     """The briefing of ISO `week`, read as of `as_of` (default: Monday of the week, 07:30 Europe/London).
@@ -140,7 +192,8 @@ def build_briefing(db: sqlite_utils.Database, week: str | None = None, as_of: da
         raise BriefingError(f"datasette_url {datasette_url!r} is not an http(s) URL")
     reader = asof.Reader(db, utc_iso(as_of), base)
     w = Week(db=db, as_of=as_of, start=as_of - WINDOW, reader=reader, names=asof.theme_names(db),
-              responses=asof.responses_as_of(db, as_of), first_runs=reads.first_runs(db))
+              responses=asof.responses_as_of(db, as_of), first_runs=reads.first_runs(db),
+              newest_session=reads.newest_session(db))
     lo, hi = w.near_window()
     w.versions = reads.versions_between(db, lo, hi)
     threshold_day = local_date(as_of - RESPONSE_EXPECTED_AFTER)
@@ -161,7 +214,8 @@ def build_briefing(db: sqlite_utils.Database, week: str | None = None, as_of: da
         | reads.reviewed_closed_before(db, GOVERNMENT_RESPONSE_KINDS,
                                        (threshold_day + timedelta(days=3)).isoformat())
     )
-    w.load(candidates)
+    laid = reads.laid_between(db, lo, hi)
+    w.load(candidates | laid)
     closing, overdue, overdue_total = _action_needed(w, candidates)
     submitted, due, missed = _response_deadlines(w)
     new, new_ids = news.new_this_week(w)
@@ -175,5 +229,51 @@ def build_briefing(db: sqlite_utils.Database, week: str | None = None, as_of: da
         rolling=_rolling_calls(w, rolling | changed),
         new=new, moved=moved, submitted=tuple(submitted), due=tuple(due),
         newly_relevant=news.newly_relevant(w, candidates, new_ids), archived=news.archived(w),
-        missed=tuple(missed),
+        missed=tuple(missed), asks=_our_asks(w), commitments=tuple(_commitments_due(w)),
+        amendments_decided=amendments.amendments_decided(w),
+        parliament=_parliament_week(w, laid),
     )
+
+
+#: The most suggested passages per ask the briefing lists (the rest are on the reform page).
+SUGGESTIONS_PER_ASK = 2
+
+
+def _our_asks(w: Week) -> tuple[AskNews, ...]:
+    """Our asks this week: outcomes decided (the last decision on each ask, not reset to pending) and passages
+    suggested and still open at as_of, for responses not withdrawn by then."""
+    lo, hi = utc_iso(w.start), utc_iso(w.as_of)
+    entries: list[AskNews] = []
+    decided: set[str] = set()
+
+    def live(row) -> bool:
+        return not row["withdrawn_at"] or not asof.at_or_before(row["withdrawn_at"], w.as_of)
+
+    for row in reads.ask_outcomes_between(w.db, lo, hi):
+        if row["ask_id"] in decided or not live(row):
+            continue
+        decided.add(row["ask_id"])
+        after = json.loads(row["after"] or "{}")
+        if after.get("outcome") in (None, "pending"):
+            continue
+        evidence = after.get("evidence_item_id")
+        entries.append(AskNews(item=w.reader.ref(row["item_id"]), ask=clean(row["text"], 400),
+                               what=after["outcome"],
+                               when=f"decided by {clean(row['actor'], 80)} on {_day(row['at'])}",
+                               evidence=w.reader.ref(evidence) if evidence else None,
+                               passage=clean(after.get("evidence_passage"), 400)))
+    shown: dict[int, int] = {}
+    for row in reads.ask_suggestions_between(w.db, lo, hi):
+        still_open = row["state"] == "open" or not asof.at_or_before(row["decided_at"], w.as_of)
+        if not still_open or not live(row) or shown.get(row["ask_id"], 0) >= SUGGESTIONS_PER_ASK:
+            continue
+        shown[row["ask_id"]] = shown.get(row["ask_id"], 0) + 1
+        entries.append(AskNews(item=w.reader.ref(row["item_id"]), ask=clean(row["text"], 400), what="suggested",
+                               when=f"suggested on {_day(row['created_at'])}",
+                               evidence=w.reader.ref(row["evidence_item_id"]),
+                               passage=clean(row["passage"], 400)))
+    return tuple(entries)
+
+
+def _day(instant: str) -> str:
+    return day_label(local_date(parse_instant(instant)))

@@ -157,6 +157,18 @@ class ResponseEntry:
 
 
 @dataclass(frozen=True)
+class CommitmentDue:
+    """An open government commitment (confirmed by an editor) due within 28 days of the briefing, or overdue."""
+
+    item: ItemRef
+    quote: str
+    said_by: str
+    due: str
+    #: Days from the briefing's day to the due date (negative: overdue by that many days).
+    days: int
+
+
+@dataclass(frozen=True)
 class SourceProblem:
     """A source whose last run failed or was partial, or with no successful run for 3 days."""
 
@@ -165,6 +177,45 @@ class SourceProblem:
     last_run: str
     last_ok: str
     message: str
+
+
+@dataclass(frozen=True)
+class AmendmentDecision:
+    """One amendment decided: its number, where it bites, its sponsors and the decision in words."""
+
+    number: str
+    where: str
+    sponsors: str
+    decision: str
+
+
+@dataclass(frozen=True)
+class AmendmentsDecided:
+    """A relevant bill's amendments decided this week (first seen decided by a crawl in the window)."""
+
+    item: ItemRef
+    stage: str
+    decided: tuple[AmendmentDecision, ...]
+    more: int
+
+
+@dataclass(frozen=True)
+class ParliamentEntry:
+    """One thing done in Parliament this week: `kind` says what ("SI laid"; other sources add theirs), `on` the
+    day, `detail` the procedure and what follows, `deadline` the date that matters next ("" when none)."""
+
+    kind: str
+    item: ItemRef
+    on: str
+    detail: str
+    deadline: str = ""
+
+
+@dataclass(frozen=True)
+class ParliamentWeek:
+    """The "Parliament this week" section: its entries in date order, whatever their kind."""
+
+    entries: tuple[ParliamentEntry, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -189,6 +240,11 @@ class Briefing:
     newly_relevant: tuple[NewItem, ...] = ()
     archived: tuple[ArchiveNote, ...] = ()
     missed: tuple[MissedDeadline, ...] = ()
+    #: "Our asks: what happened this week": outcomes decided and passages suggested (editors' register).
+    asks: tuple[AskNews, ...] = ()
+    commitments: tuple[CommitmentDue, ...] = ()
+    amendments_decided: tuple[AmendmentsDecided, ...] = ()
+    parliament: ParliamentWeek = ParliamentWeek()
 
     @property
     def counts(self) -> dict[str, int]:
@@ -247,3 +303,19 @@ def datasette_links(base: str, item_id: str) -> tuple[str, str]:
         return "", ""
     return f"{base}/tracker/items/{tilde_encode(item_id)}", f"{base}/-/dossier/{quote(item_id, safe=':/')}"
 
+
+
+@dataclass(frozen=True)
+class AskNews:
+    """One of our asks that moved this week: an outcome an editor decided, or a passage the tracker suggested as
+    its evidence (for an editor to accept or dismiss on the reform page)."""
+
+    #: The item our response answered.
+    item: ItemRef
+    ask: str
+    #: "adopted", "partly adopted", ... for a decision; "suggested" for an open suggestion.
+    what: str
+    #: "decided by ed on 3 Dec 2026" or "suggested on 3 Dec 2026".
+    when: str
+    evidence: ItemRef | None
+    passage: str

@@ -61,7 +61,7 @@ def new_item(w: Week, item_id: str, dated: str, newly_relevant: str = "") -> New
     state = w.states[item_id]
     evidence = list(dict.fromkeys(p for _, raw in w.relevance[item_id]
                                   for p in asof.evidence_phrases(raw)))[:MAX_EVIDENCE]
-    return NewItem(w.reader.ref(item_id, state), dated, state_label(state, w.as_of),
+    return NewItem(w.reader.ref(item_id, state), dated, state_label(state, w.as_of, w.newest_session),
                    first_sentence(state.get("summary") or state.get("body_text")), w.themes(item_id),
                    tuple(evidence), tuple(asof.response_of(r) for r in w.responses.get(item_id, [])), newly_relevant)
 

@@ -15,15 +15,16 @@ from typing import Any, Iterable
 
 import sqlite_utils
 
-from tracker.contract import SOURCE_DATE_SQL
+from tracker.briefing import watch
+from tracker.contract import (CONSULTATION_KINDS, FINISHED_STATUSES, GOVERNMENT_RESPONSE_KINDS, OPEN_STATUSES,
+                              SOURCE_DATE_SQL)
 
 #: What the briefing reads of an item: never body_text unless the summary is empty (it is the fallback).
 STATE_COLUMNS = ("id, source, kind, title, summary, url, organisation, status, published, updated, opens, closes, "
-                 "first_seen, "
+                 "first_seen, CASE WHEN kind = 'bill' THEN details END AS details, "
                  "last_changed, version, CASE WHEN summary IS NULL OR summary = '' THEN body_text END AS body_text")
 _IDS = "(SELECT value FROM json_each(?))"
-#: A stored date or datetime in the dashed ISO form, whose string order follows its date.
-_ISO_DATE_GLOB = "[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]*"
+_ISO_DATE_GLOB = watch.ISO_DATE_GLOB
 
 
 def id_list(ids: Iterable[str]) -> str:
@@ -36,10 +37,7 @@ def _in(values: Iterable[str]) -> str:
 
 
 #: SQL over `items i`: the item can be relevant as of some instant (see `closing_between`).
-_CAN_BE_RELEVANT = (
-    "(EXISTS (SELECT 1 FROM classifications c WHERE c.item_id = i.id AND c.relevant != 0) "
-    "OR EXISTS (SELECT 1 FROM item_priorities p WHERE p.item_id = i.id AND p.review_state = 'confirmed') "
-    "OR EXISTS (SELECT 1 FROM relevance_overrides o WHERE o.item_id = i.id AND o.relevant = 1))")
+_CAN_BE_RELEVANT = watch.CAN_BE_RELEVANT
 
 
 # --- candidate ids ------------------------------------------------------------------------------
@@ -99,6 +97,30 @@ def versions_between(db: sqlite_utils.Database, lo: str, hi: str) -> list[dict[s
     return list(db.query("SELECT * FROM item_versions WHERE valid_to >= ? AND valid_to < ? ORDER BY id", [lo, hi]))
 
 
+def laid_between(db: sqlite_utils.Database, lo: str, hi: str) -> set[str]:
+    """Statutory instruments the source dates (laid, else made) in [lo, hi) (string bounds a day wider)."""
+    # Unary + keeps SQLite on the published range.
+    return {row[0] for row in db.execute(
+        "SELECT id FROM items WHERE published >= ? AND published < ? AND +kind = 'statutory_instrument'", [lo, hi])}
+
+
+def details_as_of(db: sqlite_utils.Database, ids: Iterable[str], when: str) -> dict[str, dict[str, Any]]:
+    """Id -> the item's `details` as stored at `when` (as read_items reads the other columns), for given ids."""
+    out = {}
+    for row in db.query(f"SELECT id, details, last_changed, first_seen FROM items WHERE id IN {_IDS}", [id_list(ids)]):
+        if row["first_seen"] <= when and row["last_changed"] <= when:
+            out[row["id"]] = json.loads(row["details"] or "{}")
+    older = [i for i in ids if i not in out]
+    if older:
+        for version in db.query(
+                f"SELECT item_id, data FROM item_versions WHERE item_id IN {_IDS} "
+                f"AND +valid_from <= ? AND +valid_to > ? ORDER BY item_id, version DESC", [id_list(older), when, when]):
+            data = json.loads(version["data"])
+            details = data.get("details") or {}
+            out.setdefault(version["item_id"], json.loads(details) if isinstance(details, str) else details)
+    return out
+
+
 def closing_between(db: sqlite_utils.Database, kinds: Iterable[str], lo: str, hi: str) -> set[str]:
     """Items of `kinds` whose current closes is in [lo, hi) (string bounds) that can be relevant at all:
     classified relevant, with a confirmed tag, or marked relevant by a reviewer (relevance as of any instant
@@ -113,6 +135,9 @@ def closing_between(db: sqlite_utils.Database, kinds: Iterable[str], lo: str, hi
 def open_without_deadline(db: sqlite_utils.Database, kinds: Iterable[str], statuses: Iterable[str]) -> set[str]:
     """Items of `kinds` open now with no closing date (rolling calls for evidence) that can be relevant at
     all, as in `closing_between`. Found through the status index: open items are few."""
+    if watch.is_current(db.conn) and (tuple(kinds), tuple(statuses)) == (CONSULTATION_KINDS, OPEN_STATUSES):
+        # The same set, stored (tracker.briefing.watch): open rolling calls are few, open items are not.
+        return {row[0] for row in db.execute("SELECT item_id FROM briefing_watch WHERE list = ?", [watch.ROLLING])}
     return {row[0] for row in db.execute(
         f"SELECT id FROM items i INDEXED BY idx_items_status WHERE status IN {_in(statuses)} AND closes IS NULL "
         f"AND kind IN {_in(kinds)} "
@@ -158,8 +183,20 @@ def settled_overdue(db: sqlite_utils.Database, *, kinds: Iterable[str], finished
     count, and the items dated from 3 days before the `newest`-th latest closes string (no string dated
     earlier can be a later instant than it), so the caller reads only those.
     """
-    rows = db.execute(
-        f"""
+    if watch.is_current(db.conn) and (tuple(kinds), tuple(finished)) == (GOVERNMENT_RESPONSE_KINDS,
+                                                                         FINISHED_STATUSES):
+        # The same items, stored with their closing dates (tracker.briefing.watch): an index range, not the backlog.
+        settled = ("SELECT item_id AS id, closes FROM briefing_watch INDEXED BY idx_briefing_watch_closes "
+                   f"WHERE list = '{watch.AWAITING}' AND closes < :closed "
+                   f"AND item_id NOT IN {_IDS.replace('?', ':exclude')}")
+        # Not materialized: the newest and the rows near them walk the (list, closes) index from the top; the count
+        # is the index range's, less the excluded ids in it (looked up one by one: they are the week's few).
+        in_range = f"FROM briefing_watch WHERE list = '{watch.AWAITING}' AND closes < :closed"
+        count = (f"((SELECT count(*) {in_range}) "
+                 f"- (SELECT count(*) {in_range} AND item_id IN {_IDS.replace('?', ':exclude')}))")
+        return _newest_settled(db, f"WITH s AS NOT MATERIALIZED ({settled})", closed_before, exclude, newest,
+                               count=count)
+    live = f"""
         WITH RECURSIVE rv(v) AS (  -- the distinct values of items.relevant, to read idx_items_relevant
             SELECT (SELECT min(relevant) FROM items)
             UNION ALL
@@ -175,9 +212,18 @@ def settled_overdue(db: sqlite_utils.Database, *, kinds: Iterable[str], finished
               AND NOT EXISTS (SELECT 1 FROM item_priorities p WHERE p.item_id = i.id
                               AND p.review_state IN ('confirmed', 'rejected'))
               AND NOT EXISTS (SELECT 1 FROM relevance_overrides o WHERE o.item_id = i.id)
-        ),
+        )"""
+    return _newest_settled(db, live, closed_before, exclude, newest)
+
+
+def _newest_settled(db: sqlite_utils.Database, settled: str, closed_before: str, exclude: Iterable[str],
+                    newest: int, count: str = "(SELECT count(*) FROM s)") -> tuple[int, set[str]]:
+    """settled_overdue's answer over `settled`, SQL that defines the set `s` (id, closes) in a WITH clause, and
+    `count`, SQL for how many rows `s` holds."""
+    rows = db.execute(
+        f"""{settled},
         nth AS (SELECT closes FROM s ORDER BY closes DESC LIMIT 1 OFFSET :skip)
-        SELECT (SELECT count(*) FROM s), s.id FROM s
+        SELECT {count}, s.id FROM s
         WHERE s.closes >= coalesce(date(substr((SELECT closes FROM nth), 1, 10), '-3 days'), '')""",
         {"closed": closed_before, "exclude": id_list(exclude), "skip": newest - 1}).fetchall()
     return (rows[0][0], {r[1] for r in rows}) if rows else (0, set())
@@ -252,3 +298,65 @@ def classification_rows(db: sqlite_utils.Database, ids: Iterable[str]) -> list[d
     """Classifications of the ids."""
     return list(db.query(f"SELECT item_id, relevant, themes FROM classifications WHERE item_id IN {_IDS}",
                          [id_list(ids)]))
+
+
+# --- our asks (the response register's editors' side) --------------------------------------------
+
+def ask_outcomes_between(db: sqlite_utils.Database, lo: str, hi: str) -> list[dict[str, Any]]:
+    """Outcomes editors decided in [lo, hi) (exact instants), from the audit log (so as of then), newest first:
+    the ask's text now, its response's item, and the decision as recorded."""
+    return [dict(row) for row in db.query("""
+        SELECT a.id AS audit_id, a.row_key AS ask_id, a.at, a.actor, a.after, k.text, r.item_id, r.withdrawn_at
+        FROM audit_log a
+        JOIN asks k ON k.id = CAST(a.row_key AS INTEGER)
+        JOIN responses r ON r.id = k.response_id
+        WHERE a.table_name = 'asks' AND a.action IN ('outcome', 'accept suggestion') AND a.at >= ? AND a.at < ?
+        ORDER BY a.id DESC""", [lo, hi])]
+
+
+def ask_suggestions_between(db: sqlite_utils.Database, lo: str, hi: str) -> list[dict[str, Any]]:
+    """Passages suggested for our asks in [lo, hi), with their decision (if any), the ask and its item."""
+    return [dict(row) for row in db.query("""
+        SELECT s.id, s.ask_id, s.item_id AS evidence_item_id, s.passage, s.rank, s.created_at, s.state,
+               s.decided_at, k.text, r.item_id, r.withdrawn_at
+        FROM ask_suggestions s JOIN asks k ON k.id = s.ask_id JOIN responses r ON r.id = k.response_id
+        WHERE s.created_at >= ? AND s.created_at < ?
+        ORDER BY r.item_id, k.position, s.rank, s.id""", [lo, hi])]
+def commitments_open_due_by(db: sqlite_utils.Database, as_of_iso: str, due_by: str, limit: int) -> list[dict[str, Any]]:
+    """Commitments that were open at `as_of_iso` (their last audited decision by then made them so) and are due
+    on or before the day `due_by`, soonest due first, at most `limit`: the briefing's due-or-overdue list."""
+    return list(db.query(
+        "SELECT id, item_id, quote, speaker, department, due FROM ("
+        "  SELECT c.*, (SELECT json_extract(a.after, '$.state') FROM audit_log a"
+        "    WHERE a.table_name = 'commitments' AND a.row_key = CAST(c.id AS TEXT) AND a.at <= :as_of"
+        "    ORDER BY a.at DESC, a.id DESC LIMIT 1) AS state_then"
+        "  FROM commitments c WHERE c.due IS NOT NULL AND c.due <= :due_by)"
+        " WHERE state_then = 'open' ORDER BY due, id LIMIT :limit",
+        {"as_of": as_of_iso, "due_by": due_by, "limit": limit}))
+# --- amendments ----------------------------------------------------------------------------------------------
+
+def amendments_decided_between(db: sqlite_utils.Database, lo: str, hi: str, when: str) -> list[dict[str, Any]]:
+    """Amendments as they stood at `when` whose decision a crawl first saw in [lo, hi) (string bounds), with
+    `first_seen` and the sitting dates of their stage. Bounded by the decision_seen index and, for amendments
+    changed since `when`, by their versions valid then."""
+    current = list(db.query(
+        "SELECT a.*, s.sitting_dates FROM amendments a LEFT JOIN bill_stages s ON s.bill_stage_id = a.bill_stage_id "
+        "WHERE a.decision_seen >= ? AND a.decision_seen < ? AND a.last_changed <= ?", [lo, hi, when]))
+    older = []
+    for version in db.query(
+            "SELECT v.amendment_id, v.data, a.first_seen, s.sitting_dates FROM amendment_versions v "
+            "JOIN amendments a ON a.amendment_id = v.amendment_id "
+            "LEFT JOIN bill_stages s ON s.bill_stage_id = a.bill_stage_id "
+            "WHERE v.valid_to > ? AND v.valid_from <= ? AND a.last_changed > ?", [when, when, when]):
+        data = json.loads(version["data"])
+        if data.get("decision_seen") and lo <= data["decision_seen"] < hi:
+            older.append({**data, "amendment_id": version["amendment_id"], "first_seen": version["first_seen"],
+                          "sitting_dates": version["sitting_dates"]})
+    return current + older
+
+
+def newest_session(db: sqlite_utils.Database) -> int | None:
+    """The newest parliamentary session of any tracked bill (a bill not carried into it fell at prorogation)."""
+    row = db.execute("SELECT max(s.value) FROM items b, json_each(b.details, '$.session_ids') s "
+                     "WHERE b.kind = 'bill'").fetchone()
+    return row[0] if row else None

@@ -2,6 +2,7 @@
 item's date and state (by the source's clock where it has one, by tracker.contract's one definition of state)."""
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Iterable
@@ -10,7 +11,7 @@ import sqlite_utils
 
 from tracker.briefing import asof
 from tracker.briefing.model import clean
-from tracker.contract import CONSULTATION_KINDS, OPEN, consultation_state
+from tracker.contract import CONSULTATION_KINDS, OPEN, bill_state, consultation_state
 from tracker.errors import TrackerError
 from tracker.weeks import day_label, parse_instant, utc_iso
 
@@ -32,8 +33,16 @@ def source_date(state: dict[str, Any]) -> tuple[str, datetime | None]:
     return "published", instant(state.get("published"))
 
 
-def state_label(state: dict[str, Any], as_of: datetime) -> str:
-    """Where an item stands at as_of, in words, by the one definition in tracker.contract."""
+def state_label(state: dict[str, Any], as_of: datetime, newest_session: int | None = None) -> str:
+    """Where an item stands at as_of, in words, by the one definition in tracker.contract (a bill's by
+    `bill_state`: lapsed, carried over, withdrawn... given the newest session of any tracked bill)."""
+    if state.get("kind") == "bill":
+        details = state.get("details")
+        try:
+            details = json.loads(details) if isinstance(details, str) else (details or {})
+        except ValueError:
+            details = {}
+        return clean(bill_state(details, state.get("status"), newest_session), 80)
     words = consultation_state(state.get("kind"), state.get("status"), state.get("closes"), as_of)
     if words == OPEN:
         closes = instant(state.get("closes"), end_of_day=True)
@@ -61,6 +70,8 @@ class Week:
     loaded: set[str] = field(default_factory=set)
     versions: list[dict[str, Any]] = field(default_factory=list)
     first_runs: dict[str, str] = field(default_factory=dict)
+    #: The newest parliamentary session of any tracked bill: a bill not in it fell at prorogation.
+    newest_session: int | None = None
 
     def load(self, ids: Iterable[str]) -> None:
         """Relevance, first_seen and state as of as_of of ids not loaded yet (a few statements)."""

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import sqlite_utils
 
-from tracker.store import reforms
+from tracker.store import calendar, reforms
 from tracker.store.db import write_transaction
 from tracker.store.items import utc_now
 
@@ -92,4 +92,6 @@ def suggest_links(db: sqlite_utils.Database, *, everything: bool = False, now: s
                        "scanned_at = excluded.scanned_at", [row["id"], row["content_hash"], now])
         # Links from the sources arrive with the crawl and suggestions just now: rebuild the reform threads.
         result.reforms = reforms.recompute(db.conn)
+        # The forward calendar names each event's reform, so it follows the threads.
+        calendar.sync(db.conn, now=now)
     return result

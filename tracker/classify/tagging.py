@@ -9,6 +9,8 @@ import sqlite_utils
 
 from tracker.classify.rules import CLASSIFIER_VERSION, classify
 from tracker.classify.priorities import Ruleset, load_ruleset
+from tracker.briefing import watch
+from tracker.store import facet_counts
 from tracker.store.db import write_transaction
 from tracker.store.items import refresh_relevance, utc_now
 
@@ -63,6 +65,9 @@ def classify_stored(db: sqlite_utils.Database, *, everything: bool = False, rule
         if len(rows) < BATCH:
             break
         params["after"] = rows[-1][0]
+    # Every crawl ends here (tracker.jobs, the crawl command), so the stored counts and sets readers use follow.
+    facet_counts.refresh_if_stale(db)
+    watch.refresh_if_stale(db)
     return result
 
 

@@ -6,7 +6,7 @@ import click
 
 from tracker.cli import _existing_db, cli, db_option
 from tracker.store import db as tracker_db
-from tracker.classify import linking, tagging
+from tracker.classify import commitment_scan, linking, passages, tagging
 
 
 @cli.command()
@@ -17,6 +17,9 @@ from tracker.classify import linking, tagging
                    "A bad line prints {line, error} and the command exits with status 1.")
 def classify(db_path, everything, jsonl):
     """Link items to the directorate's priorities (with evidence), or classify JSON lines.
+
+    Then suggests reform links, and for each pending ask in the register the passages of newer documents
+    in its reform thread that read most like it (for an editor to accept or dismiss).
 
     Example: seoc-tracker classify --jsonl items.jsonl
     """
@@ -36,8 +39,11 @@ def classify(db_path, everything, jsonl):
     result = tagging.classify_stored(database, everything=everything,
                                      progress=lambda n: click.echo(f"classified {n} items", err=True))
     links = linking.suggest_links(database, everything=everything)
+    asks = passages.suggest(database)
+    found = commitment_scan.scan(database)
     click.echo(f"classified {result.classified} items: {result.relevant} relevant, {result.tags_written} tags; "
-               f"{links.suggested} reform links suggested")
+               f"{links.suggested} reform links suggested; {asks.added} passages suggested for pending asks; "
+               f"{found.new_candidates} new candidate commitments")
 
 
 @cli.command()

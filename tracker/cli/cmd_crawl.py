@@ -11,9 +11,10 @@ import click
 from tracker.cli import (BUNDLED_SNAPSHOT, DEMO_DB, _existing_db, _parse_base_urls, cli, db_option,
                          run_crawl)
 from tracker.store import db as tracker_db
-from tracker.classify import linking, tagging
+from tracker.classify import commitment_scan, linking, passages, tagging
 from tracker.contract import SOURCE_NAMES
 from tracker.store import items as store
+from tracker.store import demo_register, reforms
 from tracker.weeks import briefing_as_of, parse_instant, time_label, utc_iso, week_of
 
 
@@ -112,6 +113,14 @@ def demo(db_path, serve, port):
     database = tracker_db.connect(path)
     tagged = tagging.classify_stored(database, now=stamp)
     linking.suggest_links(database, now=stamp)
+    # The register's demo entry (a real submission, its asks, outcomes an editor recorded), then the loop.
+    seeds = [(seed, demo_register.load(database.conn, seed, stamp))
+             for seed in sorted((BUNDLED_SNAPSHOT / "register").glob("*.json"))]
+    reforms.recompute(database.conn)
+    passages.suggest(database, now=stamp)
+    for seed, response_id in seeds:
+        demo_register.decide(database.conn, seed, response_id, stamp)
+    commitment_scan.scan(database, now=stamp)
     click.echo(f"Demo database {path}: {database['items'].count} items from {len(results)} sources; "
                f"{tagged.relevant} of {tagged.classified} relevant to SEOC priorities"
                + (f"; {len(failed)} source(s) not ok" if failed else ""))

@@ -158,3 +158,23 @@ def feed_token_list(db_path):
         state = (f"revoked {row.revoked[:10]}" if row.revoked
                  else f"expired {row.expires[:10]}" if row.expires <= now else f"expires {row.expires[:10]}")
         click.echo(f"{row.name:<30} {row.owner or '-':<16} issued {row.issued[:10]}  {state}")
+
+
+@cli.command()
+@click.argument("folder", type=click.Path(file_okay=False))
+@db_option
+def publish(folder, db_path):
+    """Write a read-only copy of the public data into FOLDER: tracker.db and metadata.json.
+
+    Only listed public tables and columns are copied (tracker/publish.py): never the response register,
+    triage, relevance decisions, reviewers' notes, accounts, sessions, feed tokens or the audit log. Serve
+    the copy on any number of replicas with `datasette serve --immutable FOLDER/tracker.db -m
+    FOLDER/metadata.json`, or `datasette publish`. Write each release to a new folder: an immutable
+    database must not change while it is served.
+
+    Example: seoc-tracker publish --db data/tracker.db public/2026-12-05
+    """
+    from tracker.publish import publish as publish_copy
+    published = publish_copy(_existing_db(db_path), folder)
+    counts = ", ".join(f"{table} {count}" for table, count in published.rows.items())
+    click.echo(f"wrote {published.database} ({counts}) and {published.metadata}")

@@ -229,6 +229,13 @@ def due_rechecks(db: sqlite_utils.Database, source: str, now: str | None = None)
         [source, now, now]).fetchall()]
 
 
+def classified_not_relevant(db: sqlite_utils.Database, kind: str) -> list[str]:
+    """Ids of items of `kind` the classifier has seen and found not relevant (unclassified ones are not)."""
+    return [row[0] for row in db.execute(
+        "SELECT i.id FROM items i WHERE i.kind = ? AND i.relevant = 0 "
+        "AND EXISTS (SELECT 1 FROM classifications c WHERE c.item_id = i.id) ORDER BY i.id", [kind]).fetchall()]
+
+
 #: The newest relevance decision of an item, by when it was made (then by id): 1, 0, or NULL (no decision in
 #: force: the classifier's tags decide). The briefing reads the same rule as of a past instant (briefing.asof).
 LATEST_OVERRIDE_SQL = ("SELECT relevant FROM relevance_overrides WHERE item_id = ? "

@@ -407,6 +407,287 @@ def _search_theme_names(db: sqlite_utils.Database) -> None:
                "WHERE rowid IN (SELECT i.rowid FROM items i, json_each(i.themes) t WHERE t.value = new.id); END")
 
 
+# From 0014 on, numbers were handed to branches built side by side, so they are not in order below: the
+# order in this file is the order of application (sqlite-utils records each by name).
+
+
+#: Bullets and numbering that may start an ask in the old free-text `key_asks`: "-", "*", "•", "1.", "2)", "(a)".
+_ASK_MARKER = r"^\s*(?:[-*•·–]|\(?[0-9]{1,3}[.)]|\(?[a-zA-Z][.)]|\([ivxIVX]{1,4}\))\s+"
+
+
+def split_key_asks(text: str) -> list[str]:
+    """The asks in a free-text box, one per bullet or, with no bullets, one per line; nothing dropped.
+
+    With bullets, a line without one continues the ask above it (a wrapped line); a line before the first
+    bullet is an ask of its own (an introduction is kept, not lost). The markers themselves are dropped.
+    """
+    import re
+
+    lines = [line.rstrip() for line in (text or "").splitlines() if line.strip()]
+    if not lines:
+        return []
+    if not any(re.match(_ASK_MARKER, line) for line in lines):
+        return [line.strip() for line in lines]
+    asks: list[str] = []
+    continues = False
+    for line in lines:
+        if re.match(_ASK_MARKER, line):
+            asks.append(re.sub(_ASK_MARKER, "", line, count=1).strip())
+            continues = True
+        elif continues:
+            asks[-1] = f"{asks[-1]} {line.strip()}"
+        else:
+            asks.append(line.strip())
+    return asks
+
+
+@migrations(name="0014_asks")
+def _asks(db: sqlite_utils.Database) -> None:
+    # A response's asks one by one, each with its outcome and the evidence for it. Part of the response
+    # register: editors and admins only (web.metadata). The outcome's history is the audit log's.
+    db.execute(
+        """
+        CREATE TABLE asks (
+            id INTEGER PRIMARY KEY,
+            response_id INTEGER NOT NULL REFERENCES responses(id),
+            position INTEGER NOT NULL,
+            text TEXT NOT NULL,
+            theme TEXT,
+            target TEXT NOT NULL DEFAULT '',
+            priority TEXT NOT NULL DEFAULT 'normal' CHECK (priority IN ('high', 'normal', 'low')),
+            outcome TEXT NOT NULL DEFAULT 'pending'
+                CHECK (outcome IN ('pending', 'adopted', 'partly adopted', 'not adopted', 'overtaken')),
+            outcome_by TEXT,
+            outcome_at TEXT,
+            outcome_note TEXT NOT NULL DEFAULT '',
+            evidence_item_id TEXT,
+            evidence_passage TEXT,
+            created_by TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            updated_by TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        )"""
+    )
+    db.execute("CREATE INDEX idx_asks_response ON asks(response_id, position)")
+    db.execute("CREATE INDEX idx_asks_outcome ON asks(outcome, outcome_at)")
+    # Passages of a newer document in the ask's reform thread that read most like the ask, for an editor
+    # to accept (with an outcome) or dismiss. Never decided automatically.
+    db.execute(
+        """
+        CREATE TABLE ask_suggestions (
+            id INTEGER PRIMARY KEY,
+            ask_id INTEGER NOT NULL REFERENCES asks(id),
+            item_id TEXT NOT NULL,
+            passage TEXT NOT NULL,
+            rank INTEGER NOT NULL,
+            score REAL NOT NULL,
+            state TEXT NOT NULL DEFAULT 'open' CHECK (state IN ('open', 'accepted', 'dismissed')),
+            created_at TEXT NOT NULL,
+            decided_by TEXT,
+            decided_at TEXT,
+            UNIQUE (ask_id, item_id, passage)
+        )"""
+    )
+    db.execute("CREATE INDEX idx_ask_suggestions_item ON ask_suggestions(item_id)")
+    db.execute("CREATE INDEX idx_ask_suggestions_created ON ask_suggestions(created_at)")
+    # The old free-text asks become rows; `responses.key_asks` keeps the text as it was typed.
+    rows = db.execute("SELECT id, key_asks, created_by, created_at FROM responses "
+                      "WHERE trim(key_asks) != '' ORDER BY id").fetchall()
+    for response_id, key_asks, created_by, created_at in rows:
+        for position, text in enumerate(split_key_asks(key_asks), start=1):
+            db.execute("INSERT INTO asks (response_id, position, text, created_by, created_at, updated_by, "
+                       "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                       [response_id, position, text, created_by, created_at, created_by, created_at])
+
+
+@migrations(name="0015_register_edits")
+def _register_edits(db: sqlite_utils.Database) -> None:
+    # A response is withdrawn, never deleted: the row stays (with its asks) and says who withdrew it, when and
+    # why. Every earlier version of a response or an ask is in the audit log (before/after).
+    db.execute("ALTER TABLE responses ADD COLUMN withdrawn_by TEXT")
+    db.execute("ALTER TABLE responses ADD COLUMN withdrawn_at TEXT")
+    db.execute("ALTER TABLE responses ADD COLUMN withdrawal_reason TEXT NOT NULL DEFAULT ''")
+    db.execute("CREATE INDEX idx_audit_log_row ON audit_log(table_name, row_key)")
+@migrations(name="0017_commitments")
+def _commitments(db: sqlite_utils.Database) -> None:
+    # Government undertakings found in statements and answers (classify.commitments). The finder adds
+    # candidates; editors confirm (open) or dismiss them, and mark open ones delivered (with an evidence item)
+    # or dropped. Overdue is computed (contract.COMMITMENT_OVERDUE_SQL), never stored, so it follows the clock.
+    db.execute(
+        """
+        CREATE TABLE commitments (
+            id INTEGER PRIMARY KEY,
+            item_id TEXT NOT NULL,
+            quote TEXT NOT NULL,
+            speaker TEXT,
+            department TEXT,
+            said_on TEXT,
+            due TEXT,
+            due_phrase TEXT,
+            state TEXT NOT NULL DEFAULT 'candidate'
+                CHECK (state IN ('candidate', 'open', 'delivered', 'dropped', 'dismissed')),
+            decided_by TEXT,
+            decided_at TEXT,
+            note TEXT NOT NULL DEFAULT '',
+            evidence_item_id TEXT,
+            suggested_item_id TEXT,
+            suggested_because TEXT,
+            found_at TEXT NOT NULL,
+            UNIQUE (item_id, quote)
+        )"""
+    )
+    db.execute("CREATE INDEX idx_commitments_state_due ON commitments(state, due)")
+@migrations(name="0021_http_validators")
+def _http_validators(db: sqlite_utils.Database) -> None:
+    # What the last good crawl learnt about each URL it fetched: its status (a listing that answered 404 is
+    # not asked again by a poll), the validators a poll sends back (If-None-Match / If-Modified-Since), and,
+    # for robots.txt only, the body a poll reuses for up to a day.
+    db.execute(
+        """
+        CREATE TABLE http_validators (
+            url TEXT PRIMARY KEY,
+            source TEXT NOT NULL,
+            status INTEGER NOT NULL DEFAULT 200,
+            etag TEXT,
+            last_modified TEXT,
+            body BLOB,
+            fetched_at TEXT NOT NULL
+        )"""
+    )
+    db.execute("CREATE INDEX idx_http_validators_source ON http_validators(source)")
+@migrations(name="0016_amendments")
+def _amendments(db: sqlite_utils.Database) -> None:
+    # Amendments to tracked bills, one row per amendment as last crawled (public data, readable like items).
+    # The Bills API gives no decision date, so `decision_seen` is when a crawl first saw the current decision:
+    # the briefing's "amendments decided this week" reads it. The explanatory text is only in an amendment's
+    # detail record, read once (`detail_read`); the stage listings that follow do not carry it.
+    db.execute(
+        """
+        CREATE TABLE amendments (
+            amendment_id INTEGER PRIMARY KEY,
+            item_id TEXT NOT NULL,
+            bill_id INTEGER NOT NULL,
+            bill_stage_id INTEGER NOT NULL,
+            number TEXT,
+            dnum TEXT,
+            amendment_type TEXT,
+            sponsors TEXT NOT NULL DEFAULT '[]',
+            decision TEXT,
+            decision_explanation TEXT,
+            explanatory_text TEXT,
+            clause INTEGER,
+            schedule INTEGER,
+            summary TEXT,
+            content_hash TEXT NOT NULL,
+            version INTEGER NOT NULL DEFAULT 1,
+            first_seen TEXT NOT NULL,
+            last_seen TEXT NOT NULL,
+            last_changed TEXT NOT NULL,
+            decision_seen TEXT,
+            detail_read TEXT
+        )"""
+    )
+    db.execute("CREATE INDEX idx_amendments_item ON amendments(item_id, bill_stage_id)")
+    db.execute("CREATE INDEX idx_amendments_decision_seen ON amendments(decision_seen)")
+    # Every earlier state of an amendment (a decision changed, sponsors added...), as `item_versions` keeps items.
+    db.execute(
+        """
+        CREATE TABLE amendment_versions (
+            id INTEGER PRIMARY KEY,
+            amendment_id INTEGER NOT NULL REFERENCES amendments(amendment_id),
+            version INTEGER NOT NULL,
+            valid_from TEXT NOT NULL,
+            valid_to TEXT NOT NULL,
+            changed_fields TEXT NOT NULL,
+            data TEXT NOT NULL,
+            UNIQUE (amendment_id, version)
+        )"""
+    )
+    db.execute("CREATE INDEX idx_amendment_versions_valid_to ON amendment_versions(valid_to)")
+
+#: The items table's facets kept counted in `facet_counts` (tracker.store.facet_counts): column -> Datasette facet
+#: type. The array facet counts each item once per theme.
+COUNTED_FACETS = {"source": "column", "kind": "column", "status": "column", "organisation": "column",
+                  "themes": "array"}
+#: What each derived table is computed from: table -> the columns whose change makes it stale (None: any write).
+DERIVED_FROM = {
+    "facet_counts": {"items": tuple(COUNTED_FACETS)},
+    # The briefing's small stored sets (tracker.briefing.watch): relevance as the briefing reads it, and where
+    # an item stands.
+    "briefing_watch": {"items": ("kind", "status", "closes"), "classifications": None,
+                       "item_priorities": ("review_state",), "relevance_overrides": None},
+}
+
+
+@migrations(name="0020_facet_counts")
+def _facet_counts(db: sqlite_utils.Database) -> None:
+    # Two derived tables, so that what readers ask most costs the same at 200,000 items as at 2,000:
+    # - facet_counts: the items page's facets, counted after each crawl and classification (counting five facets
+    #   over every item cost the unfiltered items page more than the page itself);
+    # - briefing_watch: the briefing's small stored sets (consultations awaiting a government response, rolling
+    #   calls for evidence), so its "N more overdue" count reads an index instead of the backlog.
+    # `derived_state` says whether each still describes its sources: every write that can change it moves
+    # `changes` on (triggers, so no writer can forget), and it is used only while `counted_at` equals `changes`.
+    db.execute("CREATE TABLE derived_state (name TEXT PRIMARY KEY, changes INTEGER NOT NULL DEFAULT 0, "
+               "counted_at INTEGER)")
+    db.execute("CREATE TABLE facet_counts (facet TEXT NOT NULL, value TEXT NOT NULL, count INTEGER NOT NULL, "
+               "PRIMARY KEY (facet, value))")
+    db.execute("CREATE TABLE briefing_watch (list TEXT NOT NULL, item_id TEXT NOT NULL, closes TEXT, "
+               "PRIMARY KEY (list, item_id))")
+    db.execute("CREATE INDEX idx_briefing_watch_closes ON briefing_watch(list, closes, item_id)")
+    for name, sources in DERIVED_FROM.items():
+        db.execute("INSERT INTO derived_state (name, changes, counted_at) VALUES (?, 0, NULL)", [name])
+        bump = f"BEGIN UPDATE derived_state SET changes = changes + 1 WHERE name = '{name}'; END"
+        for table, columns in sources.items():
+            db.execute(f"CREATE TRIGGER {name}_{table}_ai AFTER INSERT ON {table} {bump}")
+            db.execute(f"CREATE TRIGGER {name}_{table}_ad AFTER DELETE ON {table} {bump}")
+            if columns is None:
+                db.execute(f"CREATE TRIGGER {name}_{table}_au AFTER UPDATE ON {table} {bump}")
+            else:
+                changed = " OR ".join(f"old.{c} IS NOT new.{c}" for c in columns)
+                db.execute(f"CREATE TRIGGER {name}_{table}_au AFTER UPDATE OF {', '.join(columns)} ON {table} "
+                           f"WHEN {changed} {bump}")
+@migrations(name="0018_calendar_events")
+def _calendar_events(db: sqlite_utils.Database) -> None:
+    # Dated events of what is coming (tracker.store.calendar derives them from the items after each crawl).
+    # One row per event, keyed by a uid that survives a moved date: a move updates the row and the row as it
+    # was goes to calendar_event_versions, so nothing is silently lost. An event no longer given is kept,
+    # marked cancelled. Staff deadlines are never stored here (they are read from the register for editors).
+    db.execute(
+        """
+        CREATE TABLE calendar_events (
+            uid TEXT PRIMARY KEY,
+            source TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            title TEXT NOT NULL,
+            starts TEXT NOT NULL,
+            ends TEXT,
+            house TEXT,
+            item_id TEXT,
+            bill_id INTEGER,
+            committee_id INTEGER,
+            reform_id TEXT,
+            url TEXT,
+            cancelled INTEGER NOT NULL DEFAULT 0 CHECK (cancelled IN (0, 1)),
+            first_seen TEXT NOT NULL,
+            updated TEXT NOT NULL
+        )"""
+    )
+    db.execute("CREATE INDEX idx_calendar_events_starts ON calendar_events(starts)")
+    db.execute("CREATE INDEX idx_calendar_events_item ON calendar_events(item_id)")
+    db.execute(
+        """
+        CREATE TABLE calendar_event_versions (
+            id INTEGER PRIMARY KEY,
+            uid TEXT NOT NULL,
+            data TEXT NOT NULL,
+            changed_fields TEXT NOT NULL,
+            replaced_at TEXT NOT NULL
+        )"""
+    )
+    db.execute("CREATE INDEX idx_calendar_event_versions_uid ON calendar_event_versions(uid, replaced_at)")
+
+
 @migrations(name="0019_watches")
 def _watches(db: sqlite_utils.Database) -> None:
     # What a person (owner = account name) or a team (owner = 'team:NAME') follows. `what` says how `target`

@@ -52,6 +52,11 @@ def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
+def today_of(moment: datetime | None) -> date:
+    """The tracker's today (UTC) for a fixed clock (the demo's), or the real one for None."""
+    return (moment or datetime.now(timezone.utc)).astimezone(timezone.utc).date()
+
+
 def _date(value: str, field: str, errors: dict[str, str]) -> str | None:
     value = (value or "").strip()
     if not value:
@@ -61,6 +66,25 @@ def _date(value: str, field: str, errors: dict[str, str]) -> str | None:
     except ValueError:
         errors[field] = f"{value[:40]!r} is not a date (use YYYY-MM-DD)"
         return None
+
+
+#: How far from today an internal deadline may plausibly be, either way (9999-12-31 and 1066-10-14 are typos).
+DEADLINE_YEARS = 3
+#: The earliest a submission may be dated when the item gives no opening or publication date.
+SUBMITTED_YEARS_BACK = 10
+#: Statuses that mean the response has gone: only these carry a submitted date.
+SENT_STATUSES = ("submitted",)
+#: Decisions that need a reason, typed in the summary of position.
+NEEDS_REASON = ("no response",)
+#: Fields any real entry fills at least one of; a form with none of them is blank.
+SUBSTANCE = ("owner_team", "internal_deadline", "submitted_on", "position_summary", "key_asks", "document_url")
+
+
+def _years_from(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + years, day=28)
 
 
 @dataclass
@@ -78,27 +102,46 @@ class ResponseInput:
     document_url: str
 
 
-def validate_response(form: Mapping[str, Any]) -> ResponseInput:
-    """Check a submitted response form; raise FormError naming every bad field."""
+def validate_response(form: Mapping[str, Any], today: date | None = None, has_asks: bool = False) -> ResponseInput:
+    """Check a submitted response form against `today` (the tracker's clock); raise FormError naming every bad
+    field. Text over its limit is refused, never cut. `has_asks`: the form carries asks (so it is not blank)."""
+    today = today or today_of(None)
     errors: dict[str, str] = {}
     # Staff text is cleaned as scraped text is (control characters and bidi overrides out, newlines kept).
     text = {key: clean_text(str(form.get(key) or "")).strip() for key in
             ("item_id", "decision", "status", "owner_team", "position_summary", "key_asks", "document_url")}
     if not text["item_id"]:
         errors["item_id"] = "choose the item this response is about"
+    if not has_asks and not any(text.get(key) or str(form.get(key) or "").strip() for key in SUBSTANCE):
+        errors["form"] = ("the form is blank: give at least the owning team, a deadline, a summary of the "
+                          "position, an ask or the submitted document")
     if text["decision"] not in DECISIONS:
         errors["decision"] = f"must be one of: {', '.join(DECISIONS)}"
     if text["status"] not in STATUSES:
         errors["status"] = f"must be one of: {', '.join(STATUSES)}"
     for key, limit in LIMITS.items():
         if key in text and len(text[key]) > limit:
-            errors[key] = f"is {len(text[key])} characters; the limit is {limit}"
+            errors[key] = f"is {len(text[key])} characters; the limit is {limit} (nothing was cut: shorten it)"
     if text["document_url"] and not text["document_url"].startswith(("https://", "http://")):
         errors["document_url"] = "must be an http(s) link"
+    if text["decision"] in NEEDS_REASON and not text["position_summary"] and "position_summary" not in errors:
+        errors["position_summary"] = f"say why ({text['decision']} needs a reason, in the summary of position)"
     deadline = _date(str(form.get("internal_deadline") or ""), "internal_deadline", errors)
     submitted = _date(str(form.get("submitted_on") or ""), "submitted_on", errors)
-    if text["status"] == "submitted" and not submitted and "submitted_on" not in errors:
+    if deadline and not _years_from(today, -DEADLINE_YEARS).isoformat() <= deadline \
+            <= _years_from(today, DEADLINE_YEARS).isoformat():
+        errors["internal_deadline"] = (f"{deadline} is not within {DEADLINE_YEARS} years of today "
+                                       f"({today.isoformat()}): check the year")
+    if submitted and submitted > today.isoformat():
+        errors["submitted_on"] = f"{submitted} is after today ({today.isoformat()}): a submission date is in the past"
+    elif submitted and submitted < _years_from(today, -SUBMITTED_YEARS_BACK).isoformat():
+        errors["submitted_on"] = f"{submitted} is more than {SUBMITTED_YEARS_BACK} years ago: check the year"
+    if text["status"] in SENT_STATUSES and not submitted and "submitted_on" not in errors:
         errors["submitted_on"] = "give the date the response was submitted"
+    elif text["status"] in STATUSES and text["status"] not in SENT_STATUSES and submitted \
+            and "submitted_on" not in errors:
+        errors["submitted_on"] = (f"a response that is {text['status']} has not been submitted: clear the date "
+                                  "or set the status to submitted")
     if errors:
         raise FormError(errors)
     return ResponseInput(text["item_id"], text["decision"], text["status"], text["owner_team"], deadline,
@@ -131,6 +174,7 @@ def save_response(conn: sqlite3.Connection, actor: str, entry: ResponseInput, re
     now = now or _now()
     with write_transaction(conn):
         _require_item(conn, entry.item_id)
+        _check_submitted_after_opening(conn, entry)
         values = {k: v for k, v in entry.__dict__.items()}
         if response_id is None:
             cursor = conn.execute(
@@ -146,6 +190,9 @@ def save_response(conn: sqlite3.Connection, actor: str, entry: ResponseInput, re
         before = _row(conn, "SELECT * FROM responses WHERE id = ?", [response_id])
         if before is None:
             raise FormError({"response_id": f"no response has id {response_id}"})
+        if before.get("withdrawn_at"):
+            raise FormError({"response_id": f"response {response_id} was withdrawn on {before['withdrawn_at'][:10]} "
+                                            "and can no longer be changed"})
         conn.execute(
             "UPDATE responses SET item_id = :item_id, decision = :decision, status = :status, "
             "owner_team = :owner_team, internal_deadline = :internal_deadline, submitted_on = :submitted_on, "
@@ -155,6 +202,38 @@ def save_response(conn: sqlite3.Connection, actor: str, entry: ResponseInput, re
         )
         _audit(conn, actor, "update", "responses", str(response_id), before, values, now)
         return response_id
+
+
+def _check_submitted_after_opening(conn: sqlite3.Connection, entry: ResponseInput) -> None:
+    """A submission cannot predate the consultation (its opening date, else its publication)."""
+    if not entry.submitted_on:
+        return
+    item = _row(conn, "SELECT opens, published FROM items WHERE id = ?", [entry.item_id]) or {}
+    opened = (item.get("opens") or item.get("published") or "")[:10]
+    if opened and entry.submitted_on < opened:
+        raise FormError({"submitted_on": f"{entry.submitted_on} is before the consultation opened ({opened})"})
+
+
+def withdraw_response(conn: sqlite3.Connection, actor: str, response_id: int, reason: str,
+                      now: str | None = None) -> str:
+    """Withdraw a response (kept, with its asks, marked withdrawn with who, when and why), audited. Returns the
+    item id of the response."""
+    errors: dict[str, str] = {}
+    reason = _reason(reason, errors)
+    now = now or _now()
+    with write_transaction(conn):
+        before = _row(conn, "SELECT * FROM responses WHERE id = ?", [response_id])
+        if before is None:
+            errors["response_id"] = f"no response has id {response_id}"
+        elif before.get("withdrawn_at"):
+            errors["response_id"] = f"response {response_id} is already withdrawn"
+        if errors:
+            raise FormError(errors)
+        after = {"withdrawn_by": actor, "withdrawn_at": now, "withdrawal_reason": reason}
+        conn.execute("UPDATE responses SET withdrawn_by = ?, withdrawn_at = ?, withdrawal_reason = ?, "
+                     "updated_by = ?, updated_at = ? WHERE id = ?", [actor, now, reason, actor, now, response_id])
+        _audit(conn, actor, "withdraw", "responses", str(response_id), before, {**before, **after}, now)
+        return before["item_id"]
 
 
 def _check_state_and_note(state: str, allowed: tuple[str, ...], note: str) -> None:

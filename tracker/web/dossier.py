@@ -8,8 +8,9 @@ from datetime import datetime, timezone
 from typing import Any
 
 from tracker.contract import consultation_state, deadline_passed, is_overdue
+from tracker.store import asks as store_asks
 from tracker.store import reforms
-from tracker.web import cells
+from tracker.web import bill_detail, cells
 
 TIMELINE_LIMIT = 200
 
@@ -53,7 +54,7 @@ def load(conn: sqlite3.Connection, item_id: str, include_responses: bool,
                          "WHERE item_id = ? ORDER BY sort_order", [item_id])
     responses = []
     if include_responses:
-        responses = _rows(conn, "SELECT * FROM responses WHERE item_id = ? ORDER BY updated_at DESC", [item_id])
+        responses = register_entries(conn, item_id)
     triage = _rows(conn, "SELECT state, note, updated_by, updated_at FROM triage WHERE item_id = ?", [item_id])
     # Reviewers' relevance decisions, newest first: the first one is in force (a "relevant" of None hands the
     # item back to its tags).
@@ -73,6 +74,7 @@ def load(conn: sqlite3.Connection, item_id: str, include_responses: bool,
         choices.setdefault(row["grouping"], []).append(row)
     relevance = {"relevant": bool(item.get("relevant")), "decision": decisions[0] if decisions else None,
                  "history": decisions, "theme_choices": list(choices.items())}
+    bill = bill_detail.load(conn, item)
     lead, members = reforms.members(conn, item_id)
     if len(members) > 1:
         # The reform's page: one timeline across every item of the thread, each event naming its item.
@@ -89,10 +91,11 @@ def load(conn: sqlite3.Connection, item_id: str, include_responses: bool,
             {"id": m["id"], "title": m["title"], "kind": m["kind"], "published": m["published"]} for m in members]}
         return {"item": item, "links": links, "versions": versions, "tags": tags, "stages": stages,
                 "responses": responses, "triage": triage[0] if triage else None, "reform": reform,
-                "relevance": relevance, "timeline": events[:TIMELINE_LIMIT], "gaps": gaps}
+                "relevance": relevance, "timeline": events[:TIMELINE_LIMIT], "gaps": gaps, "bill": bill}
     return {"item": item, "links": links, "versions": versions, "tags": tags, "stages": stages,
             "responses": responses, "triage": triage[0] if triage else None, "reform": None,
-            "relevance": relevance, "timeline": timeline(item, links, versions, stages), "gaps": stage_gaps(stages)}
+            "relevance": relevance, "timeline": timeline(item, links, versions, stages), "gaps": stage_gaps(stages),
+            "bill": bill}
 
 
 def _stages(conn: sqlite3.Connection, item_id: str) -> list[dict[str, Any]]:
@@ -234,3 +237,79 @@ def timeline(item: dict, links: list[dict], versions: list[dict], stages: list[d
         add(link["other_published"], label, link["other_id"])
     events.sort(key=lambda e: e["date"])
     return events[:TIMELINE_LIMIT]
+
+
+#: Blank ask rows a response form offers below the asks it has (more after saving).
+BLANK_ASK_ROWS = 3
+
+
+def register_entries(conn: sqlite3.Connection, item_id: str) -> list[dict[str, Any]]:
+    """The responses on this item and the rest of its reform thread, newest first, each with its asks (their
+    outcomes, evidence and open suggestions), its history from the audit log and its form's values. Editors
+    only: the caller decides."""
+    _lead, members = reforms.members(conn, item_id)
+    ids = [member["id"] for member in members] or [item_id]
+    titles = {member["id"]: member["title"] for member in members}
+    marks = ", ".join("?" for _ in ids)
+    responses = _rows(conn, f"SELECT * FROM responses WHERE item_id IN ({marks}) "
+                            "ORDER BY withdrawn_at IS NOT NULL, updated_at DESC, id DESC", ids)
+    for response in responses:
+        response["item_title"] = titles.get(response["item_id"], response["item_id"])
+        response["asks"] = _rows(conn, """
+            SELECT a.*, p.name AS theme_name, e.title AS evidence_title FROM asks a
+            LEFT JOIN priorities p ON p.id = a.theme LEFT JOIN items e ON e.id = a.evidence_item_id
+            WHERE a.response_id = ? ORDER BY a.position, a.id""", [response["id"]])
+        for ask in response["asks"]:
+            ask["suggestions"] = _rows(conn, """
+                SELECT s.*, i.title AS item_title FROM ask_suggestions s LEFT JOIN items i ON i.id = s.item_id
+                WHERE s.ask_id = ? AND s.state = 'open' ORDER BY s.rank, s.score DESC, s.id""", [ask["id"]])
+        response["history"] = [describe_change(entry) for entry in store_asks.history(conn, response["id"])]
+        response["form"] = form_values(response, response["asks"])
+    return responses
+
+
+def form_values(response: dict[str, Any], asks: list[dict[str, Any]]) -> dict[str, Any]:
+    """A response's edit form filled in: its fields and its asks as rows ask-1-..., ask-2-..."""
+    values = {key: response.get(key) or "" for key in (
+        "item_id", "decision", "status", "owner_team", "internal_deadline", "submitted_on", "position_summary",
+        "key_asks", "document_url")}
+    values["response_id"] = str(response["id"])
+    for row, ask in enumerate(asks, start=1):
+        values.update({f"ask-{row}-id": str(ask["id"]), f"ask-{row}-position": str(row),
+                       f"ask-{row}-text": ask["text"], f"ask-{row}-theme": ask["theme"] or "",
+                       f"ask-{row}-target": ask["target"], f"ask-{row}-priority": ask["priority"]})
+    return values
+
+
+def ask_rows(values: dict[str, Any]) -> list[int]:
+    """The ask rows a form shows: those its values hold, then BLANK_ASK_ROWS empty ones."""
+    held = sorted({int(key.split("-")[1]) for key in values if key.startswith("ask-") and key.count("-") == 2
+                   and key.split("-")[1].isdigit()})
+    last = held[-1] if held else 0
+    return held + list(range(last + 1, last + 1 + BLANK_ASK_ROWS))
+
+
+_ACTIONS = {("responses", "insert"): "logged the response", ("responses", "update"): "edited the response",
+            ("responses", "withdraw"): "withdrew the response", ("asks", "insert"): "added an ask",
+            ("asks", "update"): "edited an ask", ("asks", "delete"): "removed an ask",
+            ("asks", "outcome"): "set an outcome", ("asks", "accept suggestion"): "accepted a suggested passage"}
+_SHOWN = ("decision", "status", "owner_team", "internal_deadline", "submitted_on", "position_summary", "key_asks",
+          "document_url", "withdrawal_reason", "position", "text", "theme", "target", "priority", "outcome",
+          "evidence_item_id", "evidence_passage", "outcome_note")
+
+
+def describe_change(entry: dict[str, Any]) -> dict[str, Any]:
+    """An audit entry in words: who, when, what, and each field's before -> after."""
+    before = json.loads(entry["before"] or "null") or {}
+    after = json.loads(entry["after"] or "null") or {}
+    changes = []
+    for key in _SHOWN:
+        if key in after and before.get(key) != after.get(key) and (before or after.get(key)):
+            label = key.replace("_", " ")
+            changes.append(f"{label}: {_short(before.get(key), 80) or 'none'} -> {_short(after.get(key), 80) or 'none'}"
+                           if before else f"{label}: {_short(after.get(key), 80)}")
+    if not after and before.get("text"):
+        changes.append(f"was: {_short(before['text'], 120)}")
+    return {"at": entry["at"], "actor": entry["actor"],
+            "action": _ACTIONS.get((entry["table_name"], entry["action"]), entry["action"]),
+            "ask": entry["row_key"] if entry["table_name"] == "asks" else None, "changes": changes}

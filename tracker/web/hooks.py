@@ -10,10 +10,11 @@ from datasette.utils import tilde_encode
 from datasette.utils.asgi import BadRequest, Response
 
 from tracker.store.db import install_clock
-from tracker.web import cells, dashboard, search, watch_views
+from tracker.web import cells, counts, dashboard, facets, search, search_order, watch_views
 from tracker.web.auth import NEXT_COOKIE
-from tracker.web.views import (add_theme, clock_of, db_name, dossier_page, is_editor, review_row, robots_txt,
-                               save_response, set_relevance, set_triage)
+from tracker.web.views import (add_theme, clock_of, db_name, dossier_page, is_editor, review_row, robots_txt, calendar_page,
+                               save_response, set_relevance, set_triage, commitments_page, decide_commitment)
+from tracker.web.views import decide_suggestion, scorecard_page, set_outcome, withdraw_response
 
 def safe_url(value) -> str | None:
     """Only http(s) URLs ever become links: scraped `javascript:` and friends are dropped."""
@@ -30,15 +31,30 @@ def prepare_jinja2_environment(env):
     env.filters["facet_label"] = cells.facet_label
 
 
+@hookimpl(hookwrapper=True)
+def register_facet_classes():
+    """Datasette's column and array facets, answered from stored counts where they can be (tracker.web.facets)."""
+    outcome = yield
+    outcome.force_result([[facets.REPLACEMENTS.get(cls, cls) for cls in classes]
+                          for classes in outcome.get_result()])
+
+
 @hookimpl
 def register_routes():
     return [
         (r"^/-/dossier/(?P<item_id>.+)$", dossier_page),
+        (r"^/-/calendar$", calendar_page),
         (r"^/-/responses/save$", save_response),
         (r"^/-/review$", review_row),
         (r"^/-/themes/add$", add_theme),
         (r"^/-/relevance$", set_relevance),
         (r"^/-/triage$", set_triage),
+        (r"^/-/responses/withdraw$", withdraw_response),
+        (r"^/-/asks/outcome$", set_outcome),
+        (r"^/-/suggestions/decide$", decide_suggestion),
+        (r"^/-/scorecard$", scorecard_page),
+        (r"^/-/commitments$", commitments_page),
+        (r"^/-/commitments/decide$", decide_commitment),
         (r"^/robots\.txt$", robots_txt),
         (r"^/-/watch/follow$", watch_views.follow),
         (r"^/-/watch/unfollow$", watch_views.unfollow),
@@ -49,12 +65,24 @@ def register_routes():
 
 
 @hookimpl
-def extra_template_vars(template, datasette, request):
+def register_magic_parameters(datasette):
+    """`:_seoc_base` in saved queries: this instance's address, so feed events can link to reform pages."""
+    def seoc(key, request):
+        if key != "base":
+            raise KeyError(key)
+        return datasette.absolute_url(request, datasette.urls.path("")).rstrip("/")
+    return [("seoc", seoc)]
+
+
+@hookimpl
+def extra_template_vars(template, datasette, request, database, table):
     async def inner():
         extra = {"seoc_is_editor": is_editor(request.actor if request else None)}
         if template == "index.html" and request is not None:
             db = datasette.get_database(db_name(datasette))
             extra["dashboard"] = await db.execute_fn(dashboard.load)
+        if template == "table.html" and request is not None and _counts_capped(request.query_string):
+            extra.update(await counts.template_vars(datasette, request, database, table))
         return extra
     return inner
 
@@ -96,9 +124,24 @@ def _items_page_defaults(scope):
         query = "&".join(part for part in parts if not _blank_search(part))
         scope = {**scope, "query_string": query.encode("latin-1")}
     params = parse_qs(query, keep_blank_values=True)
-    if not any(_is_search(key) for key in params) or "_facet" in params or "_nofacet" in params:
+    if not any(_is_search(key) for key in params):
+        if _counts_capped(query):
+            # The form carries the capped count's arguments on; with the search cleared, Datasette counts again.
+            query = "&".join(p for p in query.split("&") if p not in ("_capcount=1", "_nocount=1"))
+            scope = {**scope, "query_string": query.encode("latin-1")}
+        return scope
+    if scope["path"].endswith("/items") and "_nocount" not in params and not counts.wants_exact(params):
+        # The HTML page counts matches only up to a cap (tracker.web.counts), unless `_count=all` asks for all.
+        query += "&_nocount=1&_capcount=1"
+        scope = {**scope, "query_string": query.encode("latin-1")}
+    if "_facet" in params or "_nofacet" in params:
         return scope
     return {**scope, "query_string": (query + "&_nofacet=1").encode("latin-1")}
+
+
+def _counts_capped(query_string: str) -> bool:
+    """The items page whose count tracker.web.counts makes (marked by _items_page_defaults)."""
+    return "_capcount=1" in query_string.split("&")
 
 
 @hookimpl(trylast=True)
@@ -154,6 +197,16 @@ def asgi_wrapper():
     return wrap
 
 
+@hookimpl(hookwrapper=True, specname="filters_from_request")
+def search_newest_first(request, database, table, datasette):
+    """A common word's search walks the page's sort index instead of sorting every match
+    (tracker.web.search_order); Datasette's own search filter is among the results wrapped."""
+    outcome = yield
+    if search_order.applies(request, table):
+        outcome.force_result([search_order.newest_first(result, datasette, database)
+                              for result in outcome.get_result()])
+
+
 @hookimpl
 def skip_csrf(datasette, scope):
     """The one-click unsubscribe (RFC 8058) is POSTed by mail clients, which hold no CSRF cookie: the signed link
@@ -184,8 +237,11 @@ def render_cell(value, column, table, database, datasette, row):
 def menu_links(datasette, actor):
     if actor is None:
         return []
-    links = [{"href": datasette.urls.path(f"/{db_name(datasette)}/deadlines"), "label": "Deadlines"}]
+    links = [{"href": datasette.urls.path(f"/{db_name(datasette)}/deadlines"), "label": "Deadlines"},
+             {"href": datasette.urls.path("/-/commitments"), "label": "Government commitments"},
+             {"href": datasette.urls.path("/-/calendar"), "label": "Calendar: the next eight weeks"}]
     if is_editor(actor):
         links.append({"href": datasette.urls.path(f"/{db_name(datasette)}/closing_soon"),
                       "label": "Closing soon: our responses"})
+        links.append({"href": datasette.urls.path("/-/scorecard"), "label": "Scorecard"})
     return links

@@ -12,8 +12,10 @@ from typing import Any
 from urllib.parse import quote
 
 from tracker.classify.priorities import load_priorities
+from tracker.web.scorecard import QUERIES as SCORECARD_QUERIES
 from tracker.contract import (BILL_STAGE_SQL, CLOSES_END_SQL, CLOSING_SOON_SQL, CONSULTATION_KINDS, OPEN_NOW_SQL,
                               OVERDUE_SQL, SOURCE_DATE_SQL)
+from tracker.contract import COMMITMENT_OVERDUE_SQL, COMMITMENT_STATE_SQL
 
 DB = "tracker"
 EDITORS = {"roles": ["editor", "admin"]}
@@ -77,6 +79,42 @@ def _theme_choices_html() -> str:
     """The themes, each a link that runs items_by_theme for it (names from priorities.toml, links by id)."""
     return " · ".join(f'<a href="?theme={quote(p.id)}">{escape(p.name)}</a>' for p in load_priorities())
 
+#: Open (and overdue) commitments, one row per theme of the item they were said in ("no theme" when none).
+COMMITMENTS_BY_THEME_SQL = f"""select coalesce(p.name, t.value, 'no theme') as theme, {COMMITMENT_STATE_SQL} as state,
+  c.due, c.quote, c.speaker, c.department, c.item_id, i.title as said_in, c.said_on, c.suggested_item_id, c.id
+from commitments c join items i on i.id = c.item_id
+left join json_each(i.themes) t left join priorities p on p.id = t.value
+where c.state = 'open'
+order by theme, c.due is null, c.due, c.id"""
+COMMITMENTS_OVERDUE_SQL = f"""select c.id, c.due, c.quote, c.speaker, c.department, c.item_id, i.title as said_in,
+  cast(julianday(date(tracker_now())) - julianday(c.due) as integer) as days_overdue, c.suggested_item_id
+from commitments c join items i on i.id = c.item_id
+where {COMMITMENT_OVERDUE_SQL}
+order by c.due, c.id"""
+#: Events of relevant reforms from 30 days ago on (and every commencement date), for the calendar feeds (tracker.store.calendar writes them).
+#: A date-only event lasts the day; `:_seoc_base` is the address of this instance (tracker.web.hooks).
+CALENDAR_EVENT_NAME_SQL = ("case when e.kind like '% closes' then 'Closes' "
+                           "else upper(substr(e.kind, 1, 1)) || substr(e.kind, 2) end || ': ' || "
+                           "replace(replace(e.title, '<', '‹'), '>', '›')")
+CALENDAR_FEED_SQL = f"""select e.uid || '@seoc-tracker' as event_uid, {CALENDAR_EVENT_NAME_SQL} as event_name,
+  case when length(e.starts) = 10 then e.starts || 'T00:00:00' else substr(e.starts, 1, 19) end as event_dtstart,
+  case when length(coalesce(e.ends, e.starts)) = 10 then coalesce(e.ends, e.starts) || 'T23:59:00'
+       else substr(coalesce(e.ends, e.starts), 1, 19) end as event_dtend,
+  'Europe/London' as event_tzid,
+  'Reform page: ' || :_seoc_base || '/-/dossier/' || e.reform_id || char(10) || coalesce(e.url, '') as event_description
+from calendar_events e join items i on i.id = e.item_id
+where e.cancelled = 0 and ((i.relevant = 1 and date(e.starts) >= date(tracker_now(), '-30 days'))
+  -- every commencement date, as this feed has always carried them
+  or i.kind = 'commencement_order')"""
+#: The register's internal deadlines of responses not yet submitted (staff data: editors' feeds only).
+RESPONSE_DEADLINES_FEED_SQL = """select 'response-' || r.id || '@seoc-tracker',
+  'Our response deadline: ' || replace(replace(i.title, '<', '‹'), '>', '›'),
+  r.internal_deadline || 'T00:00:00', r.internal_deadline || 'T23:59:00', 'Europe/London',
+  'Reform page: ' || :_seoc_base || '/-/dossier/' || coalesce((select reform_id from reforms where item_id = i.id), i.id)
+from responses r join items i on i.id = r.item_id
+where r.internal_deadline is not null and r.status != 'submitted'
+  and date(r.internal_deadline) >= date(tracker_now(), '-30 days')"""
+
 QUERIES_SQL: dict[str, dict[str, Any]] = {
     "closing_soon": {
         "title": "Closing in the next 28 days, with our response status",
@@ -88,7 +126,8 @@ QUERIES_SQL: dict[str, dict[str, Any]] = {
   i.themes,
   coalesce(r.status, 'no response logged') as response_status, r.decision, r.owner_team, r.internal_deadline, i.url
 from items i
-left join responses r on r.id = (select id from responses where item_id = i.id order by updated_at desc limit 1)
+left join responses r on r.id = (select id from responses where item_id = i.id and withdrawn_at is null
+                               order by updated_at desc limit 1)
 where {RELEVANT_OPEN}
 order by r.id is not null, i.closes""",
     },
@@ -107,7 +146,7 @@ order by i.closes""",
         "sql": f"""select i.id, i.title, i.kind, i.organisation, date(i.closes) as closes, i.themes, i.url
 from items i
 where i.relevant = 1 and {OPEN_NOW}
-  and not exists (select 1 from responses r where r.item_id = i.id)
+  and not exists (select 1 from responses r where r.item_id = i.id and r.withdrawn_at is null)
 order by i.closes is null, i.closes""",
     },
     "open_now": {
@@ -170,6 +209,19 @@ order by i.last_changed desc""",
 from items i where i.kind = 'bill' and i.relevant = 1
 order by stage like 'lapsed%' or stage in ('withdrawn', 'defeated', 'Royal Assent'), stage, i.updated desc""",
     },
+    "amendments_decided": {
+        "title": "Amendments decided on relevant bills",
+        "description": "Amendments to relevant bills with a decision (agreed, negatived, withdrawn, not moved...), "
+                       "newest first by when a crawl first saw the decision (the Bills API gives no decision date); "
+                       "earlier decisions are in amendment_versions.",
+        "sql": """select a.decision_seen, i.title as bill, s.house, s.stage, a.number, a.decision,
+  a.decision_explanation, a.summary, a.sponsors, a.amendment_id, i.id as item_id
+from amendments a join items i on i.id = a.item_id
+left join bill_stages s on s.bill_stage_id = a.bill_stage_id
+where i.relevant = 1 and a.decision is not null and a.decision != 'NoDecision'
+order by a.decision_seen desc, i.title, s.sort_order, cast(a.number as integer)
+limit 500""",
+    },
     "items_by_theme": {
         "title": "Items by priority theme",
         "description": "Items tagged with a theme (suggested or confirmed), strongest first. Type the theme's name "
@@ -204,6 +256,20 @@ order by ip.score desc""",
                        "(/-/dossier/<id>).",
         "allow": SIGNED_IN,
         "sql": NEEDS_REVIEW_SQL,
+    },
+    "commitments_by_theme": {
+        "title": "Government commitments open, by theme",
+        "description": "Undertakings ministers gave in relevant statements and answers that editors confirmed and "
+                       "that are not yet delivered or dropped, by the theme of the item they were said in; overdue "
+                       "ones (due date passed) say so. Signed-in staff only.",
+        "allow": SIGNED_IN,
+        "sql": COMMITMENTS_BY_THEME_SQL,
+    },
+    "commitments_overdue": {
+        "title": "Government commitments overdue",
+        "description": "Open commitments whose stated due date has passed, oldest first. Signed-in staff only.",
+        "allow": SIGNED_IN,
+        "sql": COMMITMENTS_OVERDUE_SQL,
     },
     "commencement_pending": {
         "title": "Commencement of Acts of interest",
@@ -264,27 +330,39 @@ order by atom_updated desc limit 200""",
     },
     # Calendar clients may render HTML in event text: angle brackets from scraped titles are neutralised.
     "deadline_calendar": {
-        "title": "SEOC tracker: deadlines",
-        "description": "iCalendar feed of closing dates and commencement dates (add .ics to the URL).",
-        "sql": """select 'closes-' || i.id || '@seoc-tracker' as event_uid,
-  'Closes: ' || replace(replace(i.title, '<', '‹'), '>', '›') as event_name,
-  substr(i.closes, 1, 19) as event_dtstart, substr(i.closes, 1, 19) as event_dtend,
-  'Europe/London' as event_tzid,
-  i.url as event_description
+        "title": "SEOC tracker: what is coming",
+        "description": "iCalendar feed of what is coming for relevant reforms (add .ics to the URL): closing dates, "
+                       "committee sessions, commencement and in-force dates, bill stages, statutory instruments "
+                       "laid and the ends of their praying or approval periods. Each event's UID survives a moved "
+                       "date; each links to its reform page.",
+        "sql": CALENDAR_FEED_SQL + "\norder by event_dtstart",
+    },
+    "our_calendar": {
+        "title": "SEOC tracker: what is coming, with our response deadlines",
+        "description": "The deadline calendar with the register's internal response deadlines (editors only; "
+                       "add .ics to the URL).",
+        "allow": EDITORS,
+        "sql": CALENDAR_FEED_SQL + "\nunion all\n" + RESPONSE_DEADLINES_FEED_SQL + "\norder by event_dtstart",
+    },
+    "our_submissions_not_in_register": {
+        "title": "Our published submissions not yet in the register",
+        "description": "Written evidence published under the directorate's organisation names (found by the "
+                       "committees crawl) that no response in the register points to, by item or by document "
+                       "URL, newest first, with its text so asks can be drawn from what was submitted. Log a "
+                       "response on the item's page.",
+        "allow": EDITORS,
+        "sql": """select i.id, i.title, i.organisation, json_extract(i.details, '$.reference') as reference,
+  json_extract(i.details, '$.committee_business.title') as inquiry, date(i.published) as published,
+  i.url, i.body_text as text
 from items i
-where i.closes is not null and i.relevant = 1 and coalesce(i.status, '') != 'withdrawn'
-  and date(i.closes) >= date(tracker_now(), '-30 days')
-union all
-select 'commences-' || i.id || '-' || json_extract(c.value, '$.date') || '-' || c.key || '@seoc-tracker',
-  'In force: ' || replace(replace(json_extract(c.value, '$.provision') || ' (' || i.title || ')', '<', '‹'),
-                          '>', '›'),
-  json_extract(c.value, '$.date') || 'T00:00:00', json_extract(c.value, '$.date') || 'T23:59:00',
-  'Europe/London', i.url
-from items i, json_each(i.details, '$.commences') c
-where i.kind = 'commencement_order' and json_extract(c.value, '$.date') is not null
-order by event_dtstart""",
+where i.kind = 'written_evidence'
+  and not exists (select 1 from responses r where r.item_id = i.id or r.document_url = i.url)
+order by i.published is null, i.published desc, i.id""",
     },
 }
+
+#: The scorecard's queries (tracker.web.scorecard): they read the response register, so editors only.
+QUERIES_SQL.update({name: {**query, "allow": EDITORS} for name, query in SCORECARD_QUERIES.items()})
 
 
 def descriptive() -> dict[str, Any]:
@@ -323,6 +401,17 @@ def descriptive() -> dict[str, Any]:
                                           "data": "The item's content fields as they were"}},
             "bill_stages": {"description": "Stage history of each bill.", "license": OPL[0], "license_url": OPL[1],
                             "source": "UK Parliament Bills API", "source_url": "https://bills-api.parliament.uk"},
+            "amendments": {"description": "Amendments to tracked bills, per stage, as last crawled: number, sponsors, "
+                                          "decision (NoDecision until the House decides), the clause it touches, "
+                                          "the explanatory text (read once from the amendment's detail record). "
+                                          "decision_seen is when a crawl first saw the decision (the API gives no "
+                                          "date); earlier states are in amendment_versions.",
+                           "license": OPL[0], "license_url": OPL[1], "source": "UK Parliament Bills API",
+                           "source_url": "https://bills-api.parliament.uk"},
+            "amendment_versions": {"description": "Every previous state of an amendment (a decision changed...), "
+                                                  "with the fields that changed.",
+                                   "columns": {"changed_fields": "Fields that differ from the next version",
+                                               "data": "The amendment's content fields as they were"}},
             "runs": {"description": "One row per source per crawl, with its outcome and counts."},
             "links": {"description": "Relations between items (commences, enacted_as, outcome_of, consults_on, "
                                      "mentions), from the sources or suggested, with their review state."},
@@ -335,8 +424,24 @@ def descriptive() -> dict[str, Any]:
                                        "Act <- commencement regulations, consultation -> outcome) and the item that "
                                        "leads its reform. Derived from links."},
             "responses": {"description": "The directorate's consultation response register (editors only)."},
+            "asks": {"description": "Our asks, one row each, with the response they belong to, what they target, "
+                                    "their outcome and its evidence (editors only)."},
+            "ask_suggestions": {"description": "Passages of newer documents in an ask's reform thread that read "
+                                               "like the ask, for an editor to accept or dismiss (editors only)."},
             "audit_log": {"description": "Every write by staff: who, when, what, before and after. Append-only."},
             "triage": {"description": "Editors' triage state per item."},
+            "commitments": {
+                "description": "Government undertakings found in relevant written statements and answers: the "
+                               "sentence as said, who said it, the department and the due date it states. Editors "
+                               "confirm or dismiss candidates and mark open ones delivered (with the item that "
+                               "shows it) or dropped at /-/commitments; overdue is computed. Signed-in staff only.",
+                "columns": {"quote": "The sentence as said", "due": "The date it states, resolved against the "
+                                                                  "day it was said (empty when none is stated)",
+                            "due_phrase": "The words that state the due date",
+                            "state": "candidate, open, delivered, dropped or dismissed (overdue: open and past due)",
+                            "evidence_item_id": "The item an editor confirmed as the delivery",
+                            "suggested_item_id": "A later item that may show delivery, for an editor to confirm"},
+            },
             "relevance_overrides": {"description": "Reviewers' relevance decisions, with reason, reviewer and "
                                                    "time; the newest per item holds (relevant 1 or 0 overrides "
                                                    "the tags, empty hands the item back to them). Append-only."},
@@ -350,6 +455,30 @@ def descriptive() -> dict[str, Any]:
                                        "on /-/watchlist (admins only here)."},
             "alert_sends": {"description": "Alert emails sent or attempted: to whom, covering which changes "
                                            "(admins only)."},
+            "http_validators": {"description": "Per URL fetched by the last good crawl: its HTTP status, ETag and "
+                                               "Last-Modified (which polls send back), and robots.txt as fetched."},
+            "facet_counts": {"description": "How many items have each source, kind, status, organisation and theme, "
+                                            "counted after each crawl and classification for the items page's "
+                                            "facets (used only while facet_state says they are current)."},
+            "briefing_watch": {"description": "The briefing's small stored sets: relevant consultations awaiting a "
+                                              "government response (with closing date) and rolling calls for "
+                                              "evidence, recomputed after classification (signed-in staff only, "
+                                              "like the reviews they reflect)."},
+            "derived_state": {"description": "Whether facet_counts and briefing_watch are current: `changes` moves on "
+                                             "with every write that can change them, `counted_at` is its value "
+                                             "when they were computed."},
+            "calendar_events": {
+                "description": "What is coming, as dated events derived from the items after each crawl: closing "
+                               "dates, in-force dates, bill stages, statutory instruments laid and the ends of "
+                               "their praying or approval periods. A moved date updates the same row (same uid); "
+                               "the row as it was is in calendar_event_versions; an event no longer given is "
+                               "kept, cancelled.",
+                "columns": {"uid": "Stable id: the item's id and what the date is, never the date itself",
+                            "starts": "Date (YYYY-MM-DD) or date and time with offset",
+                            "reform_id": "The reform page it belongs to: /-/dossier/<reform_id>",
+                            "cancelled": "1 if withdrawn or no longer given by the source"}},
+            "calendar_event_versions": {"description": "Every earlier state of a calendar event, with the fields "
+                                                       "that changed (a moved date, a cancellation)."},
         },
     }
 
@@ -362,6 +491,9 @@ def configuration(public_read: bool = False) -> dict[str, Any]:
                   "label_column": "title", "size": 50},
         "item_versions": {"sort_desc": "valid_to"},
         "bill_stages": {"sort": "sort_order", "facets": ["house", "stage"]},
+        # Public data, readable as items are.
+        "amendments": {"sort_desc": "last_changed", "facets": ["decision", "item_id", "amendment_type"]},
+        "amendment_versions": {"sort_desc": "valid_to"},
         "runs": {"sort_desc": "started", "facets": ["source", "status"]},
         "links": {"allow": SIGNED_IN, "facets": ["relation", "review_state", "method"]},
         "item_priorities": {"allow": SIGNED_IN, "sort_desc": "score", "facets": ["priority_id", "review_state"]},
@@ -370,12 +502,17 @@ def configuration(public_read: bool = False) -> dict[str, Any]:
         "reforms": {"hidden": True},
         "priorities": {"label_column": "name", "facets": ["grouping"]},
         "responses": {"allow": EDITORS, "sort_desc": "updated_at", "facets": ["decision", "status", "owner_team"]},
+        "asks": {"allow": EDITORS, "sort": "response_id", "facets": ["outcome", "theme", "priority"]},
+        "ask_suggestions": {"allow": EDITORS, "sort_desc": "created_at", "facets": ["state"]},
         "audit_log": {"allow": EDITORS, "sort_desc": "at", "facets": ["table_name", "action", "actor"]},
         "triage": {"allow": SIGNED_IN, "facets": ["state"]},
+        "commitments": {"allow": SIGNED_IN, "sort": "due", "facets": ["state", "department"]},
         "relevance_overrides": {"allow": SIGNED_IN, "sort_desc": "at", "facets": ["relevant", "reviewer"]},
         "briefings": {"allow": SIGNED_IN, "sort_desc": "week"},
         "job_runs": {"allow": SIGNED_IN, "hidden": True},
         "link_scans": {"allow": SIGNED_IN, "hidden": True},
+        # What the crawls learnt about each URL (validators, robots.txt): operational, for signed-in staff.
+        "http_validators": {"allow": SIGNED_IN, "hidden": True},
         # Account names and token records: admins only (editors' SQL can still read them; nothing in them
         # logs anyone in).
         "session_epochs": {"allow": ADMINS, "hidden": True},
@@ -383,6 +520,14 @@ def configuration(public_read: bool = False) -> dict[str, Any]:
         # A reader's watchlist is theirs: people see their own through /-/watchlist, never these tables.
         "watches": {"allow": ADMINS, "hidden": True},
         "alert_sends": {"allow": ADMINS, "hidden": True},
+        # Counts of public item fields, for the items page's facets: internal, as readable as items.
+        "facet_counts": {"hidden": True},
+        "derived_state": {"hidden": True},
+        # Reflects reviewers' tags and relevance decisions (who is left out): as readable as those.
+        "briefing_watch": {"allow": SIGNED_IN, "hidden": True},
+        # Derived from public sources, like items: readable by whoever may read items.
+        "calendar_events": {"sort": "starts", "facets": ["kind", "source", "cancelled"]},
+        "calendar_event_versions": {"sort_desc": "replaced_at", "hidden": True},
     }
     for hidden in ("items_fts", "items_fts_data", "items_fts_idx", "items_fts_docsize", "items_fts_config",
                    "_sqlite_migrations"):

@@ -5,6 +5,7 @@ Every form goes through `staff_form`: POST only, editors and admins only, and on
 """
 from __future__ import annotations
 
+import inspect
 from datetime import datetime
 from typing import Awaitable, Callable
 from urllib.parse import quote, unquote
@@ -14,8 +15,12 @@ from datasette.utils.asgi import Forbidden, NotFound, Response
 from markupsafe import escape
 
 from tracker.errors import ValidationError
+from tracker.store import asks as store_asks
+from tracker.store import commitments as commitment_store
 from tracker.store import register
-from tracker.web import dossier
+from tracker.web import calendar
+from tracker.web import commitments as commitments_data
+from tracker.web import dossier, scorecard
 
 EDITOR_ROLES = {"editor", "admin"}
 _CLOCK = "_seoc_clock"
@@ -74,11 +79,24 @@ async def dossier_page(datasette, request):
     return await _render_dossier(datasette, request, data, editor)
 
 
+async def calendar_page(datasette, request):
+    """The next eight weeks of what is coming, by week; editors also see our internal response deadlines."""
+    await _can_view(datasette, request)
+    editor = is_editor(request.actor)
+    db = datasette.get_database(db_name(datasette))
+    everything = request.args.get("all") == "1"
+    data = await db.execute_fn(lambda conn: calendar.load(conn, include_responses=editor, everything=everything))
+    context = {**data, "is_editor": editor, "database": db_name(datasette)}
+    return Response.html(await datasette.render_template("calendar.html", context, request=request))
+
+
 async def _render_dossier(datasette, request, data, editor, errors=None, form=None, status=200, failed=None):
     # `failed` names the form whose errors are shown, beside its own fields ("Response", "Theme", ...).
     context = {**data, "is_editor": editor, "errors": errors or {}, "form": form or {}, "failed": failed,
                "decisions": register.DECISIONS, "statuses": register.STATUSES,
                "triage_states": register.TRIAGE_STATES, "relevance_decisions": list(register.RELEVANCE_DECISIONS),
+               "outcomes": store_asks.OUTCOMES, "ask_priorities": store_asks.PRIORITIES,
+               "ask_rows": dossier.ask_rows,
                "database": db_name(datasette),
                "message": request.args.get("message")}
     html = await datasette.render_template("dossier.html", context, request=request)
@@ -94,11 +112,15 @@ def _redirect_to_dossier(datasette, item_id: str, message: str) -> Response:
 FormHandler = Callable[..., Awaitable[str]]
 
 
-def staff_form(what: str, *, redisplay: bool = False) -> Callable[[FormHandler], Callable]:
+def _takes_today(handler: FormHandler) -> bool:
+    return "today" in inspect.signature(handler).parameters
+
+
+def staff_form(what: str, *, redisplay: bool = False, back: str | None = None) -> Callable[[FormHandler], Callable]:
     """Make `handler(db, actor, form)` a staff form view: POST only, editors only; on success back to the
-    item's dossier with "<what> saved"; a ValidationError is a 400 naming what was wrong, nothing written.
-    With `redisplay`, a form error shows the dossier again with the errors beside the fields and the form as
-    typed."""
+    item's dossier (or to the page `back`) with "<what> saved"; a ValidationError is a 400 naming what was
+    wrong, nothing written. With `redisplay`, a form error shows the dossier again with the errors beside the
+    fields and the form as typed."""
     def decorate(handler: FormHandler) -> Callable:
         async def view(datasette, request):
             if request.method != "POST":
@@ -107,7 +129,9 @@ def staff_form(what: str, *, redisplay: bool = False) -> Callable[[FormHandler],
             form = dict((await request.post_vars()).items())
             db = datasette.get_database(db_name(datasette))
             try:
-                item_id = await handler(db, actor, form)
+                # Dates are judged against the tracker's clock (the demo's frozen moment, or now).
+                kwargs = {"today": register.today_of(clock_of(datasette))} if _takes_today(handler) else {}
+                item_id = await handler(db, actor, form, **kwargs)
             except ValidationError as exc:
                 item_id = str(form.get("item_id") or "")
                 data = None
@@ -118,17 +142,63 @@ def staff_form(what: str, *, redisplay: bool = False) -> Callable[[FormHandler],
                     return Response.html(f"<p>{escape(what)} not saved: {escape(str(exc))}</p>", status=400)
                 return await _render_dossier(datasette, request, data, True, errors=exc.errors, form=form,
                                              status=400, failed=what)
+            if back:
+                return Response.redirect(datasette.urls.path(back) + "?message=" + quote(f"{what} saved"))
             return _redirect_to_dossier(datasette, item_id, f"{what} saved")
         return view
     return decorate
 
 
 @staff_form("Response", redisplay=True)
-async def save_response(db, actor: str, form: dict) -> str:
+async def save_response(db, actor: str, form: dict, today=None) -> str:
     response_id = register.parse_id(form["response_id"], "response_id") if form.get("response_id") else None
-    entry = register.validate_response(form)
-    await db.execute_write_fn(lambda conn: register.save_response(conn, actor, entry, response_id), block=True)
+    errors: dict[str, str] = {}
+    asks: list = []
+    try:
+        asks = store_asks.parse_asks_form(form)
+    except register.FormError as exc:
+        errors.update(exc.errors)
+    try:
+        entry = register.validate_response(form, today=today, has_asks=bool(asks))
+    except register.FormError as exc:
+        errors = {**exc.errors, **errors}
+    if errors:
+        raise register.FormError(errors)
+    await db.execute_write_fn(lambda conn: store_asks.save_response_with_asks(conn, actor, entry, asks, response_id),
+                              block=True)
     return entry.item_id
+
+
+@staff_form("Withdrawal", redisplay=True)
+async def withdraw_response(db, actor: str, form: dict, today=None) -> str:
+    response_id = register.parse_id(form.get("response_id"), "response_id")
+    await db.execute_write_fn(lambda conn: register.withdraw_response(
+        conn, actor, response_id, str(form.get("reason", ""))), block=True)
+    return str(form.get("item_id", ""))
+
+
+@staff_form("Outcome", redisplay=True)
+async def set_outcome(db, actor: str, form: dict, today=None) -> str:
+    ask_id = register.parse_id(form.get("ask_id"), "ask_id")
+    await db.execute_write_fn(lambda conn: store_asks.set_outcome(
+        conn, actor, ask_id, str(form.get("outcome", "")), str(form.get("evidence_item_id", "")),
+        str(form.get("evidence_passage", "")), str(form.get("outcome_note", ""))), block=True)
+    return str(form.get("item_id", ""))
+
+
+@staff_form("Suggestion", redisplay=True)
+async def decide_suggestion(db, actor: str, form: dict, today=None) -> str:
+    suggestion_id = register.parse_id(form.get("suggestion_id"), "suggestion_id")
+    decision = form.get("decision")
+    if decision == "accept":
+        write = lambda conn: store_asks.accept_suggestion(  # noqa: E731
+            conn, actor, suggestion_id, str(form.get("outcome", "")), str(form.get("outcome_note", "")))
+    elif decision == "dismiss":
+        write = lambda conn: store_asks.dismiss_suggestion(conn, actor, suggestion_id)  # noqa: E731
+    else:
+        raise register.FormError({"decision": "must be accept or dismiss"})
+    await db.execute_write_fn(write, block=True)
+    return str(form.get("item_id", ""))
 
 
 @staff_form("Review")
@@ -165,5 +235,39 @@ async def set_triage(db, actor: str, form: dict) -> str:
     return item_id
 
 
+async def commitments_page(datasette, request):
+    """/-/commitments: open and overdue commitments by theme, candidates to confirm; signed-in staff only."""
+    db = db_name(datasette)
+    if request.actor is None or not await datasette.permission_allowed(
+            request.actor, "view-table", (db, "commitments"), default=True):
+        raise Forbidden("You need to log in to see the government's commitments")
+    data = await datasette.get_database(db).execute_fn(commitments_data.load)
+    html = await datasette.render_template(
+        "commitments.html", {**data, "is_editor": is_editor(request.actor), "database": db,
+                             "message": request.args.get("message")}, request=request)
+    return Response.html(html)
+
+
+@staff_form("Commitment", back="/-/commitments")
+async def decide_commitment(db, actor: str, form: dict) -> str:
+    commitment_id = register.parse_id(form.get("id", ""), "id")
+    await db.execute_write_fn(lambda conn: commitment_store.decide(
+        conn, actor, commitment_id, str(form.get("action", "")), str(form.get("note", "")),
+        str(form.get("evidence_item_id", "")) or None), block=True)
+    return ""
+
+
 async def robots_txt():
     return Response.text("User-agent: *\nDisallow: /\n")
+
+
+async def scorecard_page(datasette, request):
+    """The directorate's scorecard: editors and admins only (it reads the response register)."""
+    await _can_view(datasette, request)
+    if not is_editor(request.actor):
+        raise Forbidden("The scorecard reads the response register: editors and admins only")
+    db = datasette.get_database(db_name(datasette))
+    tables = await db.execute_fn(scorecard.load)
+    html = await datasette.render_template("scorecard.html", {"tables": tables, "database": db_name(datasette)},
+                                           request=request)
+    return Response.html(html)

@@ -13,6 +13,11 @@ OPEN_CALLS = "/api/CommitteeBusiness?CurrentlyAcceptingEvidence=true&Skip={skip}
 OPEN_NEWEST = "/api/CommitteeBusiness?Status=Open&SortOrder=DateOpenedNewest&Skip=0&Take=50"
 DETAIL = "/api/CommitteeBusiness/{id}"
 COMMITTEES = "/api/Committees?CommitteeBusinessId={id}"
+#: Our published submissions: the search for the default organisation name, and one evidence's document.
+EVIDENCE_SEARCH = "/api/WrittenEvidence?SearchTerm=Crown+Prosecution+Service&Skip={skip}&Take=50"
+EVIDENCE_DOCUMENT = "/api/WrittenEvidence/{id}/Document/Html"
+EVIDENCE_PAGE = SLICE / "written_evidence_search_crown_prosecution_service.json"
+EVIDENCE_DOCUMENT_FILE = SLICE / "written_evidence_107622_document_html.json"
 
 
 def business(business_id: int) -> dict:
@@ -40,4 +45,13 @@ def serve_committees(server, detail_9437: dict | None = None) -> str:
     server.add(DETAIL.format(id=9437), json.dumps(detail_9437))
     for business_id in (8247, 9437):
         server.add_file(COMMITTEES.format(id=business_id), committees_file(business_id))
+    # None of our evidence published (the evidence tests serve the CPS's FDF0004 instead).
+    server.add(EVIDENCE_SEARCH.format(skip=0), page())
     return OPEN_CALLS.format(skip=0)
+
+
+def serve_our_evidence(server, document: bool = True) -> None:
+    """FDF0004 (re-expressed, see tests/fixtures/committees/SOURCES.md) found by the search, with its document."""
+    server.add_file(EVIDENCE_SEARCH.format(skip=0), EVIDENCE_PAGE)
+    if document:
+        server.add_file(EVIDENCE_DOCUMENT.format(id=107622), EVIDENCE_DOCUMENT_FILE)

@@ -21,3 +21,41 @@ def serve_bill(server, detail: dict | None = None) -> dict:
     server.add(DETAIL, json.dumps(detail))
     server.add_file(STAGES, BILLS / "bill_2818_stages.json")
     return detail
+
+
+AMENDMENTS = BILLS / "bill-3786-stage-20099-amendments.items.json"
+
+
+def amendments_path(stage_id: int, skip: int = 0, bill_id: int = 2818) -> str:
+    return f"/api/v1/Bills/{bill_id}/Stages/{stage_id}/Amendments?Skip={skip}&Take=100"
+
+
+def recorded_amendments(bill_id: int = 2818, stage_id: int = 12655) -> list[dict]:
+    """The 6 recorded amendments of bill 3786's stage 20099, re-homed on the bill and stage a test serves (bill 2818
+    has no recorded amendments): only `billId` and `billStageId` change."""
+    items = json.loads(AMENDMENTS.read_text())
+    return [{**item, "billId": bill_id, "billStageId": stage_id} for item in items]
+
+
+def detail_path(amendment_id: int, stage_id: int = 12655, bill_id: int = 2818) -> str:
+    return f"/api/v1/Bills/{bill_id}/Stages/{stage_id}/Amendments/{amendment_id}"
+
+
+def amendment_detail(item: dict, explanatory_text: str | None = None) -> dict:
+    """An `AmendmentDetail` record (the API's schema) for a listed amendment: its listed values, without the
+    listing-only `summaryText`; the detail-only fields null (no recorded detail record was found), or the
+    explanatory text a test gives (test data, not Parliament's)."""
+    detail = {key: value for key, value in item.items() if key != "summaryText"}
+    return {**detail, "amendmentLines": [], "explanatoryTextPrefix": None, "explanatoryText": explanatory_text,
+            "amendmentNote": None, "amendmentLocation": None, "mainHeader": None}
+
+
+def serve_amendments(server, items: list[dict], stage_id: int = 12655, per_page: int | None = None) -> None:
+    """Serve `items` as the stage's amendments, `per_page` to a page (all on one page by default), and each one's
+    detail record."""
+    per_page = per_page or max(len(items), 1)
+    for skip in range(0, max(len(items), 1), per_page):
+        page = {"items": items[skip:skip + per_page], "totalResults": len(items), "itemsPerPage": 100}
+        server.add(amendments_path(stage_id, skip), json.dumps(page))
+    for item in items:
+        server.add(detail_path(item["amendmentId"], stage_id), json.dumps(amendment_detail(item)))
