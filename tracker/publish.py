@@ -31,6 +31,14 @@ PUBLIC: dict[str, tuple[str, ...]] = {
                     "sort_order", "first_sitting", "last_sitting", "sitting_dates"),
     "priorities": ("id", "name", "grouping", "description", "strategies"),
     "reforms": ("item_id", "reform_id"),
+    # Bills' amendments and the calendar are read from public sources, like items.
+    "amendments": ("amendment_id", "item_id", "bill_id", "bill_stage_id", "number", "dnum", "amendment_type",
+                   "sponsors", "decision", "decision_explanation", "explanatory_text", "clause", "schedule", "summary",
+                   "content_hash", "version", "first_seen", "last_seen", "last_changed", "decision_seen"),
+    "amendment_versions": ("id", "amendment_id", "version", "valid_from", "valid_to", "changed_fields", "data"),
+    "calendar_events": ("uid", "source", "kind", "title", "starts", "ends", "house", "item_id", "bill_id",
+                        "committee_id", "reform_id", "url", "cancelled", "first_seen", "updated"),
+    "calendar_event_versions": ("id", "uid", "data", "changed_fields", "replaced_at"),
     "runs": ("id", "source", "started", "finished", "status", "mode", "requests", "items_seen", "inserted",
              "updated", "unchanged", "errors", "error_message", "watermark", "notes"),
 }
