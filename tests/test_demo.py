@@ -52,13 +52,13 @@ def test_demo_builds_everything_and_a_second_replay_writes_no_versions(tmp_path,
     # The demo week's content, read by a person on 5 Dec 2026 (nothing relevant published that week, the MLR
     # consultation's government response overdue, no confirmed commitment due, ten first-crawl lines (Hansard's:
     # the 2024 Westminster Hall debate on financial fraud and economic crime; written questions 5 of 6 relevant,
-    # the written statement relevant; committees 4, the 4th the CPS's own written evidence FDF0004 found by the
+    # the written statement relevant; committees 4, 1 relevant: the CPS's own written evidence FDF0004 found by the
     # crawl; two SIs, neither relevant), nothing relevant in Parliament this week, "Our asks" with FDF0004's ask
     # decided from the Fraud Strategy, all sources fresh), then pinned: a change to what the demo's briefing says
     # must be read again before this hash is updated.
     assert "First crawl of UK Parliament (committees): 4 earlier documents" in briefing
     assert next(iter(database.query("select content_hash from briefings")))["content_hash"] == (
-        "aacd9547b4ce79241ec4f7685b2ecebe3f1fbea2c59085cdb52b821e8e372433")
+        "c991d60d577b02dc8b836e3172a9d71772e109869efd3bbe2877158e412ff121")
     assert "Commitments due or overdue" in briefing
     # Issue 18: real written questions and a statement, classified, and candidate commitments with their quote.
     assert database.execute("select count(*) from items where source like 'written-%' and relevant = 1"

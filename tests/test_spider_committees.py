@@ -193,6 +193,9 @@ def test_our_written_evidence_is_found_with_its_text(server, db_path, database):
     assert stored["body_text"].startswith("Crown Prosecution Service– Written evidence (FDF0004)\n\nINTRODUCTION")
     assert "- Provides information, assistance and support to victims and prosecution witnesses" in stored["body_text"]
     assert stored["body_text"].endswith("including government and law enforcement.")
+    # The inquiry it answered, in words: the evidence's own opening names only its author.
+    assert stored["summary"] == ("Written evidence to Fraud Act 2006 and Digital Fraud Committee, inquiry: "
+                                 "Fraud Act 2006 and digital fraud")
     assert json.loads(stored["details"]) == {
         "reference": "FDF0004", "committee_business": {"id": None, "title": "Fraud Act 2006 and digital fraud"},
         "committees": ["Fraud Act 2006 and Digital Fraud Committee"], "call_closed": "2022-04-22T12:00:00+01:00",

@@ -346,13 +346,19 @@ def parse_evidence(item: dict, html_text: str | None, url: str) -> TrackedItem:
     ends = sorted(p["end"] for p in periods if p["end"])
     committees = [c.get("name") for c in item.get("committees") or [] if isinstance(c, dict) and c.get("name")]
     body = html_to_text(html_text)
+    # What it was evidence to, in words: the inquiry's title names the subject (often the only place it does,
+    # as the evidence itself may open with who the witness is), so search and classification see it.
+    inquiry = (business.get("title") or "").strip()
+    to_whom = " and ".join(committees)
+    summary = (f"Written evidence to {to_whom or 'a committee'}" + (f", inquiry: {inquiry}" if inquiry else "")
+               if inquiry or to_whom else None)
     return TrackedItem(
         id=f"{SOURCE}:evidence-{evidence_id}",
         source=SOURCE,
         kind="written_evidence",
         title=title,
         url=f"{WEBSITE}/writtenevidence/{evidence_id}/html/",
-        summary=None,
+        summary=summary,
         organisation=who,
         status="published",
         published=london_iso(item.get("publicationDate"), "publicationDate", where),
