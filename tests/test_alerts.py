@@ -85,7 +85,7 @@ def test_following_a_bill_then_crawling_its_next_stage_sends_one_alert(server, d
     body = text_of(message)
     assert TITLE in message["Subject"] and TITLE in body
     assert "Bill stage" in body and "Commons: 1st reading -> Commons: 2nd reading" in body
-    assert "Because you follow item bill:2818" in body
+    assert f'Because you follow item "{TITLE}"' in body  # named in words, not by its id
     # RFC 8058: a signed one-click link in the headers, and a link per watch in the body.
     assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     header = message["List-Unsubscribe"].strip("<>")

@@ -19,7 +19,7 @@ from tracker.alerts import changes as changes_mod
 from tracker.alerts import message as message_mod
 from tracker.alerts import unsubscribe
 from tracker.alerts.matching import Matcher
-from tracker.alerts.watchlist import TEAM_PREFIX, Watch, every
+from tracker.alerts.watchlist import TEAM_PREFIX, Watch, every, names_for
 from tracker.briefing.mailer import SmtpSettings, _deliver, _describe, _scrub
 from tracker.config import Config
 from tracker.store.db import write_transaction
@@ -186,7 +186,7 @@ def send(db: sqlite_utils.Database, alerts: list[Alert], settings: SmtpSettings,
          now: datetime, ssl_context: ssl.SSLContext | None = None,
          smtp_class: type[smtplib.SMTP] = smtplib.SMTP) -> list[Outcome]:
     """Send each alert once; record it; on failure keep it to be built and sent again by the next run."""
-    names = {row["id"]: row["name"] for row in db.query("SELECT id, name FROM priorities")}
+    names = names_for(db.conn, [watch for alert in alerts for watch, _ in alert.sections])
     outcomes = []
     for alert in alerts:
         count = len(alert.keys)

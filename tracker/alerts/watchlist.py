@@ -35,7 +35,8 @@ class Watch:
     alerted_until: str | None
 
     def label(self, theme_names: Mapping[str, str] | None = None) -> str:
-        """The watch in words, as a message names it."""
+        """The watch in words, as a message names it. `theme_names` (see `names_for`) maps theme ids to names
+        and followed items' ids to titles, so people read "reform "Economic Crime ... Act 2023"", not an id."""
         names = theme_names or {}
         if self.what == "search":
             filters = [f"{k} {v}" for k, v in (("kind", self.kind and self.kind.replace("_", " ")),
@@ -44,7 +45,20 @@ class Watch:
             return f'search "{self.target}"' + (f" ({', '.join(filters)})" if filters else "")
         if self.what == "theme":
             return f"theme {names.get(self.target, self.target)}"
+        if self.what in ("reform", "item") and names.get(self.target):
+            return f'{self.what} "{names[self.target]}"'
         return f"{self.what} {self.target}"
+
+
+def names_for(conn: sqlite3.Connection, watches: list[Watch]) -> dict[str, str]:
+    """What `Watch.label` needs to name watches in words: every theme's name and the followed items' titles."""
+    names = {row[0]: row[1] for row in conn.execute("SELECT id, name FROM priorities")}
+    ids = sorted({w.target for w in watches if w.what in ("reform", "item")})
+    for start in range(0, len(ids), 500):
+        chunk = ids[start:start + 500]
+        names.update(conn.execute(f"SELECT id, title FROM items WHERE id IN ({', '.join('?' * len(chunk))})",
+                                  chunk).fetchall())
+    return names
 
 
 COLUMNS = ("id", "owner", "what", "target", "kind", "source", "theme", "cadence", "created", "created_by",

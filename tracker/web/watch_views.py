@@ -102,7 +102,7 @@ async def watchlist_page(datasette, request):
         import sqlite_utils
         database = sqlite_utils.Database(conn)
         watches = [w for owner in owners for w in watchlist.of_owner(conn, owner)]
-        names = {row[0]: row[1] for row in conn.execute("SELECT id, name FROM priorities")}
+        names = watchlist.names_for(conn, watches)
         changed = alerts_run.recent(database, watches, now)
         return [{"watch": w, "label": w.label(names), "changes": changed.get(w.id, [])} for w in watches], names
 
@@ -160,7 +160,7 @@ async def watchlist_feed(datasette, request):
     def load(conn):
         import sqlite_utils
         watches = watchlist.of_owner(conn, person)
-        names = {row[0]: row[1] for row in conn.execute("SELECT id, name FROM priorities")}
+        names = watchlist.names_for(conn, watches)
         changed = alerts_run.recent(sqlite_utils.Database(conn), watches, now)
         return [(w.label(names), c) for w in watches for c in changed.get(w.id, [])]
 
