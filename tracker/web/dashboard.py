@@ -66,10 +66,11 @@ def load(conn: sqlite3.Connection, today: date | None = None, exact_review: bool
     week_ago = today - timedelta(days=7)
     new_week, new_week_params = _relevant_dated(week_ago)
     review_limit = "" if exact_review else f" LIMIT {REVIEW_CAP + 1}"
+    # Open: the few items with an open status (indexed), not every relevant item.
     counts = dict(_all(conn, f"""
         SELECT 'items', count(*) FROM items UNION ALL
         SELECT 'relevant', count(*) FROM items WHERE relevant = 1 UNION ALL
-        SELECT 'open', count(*) FROM items i WHERE relevant = 1 AND {OPEN_NOW} UNION ALL
+        SELECT 'open', count(*) FROM items i WHERE +relevant = 1 AND {OPEN_NOW} UNION ALL
         SELECT 'calls_open', count(*) FROM items i WHERE relevant = 1 AND kind = 'committee_inquiry' AND {OPEN_NOW}
         UNION ALL
         SELECT 'new_week', count(*) FROM items i WHERE {new_week} UNION ALL
