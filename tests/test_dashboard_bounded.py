@@ -10,12 +10,17 @@ from typing import Any
 
 import pytest
 
+from tracker import config as config_mod
 from tracker.contract import BILL_STAGE_SQL, CONSULTATION_KINDS, SOURCE_DATE_SQL, TrackedItem
 from tracker.contract import OPEN_NOW_SQL as OPEN_NOW
+from tracker.store import db as tracker_db
 from tracker.store.db import install_clock
 from tracker.store.items import upsert_items
 from tracker.web import dashboard
 from tracker.web.metadata import NEEDS_REVIEW_SQL
+from tracker.web.serve import build_datasette
+
+from .helpers.auth import session_cookie
 
 SEEN = "2026-12-01T09:00:00+00:00"
 TODAY = date(2026, 12, 5)  # a Saturday; London is on GMT
@@ -178,3 +183,23 @@ def test_needs_review_counts_to_the_cap_and_exactly_on_request(database, monkeyp
     monkeypatch.setattr(dashboard, "REVIEW_CAP", exact)  # exactly at the cap: the exact figure, nothing more
     at_cap = dashboard.load(database.conn, TODAY)["counts"]
     assert (at_cap["needs_review"], at_cap["needs_review_more"]) == (exact, False)
+
+
+async def test_the_card_says_more_than_the_cap_and_counts_them_all_on_request(db_path, monkeypatch):
+    """A signed-in reader sees "more than N" past the cap, with a link that asks the home page for the exact count."""
+    database = tracker_db.connect(db_path)
+    generate(database, TODAY, n=300)
+    exact = reference_load(database.conn, TODAY)["counts"]["needs_review"]
+    database.close()
+    monkeypatch.setattr(dashboard, "REVIEW_CAP", exact - 5)
+    ds = build_datasette(db_path, config=config_mod.Config(), users={"rita": "reader"}, secret="test-secret")
+    cookies = session_cookie(ds, "rita")
+    home = (await ds.client.get("/", cookies=cookies)).text
+    card = home[home.index('id="needs-review"'):].split("</div>")[0]
+    assert card == (f'id="needs-review"><strong>more than {exact - 5:,}</strong><a href="/tracker/needs_review">'
+                    'need review: suggested themes and borderline scores</a> '
+                    '(<a href="/?_count=all#needs-review">count them all</a>)')
+    counted = (await ds.client.get("/?_count=all", cookies=cookies)).text
+    card = counted[counted.index('id="needs-review"'):].split("</div>")[0]
+    assert card == (f'id="needs-review"><strong>{exact}</strong><a href="/tracker/needs_review">'
+                    'need review: suggested themes and borderline scores</a>')
