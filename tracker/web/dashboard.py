@@ -25,7 +25,7 @@ REVIEW_CAP = 1_000
 #: widening an indexed range on the text by this much keeps every row the exact date test can accept.
 MARGIN = timedelta(days=2)
 #: The newest items are looked for among items dated within these many days of today, widest last.
-LATEST_WINDOWS = (31, 92, 365, 4 * 365)
+LATEST_WINDOWS = (31, 92, 365, 2 * 365, 4 * 365)
 #: The saved query's rows without its ordering and per-row columns: the card counts exactly the rows it lists.
 NEEDS_REVIEW_ROWS = "select 1 from " + NEEDS_REVIEW_SQL.split("\nfrom ", 1)[1].split("\norder by ", 1)[0]
 
