@@ -201,3 +201,20 @@ async def test_the_card_says_more_than_the_cap_and_counts_them_all_on_request(db
     card = counted[counted.index('id="needs-review"'):].split("</div>")[0]
     assert card == (f'id="needs-review"><strong>{exact}</strong><a href="/tracker/needs_review">'
                     'need review: suggested themes and borderline scores</a>')
+
+
+async def test_only_signed_in_staff_can_ask_for_the_exact_count(db_path, monkeypatch):
+    """On a public instance an anonymous `/?_count=all` is the ordinary page: no exact count (a second's work at
+    200k) for a visitor who is never shown the card."""
+    database = tracker_db.connect(db_path)
+    generate(database, TODAY, n=100)
+    database.close()
+    asked = []
+    load = dashboard.load
+    monkeypatch.setattr(dashboard, "load", lambda conn, **kw: asked.append(kw) or load(conn, **kw))
+    ds = build_datasette(db_path, config=config_mod.Config(public_read=True), users={"rita": "reader"},
+                         secret="test-secret")
+    page = await ds.client.get("/?_count=all")
+    assert page.status_code == 200 and 'id="needs-review"' not in page.text
+    assert (await ds.client.get("/?_count=all", cookies=session_cookie(ds, "rita"))).status_code == 200
+    assert asked == [{}, {"exact_review": True}]
