@@ -2,9 +2,10 @@
 bills by stage, deadlines per week (Monday to Sunday) this week and the next seven. Pure reads; the template
 draws them as bars.
 
-Every figure reads a bounded range of an index, so the page costs the same at 200,000 items as at 2,000: dated
-figures narrow the rows by the stored date's text (`published`, `opens`, `closes`, all indexed) before SQLite
-computes the exact date of the few rows left, and the needs-review figure counts no further than a cap.
+At 200,000 items the page must still answer within a second: the dated figures and the newest items narrow the
+rows by the stored date's text (`published`, `opens`, `closes`, all indexed) before SQLite computes the exact
+date of the few rows left, the open count starts from the status index, and the needs-review figure counts no
+further than a cap. Bills by stage still reads every relevant bill.
 """
 from __future__ import annotations
 
@@ -21,8 +22,9 @@ WEEKS = 8
 LATEST = 10
 #: The needs-review card counts this many rows at most and says "more than" past it; its link counts them all.
 REVIEW_CAP = 1_000
-#: How far a stored ISO date's text can be from its UTC date (an offset moves it a day at most), with a day spare:
-#: widening an indexed range on the text by this much keeps every row the exact date test can accept.
+#: How far a stored date's text (ISO 8601, as the contract validates it) can be from its UTC date (an offset moves
+#: it a day at most), with a day spare: an indexed range on the text this much wider keeps every row the exact
+#: date test can accept.
 MARGIN = timedelta(days=2)
 #: The newest items are looked for among items dated within these many days of today, widest last.
 LATEST_WINDOWS = (31, 92, 365, 2 * 365, 4 * 365)
