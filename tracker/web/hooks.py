@@ -80,7 +80,11 @@ def extra_template_vars(template, datasette, request, database, table):
         extra = {"seoc_is_editor": is_editor(request.actor if request else None)}
         if template == "index.html" and request is not None:
             db = datasette.get_database(db_name(datasette))
-            extra["dashboard"] = await db.execute_fn(dashboard.load)
+            # The needs-review card's "count them all" (`/?_count=all`) asks for the exact count: a second's work
+            # at 200k, so only for the signed-in staff the card is shown to.
+            exact = request.actor is not None and request.args.get("_count") == "all"
+            load = (lambda conn: dashboard.load(conn, exact_review=True)) if exact else dashboard.load
+            extra["dashboard"] = await db.execute_fn(load)
         if template == "table.html" and request is not None and _counts_capped(request.query_string):
             extra.update(await counts.template_vars(datasette, request, database, table))
         return extra
