@@ -24,10 +24,9 @@ from .base import UNREAD, TrackerSpider
 DEFAULT_SINCE = "2026-01-01T00:00:00"
 #: Statements are few: a first crawl reads them back to the start of the 2024-26 session.
 STATEMENTS_SINCE = "2024-07-17T00:00:00"
-#: Home Office, Ministry of Justice, Treasury, Cabinet Office, FCDO, Department for Business and Trade (ids as
-#: the API gives them). The Attorney General's Office is not here: no stored real record gave its id; add it
-#: with `answering_bodies` once known.
-DEFAULT_BODIES = (1, 54, 14, 53, 208, 214)
+#: Home Office, Ministry of Justice, Treasury, Cabinet Office, FCDO, Department for Business and Trade and the
+#: Attorney General's Office (88, which the API names "Attorney General"), ids as real API records give them.
+DEFAULT_BODIES = (1, 54, 14, 53, 208, 214, 88)
 #: How far before the watermark an incremental crawl reads again: records reach the API a day or two after the
 #: date they carry; re-read ones are stored as unchanged.
 REREAD = timedelta(days=7)
