@@ -107,3 +107,16 @@ def test_amendments_decided_are_pointed_to_from_parliament_this_week(database):
     # The CSS inliner adds style attributes to every tag.
     assert re.search(r'<a href="#amendments-decided"[^>]*>Amendments decided this week</a> \(above\): Fraud Bill\.', html)
     assert re.search(r'<h3 id="amendments-decided"', html) and "Nothing relevant in Parliament" not in html
+
+
+
+def test_answers_and_instruments_are_one_list_in_date_order(database):
+    from .test_briefing_parliament import build as instruments
+    instruments(database)  # S.I. 2026/1 laid 18 Nov, relevant (test records)
+    upsert_item(database, question(dateTabled="2026-11-10T00:00:00", answerIsHolding=True,
+                                   dateHoldingAnswer="2026-11-19T00:00:00"), now=at(19))
+    relevant(database, "wq:1738673", at(19, 10))
+    entries = build_briefing(database, WEEK, None, BASE).parliament.entries
+    assert [(e.kind, e.on) for e in entries] == [("SI laid", "18 Nov 2026"), ("Holding answer", "19 Nov 2026")]
+    text = section(render(build_briefing(database, WEEK, None, BASE))[1])
+    assert text.index("* SI laid (18 Nov 2026)") < text.index("* Holding answer (19 Nov 2026): To ask the Minister")
