@@ -3,8 +3,8 @@
 `poll_requests`: each source's bundled snapshot served over real HTTP by a local replay server
 (tests/helpers/http.py), a crawl, then a poll with nothing new: the requests the poll made, counted at
 the server. Target: at most 2 per source. A dated listing (written questions and statements ask "...WhenFrom=
-<day>", the day following the last crawl's watermark) is answered with the one recorded for another day, as
-a source with nothing new would answer; `hansard` is not polled (0 requests: its phrase searches are left to
+<day>", the day following the last crawl's watermark; the calendar's windows start today) is answered with the
+one recorded for another day, as a source with nothing new would answer; `hansard` is not polled (0 requests: its phrase searches are left to
 the crawls).
 
 `poll_latency`: all six sources replayed; the newest bill of the snapshot's Bills API listing is withheld,
@@ -71,7 +71,7 @@ class ReplayServer(LocalServer):
 
 def _undated(path: str) -> str:
     """A listing's request key with its floor day left out."""
-    return re.sub(r"(WhenFrom=)[0-9-]+", r"\1*", request_key("http://replay" + path))
+    return re.sub(r"(WhenFrom=|startDate=|endDate=)[0-9-]+", r"\1*", request_key("http://replay" + path))
 
 
 def poll_requests(db: str) -> dict:

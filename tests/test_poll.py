@@ -22,6 +22,7 @@ from .helpers.spiders.law_commission import serve_lawcom
 from .helpers.spiders.parliament_bills import DETAIL, LIST, STAGES, serve_bill
 from .helpers.spiders.sentencing_council import ANCILLARY, FEED, IMPOSITION, PAGES, serve_sentencing
 from .helpers.spiders import hansard as hansard_served
+from .helpers.spiders import parliament_calendar as calendar_served
 from .helpers.spiders import statutory_instruments as instruments_served
 from .helpers.spiders import written_questions as questions_served
 from .helpers.spiders import written_statements as statements_served
@@ -55,13 +56,16 @@ SERVE = {
     "written-questions": serve_questions,
     "written-statements": serve_statements,
     "statutory-instruments": instruments_served.serve,
+    "parliament-calendar": calendar_served.serve,
 }
+#: Sources whose requests follow the day: crawled as of the day their served payloads were asked for.
+CLOCKS = {"parliament-calendar": calendar_served.CLOCK}
 
 
 def run(source: str, server_url: str, db_path, poll: bool, **kwargs):
     # What's On (an SI's period end) is served by the same local server.
     [result] = crawl_mod.crawl([source], db_path, base_urls={source: server_url, "whats-on": server_url},
-                               since=SINCE, settings=FAST, poll=poll, **kwargs)
+                               since=SINCE, settings=FAST, poll=poll, clock=CLOCKS.get(source), **kwargs)
     return result
 
 
