@@ -21,12 +21,12 @@ def test_demo_builds_everything_and_a_second_replay_writes_no_versions(tmp_path,
     reports = list((db_path.parent / "reports").iterdir())
     assert {p: stat.S_IMODE(p.stat().st_mode) for p in [db_path, *reports]} == dict.fromkeys([db_path, *reports], 0o600)
     assert stat.S_IMODE((db_path.parent / "reports").stat().st_mode) == 0o700
-    assert "10 sources" in result.output and "Briefing: SEOC reform briefing w/c" in result.output
+    assert "11 sources" in result.output and "Briefing: SEOC reform briefing w/c" in result.output
     database = tracker_db.connect(db_path)
     sources = {r["source"]: r["n"] for r in database.query("select source, count(*) as n from items group by source")}
     assert set(sources) == {"parliament-bills", "govuk", "legislation", "committees", "law-commission",
                             "sentencing-council", "written-questions", "written-statements", "hansard",
-                            "statutory-instruments"}
+                            "statutory-instruments", "parliament-calendar"}
     assert {r["status"] for r in database.query("select status from runs")} == {"ok"}
     # Every item is classified; relevant ones carry tags with evidence.
     assert database["classifications"].count == database["items"].count
@@ -50,15 +50,15 @@ def test_demo_builds_everything_and_a_second_replay_writes_no_versions(tmp_path,
     assert "Week commencing 14 Sep 2026 (2026-W38)" in briefing and "0 new" in briefing
     assert "* First crawl of GOV.UK: 15 earlier documents added to the archive" in briefing
     # The demo week's content, read by a person on 5 Dec 2026 (nothing relevant published that week, the MLR
-    # consultation's government response overdue, no confirmed commitment due, ten first-crawl lines (Hansard's:
+    # consultation's government response overdue, no confirmed commitment due, eleven first-crawl lines (Hansard's:
     # the 2024 Westminster Hall debate on financial fraud and economic crime; written questions 5 of 6 relevant,
     # the written statement relevant; committees 4, 1 relevant: the CPS's own written evidence FDF0004 found by the
-    # crawl; two SIs, neither relevant), nothing relevant in Parliament this week, "Our asks" with FDF0004's ask
-    # decided from the Fraud Strategy, all sources fresh), then pinned: a change to what the demo's briefing says
-    # must be read again before this hash is updated.
+    # crawl; two SIs, neither relevant; What's On's 16 events of 21 March 2017, none relevant), nothing relevant in
+    # Parliament this week, "Our asks" with FDF0004's ask decided from the Fraud Strategy, all sources fresh), then
+    # pinned: a change to what the demo's briefing says must be read again before this hash is updated.
     assert "First crawl of UK Parliament (committees): 4 earlier documents" in briefing
     assert next(iter(database.query("select content_hash from briefings")))["content_hash"] == (
-        "c991d60d577b02dc8b836e3172a9d71772e109869efd3bbe2877158e412ff121")
+        "5b9b3a652a413bcf5f1fab2a8c0a05e9ab7a2c405f777bc964019aeb3c462d46")
     assert "Commitments due or overdue" in briefing
     # Issue 18: real written questions and a statement, classified, and candidate commitments with their quote.
     assert database.execute("select count(*) from items where source like 'written-%' and relevant = 1"

@@ -100,3 +100,17 @@ def test_bad_date_names_field_and_question() -> None:
 def test_watermark_is_the_newest_date_of_the_record() -> None:
     record = {**LISTING["results"][0]["value"], "dateAnswered": "2024-11-12T00:00:00"}
     assert parser.watermark_of(record) == "2024-11-12T00:00:00+00:00"
+
+
+def test_attorney_generals_office_is_a_default_body_as_real_records_name_it() -> None:
+    """A real 2024 question to the Solicitor General on the SFO: the API's body 88, "Attorney General"."""
+    from scrapers.spiders.written_questions import DEFAULT_BODIES
+    listing = json.loads((FIXTURES / "attorney_general_1723633.json").read_text())
+    (record,), total = parser.parse_list(listing, "u")
+    assert total == 1 and record["answeringBodyId"] in DEFAULT_BODIES
+    assert record["answeringBodyName"] == "Attorney General" and "Serious Fraud Office" in record["questionText"]
+    assert "answeringBodies=88&" in parser.list_url(API, "answered", "2026-09-01", DEFAULT_BODIES, 0)
+    # The listing cut its answer at 255 characters and "...": the spider fetches the full record.
+    assert parser.needs_detail(record)
+    with pytest.raises(ParseError, match="question 1723633"):
+        parser.parse_question(record, "u")

@@ -6,6 +6,7 @@ robots.txt for a day, and fetches no detail it fetched before unless the listing
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -20,6 +21,30 @@ from .helpers.spiders.committees import serve_committees
 from .helpers.spiders.law_commission import serve_lawcom
 from .helpers.spiders.parliament_bills import DETAIL, LIST, STAGES, serve_bill
 from .helpers.spiders.sentencing_council import ANCILLARY, FEED, IMPOSITION, PAGES, serve_sentencing
+from .helpers.spiders import hansard as hansard_served
+from .helpers.spiders import parliament_calendar as calendar_served
+from .helpers.spiders import statutory_instruments as instruments_served
+from .helpers.spiders import written_questions as questions_served
+from .helpers.spiders import written_statements as statements_served
+
+SINCE = "2000-01-01T00:00:00"
+
+
+def from_any_day(server, day: str) -> None:
+    """Answer a listing asked from any floor day as the one served from `day`: a poll's floor follows the
+    crawl's watermark (less the re-read), the crawl's is `since`."""
+    server.fallback = lambda path: server.routes.get(re.sub(r"(WhenFrom=)[0-9-]+", rf"\g<1>{day}", path))
+
+
+def serve_questions(server) -> None:
+    questions_served.serve_questions(server, SINCE[:10])
+    from_any_day(server, SINCE[:10])
+
+
+def serve_statements(server) -> None:
+    statements_served.serve_statements(server, SINCE[:10])
+    from_any_day(server, SINCE[:10])
+
 
 SERVE = {
     "parliament-bills": serve_bill,
@@ -28,12 +53,18 @@ SERVE = {
     "committees": serve_committees,
     "law-commission": serve_lawcom,
     "sentencing-council": serve_sentencing,
+    "written-questions": serve_questions,
+    "written-statements": serve_statements,
+    "statutory-instruments": instruments_served.serve,
+    # Its windows follow the day: served for today's (the polls here run with no clock).
+    "parliament-calendar": lambda server: calendar_served.serve(server, day=calendar_served.today()),
 }
 
 
-def run(source: str, server_url: str, db_path, poll: bool):
-    [result] = crawl_mod.crawl([source], db_path, base_urls={source: server_url}, since="2000-01-01T00:00:00",
-                               settings=FAST, poll=poll)
+def run(source: str, server_url: str, db_path, poll: bool, **kwargs):
+    # What's On (an SI's period end) is served by the same local server.
+    [result] = crawl_mod.crawl([source], db_path, base_urls={source: server_url, "whats-on": server_url},
+                               since=SINCE, settings=FAST, poll=poll, **kwargs)
     return result
 
 
@@ -177,3 +208,30 @@ def test_the_poll_job_polls_and_classifies_only_what_it_stored(tmp_path, db_path
     finally:
         for server in servers.values():
             server.stop()
+
+
+def test_a_written_questions_poll_reads_new_answers_and_questions_not_corrections(server, db_path, database):
+    serve_questions(server)
+    assert run("written-questions", server.url, db_path, poll=False).status == "ok"
+    crawled = server.requests[:]
+    assert sum("correctedWhenFrom" in p for p in crawled) == 1  # the crawls read corrections
+    before = len(server.requests)
+    assert run("written-questions", server.url, db_path, poll=True).status == "ok"
+    asked = server.requests[before:]
+    assert [re.search(r"(\w+)WhenFrom", p).group(1) for p in asked] == ["answered", "tabled"], asked
+
+
+def test_hansard_is_not_polled_and_keeps_its_watermark(server, db_path, database):
+    # Its phrase searches cannot fit a poll's two requests; the twice-daily crawls read Hansard.
+    hansard_served.serve_searches(server)
+    crawl = crawl_mod.crawl(["hansard"], db_path, base_urls={"hansard": server.url}, since=hansard_served.SINCE,
+                            clock=hansard_served.CLOCK, settings=FAST)
+    assert crawl[0].status == "ok" and database["items"].count >= 1
+    before, stored = len(server.requests), versions_and_items(database)
+    [result] = crawl_mod.crawl(["hansard"], db_path, base_urls={"hansard": server.url}, clock=hansard_served.CLOCK,
+                               settings=FAST, poll=True)
+    assert (result.status, result.message) == ("ok", None)
+    assert server.requests[before:] == []
+    assert versions_and_items(database) == stored
+    crawl_row, poll_row = database["runs"].get(crawl[0].run_id), database["runs"].get(result.run_id)
+    assert poll_row["mode"] == "poll" and poll_row["watermark"] == crawl_row["watermark"] is not None

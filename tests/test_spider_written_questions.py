@@ -130,7 +130,7 @@ def test_listing_failure_fails_and_keeps_rows(server, db_path, database, route, 
 
 
 def test_answering_bodies_come_from_the_config_and_a_bad_value_fails(server, db_path, database):
-    bodies = "54,14,53,208,214"
+    bodies = "54,14,53,208,214,88"
     for listing in ("tabled", "answered", "corrected"):
         server.add(listing_path(listing).replace("answeringBodies=1&", ""), page(tabled_records()[5:6]))
     result = run(server, db_path, source_options={SOURCE: {"answering_bodies": bodies}})

@@ -43,6 +43,7 @@ KINDS = (
     "written_question",
     "written_statement",
     "debate",
+    "parliamentary_business",
 )
 
 #: Relations an item may have to another (the `links` table).
@@ -178,6 +179,7 @@ SOURCES: dict[str, Source] = {s.name: s for s in (
     Source("written-statements", "wms:", "UK Parliament (written statements)", OPL),
     Source("hansard", "hansard:", "Hansard (UK Parliament debates)", OPL),
     Source("statutory-instruments", "si:", "UK Parliament (statutory instruments)", OPL, also_uses=("whats-on",)),
+    Source("parliament-calendar", "whatson:", "UK Parliament (What's On calendar)", OPL),
 )}
 SOURCE_NAMES = tuple(SOURCES)
 _ID_PREFIXES = tuple(s.id_prefix for s in SOURCES.values())

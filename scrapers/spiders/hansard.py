@@ -3,6 +3,9 @@ the contributions found become one item per debate section once every search has
 
 Incremental by date: the watermark is the last day a good crawl searched up to; the next crawl starts
 LATE_DAYS before it, because Hansard publishes a day's text after the sitting (the Lords the next day).
+
+Not polled: its SEARCH_PHRASES searches cannot fit a poll's two requests, and the text a poll could find is
+read by the next twice-daily crawl; a poll of this source asks nothing, stores nothing and keeps the watermark.
 """
 from __future__ import annotations
 
@@ -50,6 +53,9 @@ class HansardSpider(TrackerSpider):
         return start.isoformat(), end.isoformat()
 
     async def start(self):
+        if self.settings.getbool("POLL"):
+            self.listing_ok = True  # nothing asked on purpose: an ok run that leaves the watermark where it was
+            return
         self.max_pages = self.page_cap(self.max_pages_argument, "HANSARD_MAX_PAGES", 5)
         if self.max_pages is None:
             return

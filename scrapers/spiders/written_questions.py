@@ -4,7 +4,7 @@ Three listings from the floor day (the last good crawl's watermark, else `since`
 tabled, answered and corrected since then, so a question reappears when its holding answer, substantive answer or
 correction arrives and the store versions it. The API's dates are days, and a question can reach the API a day or
 two after the date it was tabled, so an incremental crawl reads again from REREAD before the watermark
-(stored as unchanged). A record whose text the listing cut is fetched in full; a missing full record is an error
+(stored as unchanged). A poll reads only the answered and tabled listings (POLL_LISTINGS). A record whose text the listing cut is fetched in full; a missing full record is an error
 naming its URL, and nothing is stored for that question.
 
 Spider argument `answering_bodies` (comma-separated ids, `[sources.written-questions]` in the config) chooses
@@ -24,10 +24,12 @@ from .base import UNREAD, TrackerSpider
 DEFAULT_SINCE = "2026-01-01T00:00:00"
 #: Statements are few: a first crawl reads them back to the start of the 2024-26 session.
 STATEMENTS_SINCE = "2024-07-17T00:00:00"
-#: Home Office, Ministry of Justice, Treasury, Cabinet Office, FCDO, Department for Business and Trade (ids as
-#: the API gives them). The Attorney General's Office is not here: no stored real record gave its id; add it
-#: with `answering_bodies` once known.
-DEFAULT_BODIES = (1, 54, 14, 53, 208, 214)
+#: Home Office, Ministry of Justice, Treasury, Cabinet Office, FCDO, Department for Business and Trade and the
+#: Attorney General's Office (88, which the API names "Attorney General"), ids as real API records give them.
+DEFAULT_BODIES = (1, 54, 14, 53, 208, 214, 88)
+#: What a poll reads (scrapers/polling.py: at most 2 requests a source when nothing changed): new answers and new
+#: questions. Corrections are rarer and less urgent; the twice-daily crawls read them.
+POLL_LISTINGS = ("answered", "tabled")
 #: How far before the watermark an incremental crawl reads again: records reach the API a day or two after the
 #: date they carry; re-read ones are stored as unchanged.
 REREAD = timedelta(days=7)
@@ -69,7 +71,8 @@ class WrittenQuestionsSpider(TrackerSpider):
         self.bodies = answering_bodies(self, self.bodies_arg)
         if self.bodies is None:
             return
-        for listing in parser.LISTINGS:
+        listings = POLL_LISTINGS if self.settings.getbool("POLL") else tuple(parser.LISTINGS)
+        for listing in listings:
             yield self.list_request(listing, 0)
 
     def list_request(self, listing: str, skip: int):

@@ -28,6 +28,7 @@ from ..helpers.spiders import sentencing_council as sentencing
 from ..helpers.spiders import written_questions as questions
 from ..helpers.spiders import written_statements as statements
 from ..helpers.spiders import statutory_instruments as sis
+from ..helpers.spiders import parliament_calendar as calendar
 
 SOURCES = SOURCE_NAMES
 #: Back far enough that every recorded payload is inside a first crawl.
@@ -159,6 +160,12 @@ CATALOGUE = {
         _json_rename("value", "record", "items"), "required field 'value' is missing",
         json.dumps({"items": [], "totalResults": 0, "itemsPerPage": 20}).encode(), "application/json",
         "expected JSON"),
+    # Its two windows follow the day (these crawls run with no clock), as Hansard's.
+    "parliament-calendar": Source(
+        "parliament-calendar", lambda server: calendar.serve(server, day=calendar.today()),
+        calendar.paths(calendar.today())[0],
+        _json_rename("Id", "EventId", None), "has no field 'Id'",
+        b"[]", "application/json", "expected JSON", (calendar.paths(calendar.today())[1],)),
 }
 
 

@@ -52,6 +52,7 @@ EMPTY_OK = {
     "committees": ("the open business list", 1),  # no call open for evidence this week is real
     "written-questions": ("the answered listing", 1),  # no question tabled since the floor day is real
     "hansard": ("the other 11 searches", 0),  # no debate using a phrase in the window is real
+    "parliament-calendar": ("the second window", 7),  # four weeks with no business (a recess) is real
 }
 #: Listings filtered by date where an empty answer is real and nothing else is read: ok, nothing stored.
 NOTHING_NEW_OK = ("written-statements",)
@@ -67,6 +68,7 @@ EVERY_LISTING_EMPTY = {
     "written-statements": ("ok", None),
     "hansard": ("ok", None),
     "statutory-instruments": ("failed", "the first page lists no instruments"),
+    "parliament-calendar": ("ok", None),
 }
 HEALTHY_TAIL = ("parliament-bills", "govuk")
 

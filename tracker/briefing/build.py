@@ -29,6 +29,7 @@ from tracker.briefing import asof
 from tracker.briefing import reads
 from tracker.briefing import news
 from tracker.briefing import amendments
+from tracker.briefing import parliament
 from tracker.briefing.model import (Briefing, BriefingError, Deadline, MissedDeadline, Overdue, ParliamentEntry,
                                     ParliamentWeek, ResponseEntry, RollingCall)
 from tracker.briefing.model import AskNews, CommitmentDue, clean
@@ -166,12 +167,14 @@ def _instrument_entry(w: Week, item_id: str, details: dict) -> ParliamentEntry |
                            day_label(laid), "; ".join(parts), deadline)
 
 
-def _parliament_week(w: Week, instrument_ids: set[str]) -> ParliamentWeek:
-    """What Parliament did this week with relevant items, in date order (statutory instruments laid here)."""
+def _parliament_week(w: Week, instrument_ids: set[str], said_ids: set[str]) -> ParliamentWeek:
+    """What Parliament did this week with relevant items, in date order (statutory instruments laid here;
+    statements, answers and debates in `parliament`)."""
     relevant = sorted(i for i in instrument_ids if i in w.states)
     details = reads.details_as_of(w.db, relevant, w.reader.as_of_iso)
     entries = [(instant(w.states[i].get("published")), e) for i in relevant
                if (e := _instrument_entry(w, i, details.get(i, {}))) is not None]
+    entries += parliament.said_and_answered(w, said_ids)
     return ParliamentWeek(tuple(e for _, e in sorted(entries, key=lambda p: (p[0], p[1].kind, p[1].item.title))))
 
 
@@ -215,7 +218,8 @@ def build_briefing(db: sqlite_utils.Database, week: str | None = None, as_of: da
                                        (threshold_day + timedelta(days=3)).isoformat())
     )
     laid = reads.laid_between(db, lo, hi)
-    w.load(candidates | laid)
+    said = reads.said_in_parliament_between(db, lo, hi)
+    w.load(candidates | laid | said)
     closing, overdue, overdue_total = _action_needed(w, candidates)
     submitted, due, missed = _response_deadlines(w)
     new, new_ids = news.new_this_week(w)
@@ -231,7 +235,7 @@ def build_briefing(db: sqlite_utils.Database, week: str | None = None, as_of: da
         newly_relevant=news.newly_relevant(w, candidates, new_ids), archived=news.archived(w),
         missed=tuple(missed), asks=_our_asks(w), commitments=tuple(_commitments_due(w)),
         amendments_decided=amendments.amendments_decided(w),
-        parliament=_parliament_week(w, laid),
+        parliament=_parliament_week(w, laid, said | changed),  # changed: as they stood at as_of
     )
 
 

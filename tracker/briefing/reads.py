@@ -104,6 +104,16 @@ def laid_between(db: sqlite_utils.Database, lo: str, hi: str) -> set[str]:
         "SELECT id FROM items WHERE published >= ? AND published < ? AND +kind = 'statutory_instrument'", [lo, hi])}
 
 
+def said_in_parliament_between(db: sqlite_utils.Database, lo: str, hi: str) -> set[str]:
+    """Written statements made and debates held in [lo, hi) by the source's date, and written questions answered
+    (held, answered or corrected) in it (string bounds a day wider than the window)."""
+    # Unary + keeps SQLite on the indexed date ranges (idx_items_published, idx_items_updated).
+    return {row[0] for row in db.execute(
+        "SELECT id FROM items WHERE published >= ? AND published < ? AND +kind IN ('written_statement', 'debate') "
+        "UNION SELECT id FROM items WHERE updated >= ? AND updated < ? AND +kind = 'written_question'",
+        [lo, hi, lo, hi])}
+
+
 def details_as_of(db: sqlite_utils.Database, ids: Iterable[str], when: str) -> dict[str, dict[str, Any]]:
     """Id -> the item's `details` as stored at `when` (as read_items reads the other columns), for given ids."""
     out = {}

@@ -1,8 +1,10 @@
 """The forward calendar's events (`calendar_events`), derived from the stored items after each crawl.
 
 What is coming, not only what closes: consultation, call-for-evidence and inquiry closing dates, committees'
-next oral evidence sessions, commencement and in-force dates, bills' stage sittings, and statutory
-instruments' laying dates and the ends of their praying or approval periods. Each event has a uid that names its item and what the date is (`<item id>#closes`,
+next oral evidence sessions, commencement and in-force dates, bills' stage sittings, statutory
+instruments' laying dates and the ends of their praying or approval periods, and Parliament's own calendar
+(What's On: bill business and committee sittings, `parliament-calendar` items, uid = the event's item id; an
+event naming a tracked bill is that bill's, so it shows when the bill is relevant). Each event has a uid that names its item and what the date is (`<item id>#closes`,
 `bill:3339#stage-17563`), never the date itself: a moved date updates the same row (and the same calendar
 event for subscribers), and the row as it was is kept in `calendar_event_versions`.
 """
@@ -75,7 +77,10 @@ def derive(conn: sqlite3.Connection) -> list[CalendarEvent]:
         "SELECT i.id, i.source, i.kind, i.title, i.status, i.closes, i.details, i.url, "
         "coalesce(r.reform_id, i.id) FROM items i LEFT JOIN reforms r ON r.item_id = i.id "
         "WHERE i.closes IS NOT NULL OR i.kind IN ('statutory_instrument', 'commencement_order') "
-        "OR (i.kind = 'committee_inquiry' AND i.details LIKE '%next_oral_evidence_session%')").fetchall()
+        "OR (i.kind = 'committee_inquiry' AND i.details LIKE '%next_oral_evidence_session%') "
+        "OR i.source = 'parliament-calendar'").fetchall()
+    bills = dict(conn.execute("SELECT i.id, coalesce(r.reform_id, i.id) FROM items i "
+                              "LEFT JOIN reforms r ON r.item_id = i.id WHERE i.kind = 'bill'").fetchall())
     events: list[CalendarEvent] = []
     parliament_in_force: set[tuple[str, str, str]] = set()
     legislation_instruments: list[tuple[str, str, dict[str, Any], dict[str, Any]]] = []
@@ -94,6 +99,8 @@ def derive(conn: sqlite3.Connection) -> list[CalendarEvent]:
                 f"{item_id}#next-oral-evidence", kind="committee sitting", starts=session["start"],
                 ends=session.get("end"), committee_id=_committee(details),
                 title=f"{title}: {session.get('name') or 'oral evidence session'}", **common))
+        if source == "parliament-calendar" and details.get("event") and details.get("starts"):
+            events.append(_whats_on_event(item_id, title, details, common, bills))
         if kind == "commencement_order":
             for n, provision in enumerate(details.get("commences") or []):
                 if provision.get("date"):
@@ -136,6 +143,17 @@ def _dated(value: Any) -> bool:
     except ValueError:
         return False
     return True
+
+
+def _whats_on_event(item_id: str, title: str, details: dict[str, Any], common: dict[str, Any],
+                    bills: dict[str, str]) -> CalendarEvent:
+    bill = f"bill:{details['bill_id']}" if details.get("bill_id") else None
+    if bill in bills:
+        common = {**common, "item_id": bill, "reform_id": bills[bill]}
+    return CalendarEvent(item_id, kind=details["event"], title=title, starts=details["starts"],
+                         ends=details.get("ends"), house=details.get("house"), bill_id=details.get("bill_id"),
+                         committee_id=details.get("committee_id"), cancelled=int(bool(details.get("cancelled"))),
+                         **common)
 
 
 def _instrument_events(item_id: str, title: str, details: dict[str, Any],
