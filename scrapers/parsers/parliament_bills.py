@@ -35,6 +35,10 @@ class BillSummary:
     last_update: str
 
 
+def _ascending(ids: list) -> list:
+    """Session ids in ascending order (the API's own order already, in every record seen); other values as given."""
+    return sorted(ids) if all(isinstance(i, int) and not isinstance(i, bool) for i in ids) else list(ids)
+
 def list_url(base_url: str, skip: int, take: int = PAGE_SIZE) -> str:
     """The bill list, most recently updated first."""
     query = urlencode({"SortOrder": "DateUpdatedDescending", "Skip": skip, "Take": take})
@@ -185,7 +189,8 @@ def parse_bill(detail: Any, stages_payload: Any, publications_payload: Any | Non
             "bill_type_id": detail.get("billTypeId"),
             "current_house": detail.get("currentHouse"),
             "originating_house": detail.get("originatingHouse"),
-            "session_ids": detail.get("includedSessionIds") or [],
+            # Ascending, so the last is the bill's newest session (contract.NEWEST_SESSION_SQL reads it so).
+            "session_ids": _ascending(detail.get("includedSessionIds") or []),
             "is_act": bool(detail.get("isAct")),
             "withdrawn": date_only(detail["billWithdrawn"]) if detail.get("billWithdrawn") else None,
             "defeated": bool(detail.get("isDefeated")),

@@ -16,8 +16,8 @@ from typing import Any, Iterable
 import sqlite_utils
 
 from tracker.briefing import watch
-from tracker.contract import (CONSULTATION_KINDS, FINISHED_STATUSES, GOVERNMENT_RESPONSE_KINDS, OPEN_STATUSES,
-                              SOURCE_DATE_SQL)
+from tracker.contract import (CONSULTATION_KINDS, FINISHED_STATUSES, GOVERNMENT_RESPONSE_KINDS, NEWEST_SESSION_SQL,
+                              OPEN_STATUSES, SOURCE_DATE_SQL)
 
 #: What the briefing reads of an item: never body_text unless the summary is empty (it is the fallback).
 STATE_COLUMNS = ("id, source, kind, title, summary, url, organisation, status, published, updated, opens, closes, "
@@ -367,6 +367,5 @@ def amendments_decided_between(db: sqlite_utils.Database, lo: str, hi: str, when
 
 def newest_session(db: sqlite_utils.Database) -> int | None:
     """The newest parliamentary session of any tracked bill (a bill not carried into it fell at prorogation)."""
-    row = db.execute("SELECT max(s.value) FROM items b, json_each(b.details, '$.session_ids') s "
-                     "WHERE b.kind = 'bill'").fetchone()
+    row = db.execute(f"SELECT {NEWEST_SESSION_SQL}").fetchone()
     return row[0] if row else None

@@ -733,3 +733,11 @@ def _watches(db: sqlite_utils.Database) -> None:
         )"""
     )
     db.execute("CREATE INDEX idx_alert_sends_owner ON alert_sends(owner, status, period_end)")
+
+
+@migrations(name="0022_bill_sessions")
+def _bill_sessions(db: sqlite_utils.Database) -> None:
+    # The newest session any bill belongs to (contract.NEWEST_SESSION_SQL, for "fell at prorogation") from an
+    # index, not by reading every bill's session list: a bill's list is ascending, so its last id is its newest.
+    db.execute("CREATE INDEX idx_bills_newest_session ON items(json_extract(details, '$.session_ids[#-1]')) "
+               "WHERE kind = 'bill'")

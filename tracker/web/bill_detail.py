@@ -6,7 +6,7 @@ import json
 import sqlite3
 from typing import Any
 
-from tracker.contract import AMENDMENT_DECISIONS, bill_state
+from tracker.contract import AMENDMENT_DECISIONS, NEWEST_SESSION_SQL, bill_state
 
 #: Amendments shown per stage; the amendments table holds them all.
 AMENDMENTS_PER_STAGE = 200
@@ -20,8 +20,7 @@ def _rows(conn: sqlite3.Connection, sql: str, params: list) -> list[dict[str, An
 
 def newest_session(conn: sqlite3.Connection) -> int | None:
     """The newest parliamentary session any tracked bill belongs to (the current one, as far as we know)."""
-    row = conn.execute("SELECT max(s.value) FROM items b, json_each(b.details, '$.session_ids') s "
-                       "WHERE b.kind = 'bill'").fetchone()
+    row = conn.execute(f"SELECT {NEWEST_SESSION_SQL}").fetchone()
     return row[0] if row else None
 
 
