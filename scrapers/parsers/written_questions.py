@@ -50,27 +50,38 @@ def is_cut(text: Any) -> bool:
     return len(text) == CUT_AT or (len(text) == CUT_AT + 3 and text.endswith("..."))
 
 
-def _record(entry: Any, url: str) -> dict:
+def record_of(entry: Any, url: str, source: str, noun: str, required: tuple[str, ...]) -> dict:
+    """One record of the Written Questions and Statements API (`{"value": {...}}`), with its required fields
+    checked: a missing one means the API has changed, and is said so. Shared by questions and statements."""
     value = entry.get("value") if isinstance(entry, dict) else None
     if not isinstance(value, dict):
-        raise ParseError(f"{SOURCE}: {url}: a result has no 'value' object")
-    for name in REQUIRED:
+        raise ParseError(f"{source}: {url}: a result has no 'value' object")
+    for name in required:
         if name not in value:
-            raise ParseError(f"{SOURCE}: {url}: question {value.get('id', '?')} has no field {name!r} "
+            raise ParseError(f"{source}: {url}: {noun} {value.get('id', '?')} has no field {name!r} "
                              f"(the API has changed)")
     if not isinstance(value["id"], int):
-        raise ParseError(f"{SOURCE}: {url}: field 'id' is not an integer: {value['id']!r}")
+        raise ParseError(f"{source}: {url}: field 'id' is not an integer: {value['id']!r}")
     return value
+
+
+def records_of(payload: Any, url: str, source: str, noun: str, required: tuple[str, ...]) -> tuple[list[dict], int]:
+    """A listing page of the same API -> (its records, totalResults)."""
+    if not isinstance(payload, dict) or not isinstance(payload.get("results"), list):
+        raise ParseError(f"{source}: {url}: field 'results' is missing or not a list (the API has changed)")
+    total = payload.get("totalResults")
+    if not isinstance(total, int):
+        raise ParseError(f"{source}: {url}: field 'totalResults' is missing or not an integer")
+    return [record_of(entry, url, source, noun, required) for entry in payload["results"]], total
+
+
+def _record(entry: Any, url: str) -> dict:
+    return record_of(entry, url, SOURCE, "question", REQUIRED)
 
 
 def parse_list(payload: Any, url: str) -> tuple[list[dict], int]:
     """A listing page -> (question records, totalResults)."""
-    if not isinstance(payload, dict) or not isinstance(payload.get("results"), list):
-        raise ParseError(f"{SOURCE}: {url}: field 'results' is missing or not a list (the API has changed)")
-    total = payload.get("totalResults")
-    if not isinstance(total, int):
-        raise ParseError(f"{SOURCE}: {url}: field 'totalResults' is missing or not an integer")
-    return [_record(entry, url) for entry in payload["results"]], total
+    return records_of(payload, url, SOURCE, "question", REQUIRED)
 
 
 def parse_detail(payload: Any, url: str) -> dict:

@@ -14,7 +14,7 @@ from tracker.contract import TrackedItem
 from .committees import html_to_text
 from .dates import date_only, london_iso
 from .errors import ParseError
-from .written_questions import PAGE_SIZE, WEBSITE, is_cut
+from .written_questions import PAGE_SIZE, WEBSITE, is_cut, record_of, records_of
 
 SOURCE = "written-statements"
 ID_PREFIX = "wms:"
@@ -33,26 +33,12 @@ def detail_url(base_url: str, statement_id: int) -> str:
 
 
 def _record(entry: Any, url: str) -> dict:
-    value = entry.get("value") if isinstance(entry, dict) else None
-    if not isinstance(value, dict):
-        raise ParseError(f"{SOURCE}: {url}: a result has no 'value' object")
-    for name in REQUIRED:
-        if name not in value:
-            raise ParseError(f"{SOURCE}: {url}: statement {value.get('id', '?')} has no field {name!r} "
-                             f"(the API has changed)")
-    if not isinstance(value["id"], int):
-        raise ParseError(f"{SOURCE}: {url}: field 'id' is not an integer: {value['id']!r}")
-    return value
+    return record_of(entry, url, SOURCE, "statement", REQUIRED)
 
 
 def parse_list(payload: Any, url: str) -> tuple[list[dict], int]:
     """A listing page -> (statement records, totalResults)."""
-    if not isinstance(payload, dict) or not isinstance(payload.get("results"), list):
-        raise ParseError(f"{SOURCE}: {url}: field 'results' is missing or not a list (the API has changed)")
-    total = payload.get("totalResults")
-    if not isinstance(total, int):
-        raise ParseError(f"{SOURCE}: {url}: field 'totalResults' is missing or not an integer")
-    return [_record(entry, url) for entry in payload["results"]], total
+    return records_of(payload, url, SOURCE, "statement", REQUIRED)
 
 
 def parse_detail(payload: Any, url: str) -> dict:
