@@ -20,7 +20,7 @@ demo: $(STAMP)
 	$(BIN)/seoc-tracker demo
 
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto
 
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
