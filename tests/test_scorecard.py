@@ -86,3 +86,13 @@ def test_asks_by_outcome_share_and_pending_leave_out_withdrawn_responses(db):
     assert [r["ask"] for r in _table(db, "scorecard_pending_asks")] == [f"Ask on {x}" for x in "bcdf"]
     assert _table(db, "scorecard_responses") == [{"year": "2025", "theme": "Fraud", "responses": 5,
                                                   "submitted": 5}]
+
+
+def test_a_submission_of_unknown_date_is_not_counted_in_the_year_it_was_logged(db):
+    # As the demo records the CPS's FDF0004: submitted by a call's deadline, on a day that was never published.
+    db.execute("INSERT INTO responses (item_id, decision, status, owner_team, created_by, created_at, updated_by, "
+               "updated_at) VALUES ('govuk:g', 'respond', 'submitted', 'SEOC', 'ed', '2026-11-30T10:00:00+00:00', "
+               "'ed', '2026-11-30T10:00:00+00:00')")
+    assert _table(db, "scorecard_responses") == [
+        {"year": "date not recorded", "theme": "Fraud", "responses": 1, "submitted": 1},
+        {"year": "2025", "theme": "Fraud", "responses": 5, "submitted": 5}]

@@ -35,9 +35,13 @@ QUERIES: dict[str, dict[str, Any]] = {
     "scorecard_responses": {
         "title": "Scorecard: our responses by year and theme",
         "description": "Responses logged (withdrawn ones left out) by the year they were submitted (or logged, "
-                       "if not yet submitted) and the themes of the item they answer; one response counts under "
-                       "each of its item's themes.",
-        "sql": f"""select coalesce(substr(r.submitted_on, 1, 4), substr(r.created_at, 1, 4)) as year,
+                       "if not yet submitted; \"date not recorded\" for a submitted one whose date is not known) "
+                       "and the themes of the item they answer; one response counts under each of its item's "
+                       "themes.",
+        # A submission of unknown date (an old one recorded from the public record) is not put in the year
+        # someone happened to log it.
+        "sql": f"""select case when r.submitted_on is not null then substr(r.submitted_on, 1, 4)
+    when r.status = 'submitted' then 'date not recorded' else substr(r.created_at, 1, 4) end as year,
   coalesce(p.name, t.value, 'no theme') as theme, count(distinct r.id) as responses,
   count(distinct case when r.status = 'submitted' then r.id end) as submitted
 from responses r join items i on i.id = r.item_id
