@@ -7,7 +7,7 @@ import hashlib
 import json
 import smtplib
 import ssl
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
@@ -20,7 +20,7 @@ from tracker.alerts import message as message_mod
 from tracker.alerts import unsubscribe
 from tracker.alerts.matching import Matcher
 from tracker.alerts.watchlist import TEAM_PREFIX, Watch, every, names_for
-from tracker.briefing.mailer import SmtpSettings, _deliver, _describe, _scrub
+from tracker.briefing.mailer import SmtpSettings, deliver_recorded
 from tracker.config import Config
 from tracker.store.db import write_transaction
 from tracker.weeks import LONDON, parse_instant, utc_iso
@@ -215,22 +215,12 @@ def send(db: sqlite_utils.Database, alerts: list[Alert], settings: SmtpSettings,
             else:
                 send_id, attempts = row["id"], row["attempts"] + 1
         email = compose(alert, settings, base_url=base_url, secret=secret, now=now, theme_names=names)
-        one = replace(settings, recipients=(alert.address,))
-        try:
-            refused = _deliver(email, one, ssl_context, smtp_class)
-            if refused:
-                raise smtplib.SMTPRecipientsRefused(refused)
-        except (smtplib.SMTPException, OSError) as exc:
-            error = _scrub(f"{utc_iso(now)} attempt {attempts}: {_describe(exc)}", settings)
-            with write_transaction(db.conn) as conn:
-                conn.execute("UPDATE alert_sends SET status = 'failed', attempts = ?, last_error = ? WHERE id = ?",
-                             [attempts, error, send_id])
+        error = deliver_recorded(db, send_id, attempts, email, settings, alert.address, now,
+                                 ssl_context=ssl_context, smtp_class=smtp_class)
+        if error is not None:
             outcomes.append(Outcome(alert.owner, alert.address, "failed",
                                     f"{alert.owner} <{alert.address}>: not sent ({error}); kept to send again", count))
             continue
-        with write_transaction(db.conn) as conn:
-            conn.execute("UPDATE alert_sends SET status = 'sent', attempts = ?, last_error = NULL, message_id = ?, "
-                         "sent_at = ? WHERE id = ?", [attempts, email["Message-ID"], utc_iso(now), send_id])
         _advance(db, alert)
         outcomes.append(Outcome(alert.owner, alert.address, "sent",
                                 f"{alert.owner} <{alert.address}>: sent {count} change(s)", count))

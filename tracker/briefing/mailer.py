@@ -8,7 +8,7 @@ import os
 import smtplib
 import socket
 import ssl
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
@@ -195,6 +195,28 @@ def _deliver(message: EmailMessage, settings: SmtpSettings, ssl_context: ssl.SSL
     except (smtplib.SMTPException, OSError):  # accepted already: a failed goodbye must not cause a resend
         client.close()
     return refused
+
+
+def deliver_recorded(db: sqlite_utils.Database, send_id: int, attempts: int, message: EmailMessage,
+                     settings: SmtpSettings, address: str, now: datetime, *, ssl_context: ssl.SSLContext | None = None,
+                     smtp_class: type[smtplib.SMTP] = smtplib.SMTP) -> str | None:
+    """Send `message` to `address` alone and record the attempt on its `alert_sends` row (alerts and team
+    briefings): sent with its Message-ID, or failed with the error (scrubbed of secrets) for the next run to
+    retry. Returns None when sent, else that error."""
+    try:
+        refused = _deliver(message, replace(settings, recipients=(address,)), ssl_context, smtp_class)
+        if refused:
+            raise smtplib.SMTPRecipientsRefused(refused)
+    except (smtplib.SMTPException, OSError) as exc:
+        error = _scrub(f"{utc_iso(now)} attempt {attempts}: {_describe(exc)}", settings)
+        with write_transaction(db.conn) as conn:
+            conn.execute("UPDATE alert_sends SET status = 'failed', attempts = ?, last_error = ? WHERE id = ?",
+                         [attempts, error, send_id])
+        return error
+    with write_transaction(db.conn) as conn:
+        conn.execute("UPDATE alert_sends SET status = 'sent', attempts = ?, last_error = NULL, message_id = ?, "
+                     "sent_at = ? WHERE id = ?", [attempts, message["Message-ID"], utc_iso(now), send_id])
+    return None
 
 
 def send_briefing(db: sqlite_utils.Database, week: str, settings: SmtpSettings, force: bool = False,

@@ -149,8 +149,7 @@ def render(team_briefing: TeamBriefing) -> tuple[str, str]:
 def send(db: sqlite_utils.Database, team_briefing: TeamBriefing, team: Team, settings, *, now: datetime,
          force: bool = False, ssl_context=None) -> str:
     """Email the team's briefing once per week (again only with `force`); failures are recorded, then raised."""
-    import smtplib
-    from tracker.briefing.mailer import MailError, _deliver, _describe, _scrub
+    from tracker.briefing.mailer import MailError, deliver_recorded
 
     key = f"team-briefing:{team_briefing.week}:{team.name}"
     row = next(iter(db.query("SELECT id, status, sent_at, attempts FROM alert_sends WHERE send_key = ?", [key])), None)
@@ -175,17 +174,7 @@ def send(db: sqlite_utils.Database, team_briefing: TeamBriefing, team: Team, set
             attempts = 1
         else:
             send_id, attempts = row["id"], row["attempts"] + 1
-    try:
-        refused = _deliver(message, replace(settings, recipients=(team.email,)), ssl_context, smtplib.SMTP)
-        if refused:
-            raise smtplib.SMTPRecipientsRefused(refused)
-    except (smtplib.SMTPException, OSError) as exc:
-        error = _scrub(f"{utc_iso(now)} attempt {attempts}: {_describe(exc)}", settings)
-        with write_transaction(db.conn) as conn:
-            conn.execute("UPDATE alert_sends SET status = 'failed', attempts = ?, last_error = ? WHERE id = ?",
-                         [attempts, error, send_id])
-        raise MailError(f"team {team.name}: briefing {team_briefing.week} not sent: {error}") from None
-    with write_transaction(db.conn) as conn:
-        conn.execute("UPDATE alert_sends SET status = 'sent', attempts = ?, last_error = NULL, message_id = ?, "
-                     "sent_at = ? WHERE id = ?", [attempts, message["Message-ID"], utc_iso(now), send_id])
+    error = deliver_recorded(db, send_id, attempts, message, settings, team.email, now, ssl_context=ssl_context)
+    if error is not None:
+        raise MailError(f"team {team.name}: briefing {team_briefing.week} not sent: {error}")
     return f"team {team.name}: briefing {team_briefing.week} sent to {team.email}"
