@@ -275,3 +275,19 @@ def test_our_asks_outcomes_reach_editors_following_the_reform_and_no_one_else(db
     [(watch, changes)] = built["edna"].sections
     assert [(c.kind, c.detail) for c in changes] == [
         ("our ask", '"Abolish business rates for small charities": not adopted')]
+
+
+def test_a_poll_that_runs_is_followed_by_alerts(db_path, config, monkeypatch):
+    """What a poll finds reaches followers within the hour, not at the next crawl."""
+    from apscheduler.schedulers.background import BackgroundScheduler
+    from tracker import scheduler
+    calls = []
+    monkeypatch.setattr(jobs, "poll_and_classify", lambda path, cfg: calls.append("poll"))
+    monkeypatch.setattr(jobs, "alerts_job", lambda path, cfg: calls.append("alerts"))
+    monkeypatch.setattr(scheduler, "crawl_covers", lambda cfg, now: False)
+    poll = {job.id: job for job in scheduler.build_scheduler(db_path, config, BackgroundScheduler()).get_jobs()}["poll"]
+    poll.func()
+    assert calls == ["poll", "alerts"]
+    monkeypatch.setattr(scheduler, "crawl_covers", lambda cfg, now: True)  # the crawl at this time does both
+    poll.func()
+    assert calls == ["poll", "alerts"]
