@@ -18,6 +18,7 @@ from typing import Any, Mapping, Protocol
 import sqlite_utils
 
 from tracker.errors import ConfigError, TrackerError
+from tracker.store.db import write_transaction
 from tracker.weeks import utc_iso
 
 log = logging.getLogger(__name__)
