@@ -221,3 +221,40 @@ def test_a_later_document_of_the_same_reform_thread_is_suggested_first(tracker_d
     row = next(r for r in rows(tracker_db) if r["id"] == statement["id"])
     assert (row["suggested_item_id"], row["suggested_because"], row["state"]) == (
         "govuk:psfa-strategy", "a later document in the same reform thread", "open")
+
+
+DEMO_DECISIONS = Path(__file__).parent.parent / "snapshot" / "register" / "commitments" / "wq-1898703.json"
+
+
+def test_the_demo_editor_confirms_the_seeded_commitment_through_the_register(tracker_db):
+    from tracker.store import demo_register
+    scan(tracker_db)
+    database = db_module.connect(tracker_db)
+    try:
+        assert demo_register.decide_commitments(database.conn, DEMO_DECISIONS, "2026-09-14T05:30:00+00:00") == 1
+        decided = {r["item_id"]: (r["state"], r["decided_by"]) for r in database.query("select * from commitments")}
+        assert decided == {"wms:9000001": ("candidate", None), "wq:1898703": ("open", "demo-editor")}
+        assert [r["action"] for r in database.query(
+            "select action from audit_log where table_name = 'commitments'")] == ["commitment confirm"]
+    finally:
+        database.close()
+
+
+def test_a_demo_decision_whose_quote_is_not_a_candidate_decides_nothing(tracker_db, tmp_path):
+    from tracker.errors import StoreError
+    from tracker.store import demo_register
+    scan(tracker_db)
+    seed_file = json.loads(DEMO_DECISIONS.read_text())
+    real = seed_file["decisions"][0]
+    # A good decision first: it must not be applied when a later one is refused.
+    seed_file["decisions"] = [{**real, "item_id": "wms:9000001", "quote": QUOTE, "note": ""},
+                              {**real, "quote": "We will publish nothing."}]
+    broken = tmp_path / "decisions.json"
+    broken.write_text(json.dumps(seed_file))
+    database = db_module.connect(tracker_db)
+    try:
+        with pytest.raises(StoreError, match="no candidate commitment of wq:1898703 quotes 'We will publish"):
+            demo_register.decide_commitments(database.conn, broken, "2026-09-14T05:30:00+00:00")
+        assert {r["state"] for r in database.query("select state from commitments")} == {"candidate"}
+    finally:
+        database.close()

@@ -64,7 +64,7 @@ def test_demo_builds_everything_and_a_second_replay_writes_no_versions(tmp_path,
     assert database.execute("select count(*) from items where source like 'written-%' and relevant = 1"
                             ).fetchone()[0] == 6
     assert {(r["item_id"], r["state"]) for r in database.query("select item_id, state from commitments")} == {
-        ("wms:9000001", "candidate"), ("wq:1898703", "candidate")}
+        ("wms:9000001", "candidate"), ("wq:1898703", "open")}
     # What issue 4 asked the demo to show, beyond the links above.
     kinds = {r["kind"] for r in database.query("select distinct kind from items")}
     assert {"act", "statutory_instrument", "commencement_order", "law_commission_project",

@@ -121,6 +121,8 @@ def demo(db_path, serve, port):
     for seed, response_id in seeds:
         demo_register.decide(database.conn, seed, response_id, stamp)
     commitment_scan.scan(database, now=stamp)
+    for seed in sorted((BUNDLED_SNAPSHOT / "register" / "commitments").glob("*.json")):
+        demo_register.decide_commitments(database.conn, seed, stamp)
     click.echo(f"Demo database {path}: {database['items'].count} items from {len(results)} sources; "
                f"{tagged.relevant} of {tagged.classified} relevant to SEOC priorities"
                + (f"; {len(failed)} source(s) not ok" if failed else ""))

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from tracker.errors import StoreError
+from tracker.store import commitments
 from tracker.store.db import write_transaction
 
 ASK_FIELDS = ("position", "text", "theme", "target", "priority")
@@ -99,3 +100,23 @@ def decide(conn: sqlite3.Connection, path: Path, response_id: int, now: str) -> 
                              [state, editor, now, suggestion_id])
                 _audit(conn, editor, now, state, "ask_suggestions", suggestion_id, {"state": state})
     return accepted
+
+
+def decide_commitments(conn: sqlite3.Connection, path: Path, now: str) -> int:
+    """Apply the seed's decisions on candidate commitments (after the finder has run), through the register's own
+    `commitments.decide`, as the seed's editor; returns how many were decided.
+
+    Refuses, deciding nothing, if a quote is not among its item's candidates (the finder or the data changed)."""
+    seed = json.loads(path.read_text(encoding="utf-8"))
+    found = []
+    for decision in seed["decisions"]:
+        row = conn.execute("SELECT id FROM commitments WHERE item_id = ? AND quote = ? AND state = 'candidate'",
+                           [decision["item_id"], decision["quote"]]).fetchone()
+        if row is None:
+            raise StoreError(f"demo register: no candidate commitment of {decision['item_id']} quotes "
+                             f"{decision['quote'][:80]!r}")
+        found.append((row[0], decision))
+    for commitment_id, decision in found:
+        commitments.decide(conn, seed["editor"], commitment_id, decision["action"], decision.get("note", ""),
+                           now=now)
+    return len(found)
