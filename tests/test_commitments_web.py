@@ -258,3 +258,38 @@ def test_a_demo_decision_whose_quote_is_not_a_candidate_decides_nothing(tracker_
         assert {r["state"] for r in database.query("select state from commitments")} == {"candidate"}
     finally:
         database.close()
+
+
+@pytest.mark.parametrize("public_read", [False, True])
+async def test_the_reform_page_shows_its_commitments_to_signed_in_staff_only(tracker_db, public_read):
+    scan(tracker_db)
+    database = db_module.connect(tracker_db)
+    by_item = {r["item_id"]: r["id"] for r in database.query("select id, item_id from commitments")}
+    commitment_store.decide(database.conn, "ed", by_item["wq:1898703"], "confirm")
+    commitment_store.decide(database.conn, "ed", by_item["wms:9000001"], "dismiss")
+    database.close()
+    ds = build(tracker_db, public_read=public_read)
+    answer = "/-/dossier/wq:1898703"
+    anonymous = await ds.client.get(answer)
+    assert 'id="commitments"' not in anonymous.text
+    page = (await ds.client.get(answer, cookies=session_cookie(ds, "rita"))).text
+    section = page[page.index('id="commitments"'):]
+    assert "will publish findings once complete" in section
+    assert "<strong>open</strong> (ed," in section and "no due date stated" in section
+    # A dismissed candidate is not shown on its statement's page.
+    statement = (await ds.client.get("/-/dossier/wms:9000001", cookies=session_cookie(ds, "rita"))).text
+    assert 'id="commitments"' not in statement
+
+
+async def test_a_document_that_delivered_a_commitment_shows_it_on_its_page(tracker_db):
+    scan(tracker_db)
+    database = db_module.connect(tracker_db)
+    commitment = next(iter(database.query("select id from commitments where item_id = 'wq:1898703'")))["id"]
+    commitment_store.decide(database.conn, "ed", commitment, "confirm")
+    commitment_store.decide(database.conn, "ed", commitment, "delivered", evidence_item_id="wms:9000001")
+    database.close()
+    ds = build(tracker_db)
+    page = (await ds.client.get("/-/dossier/wms:9000001", cookies=session_cookie(ds, "rita"))).text
+    section = page[page.index('id="commitments"'):]
+    assert "will publish findings once complete" in section and "<strong>delivered</strong>" in section
+    assert 'href="/-/dossier/wq:1898703"' in section

@@ -39,3 +39,18 @@ def load(conn: sqlite3.Connection) -> dict[str, Any]:
         "decided": _rows(conn, f"SELECT {_COLUMNS} {_FROM} WHERE c.state IN ('delivered', 'dropped', 'dismissed') "
                                f"ORDER BY c.decided_at DESC, c.id LIMIT {RECENT_DECIDED}"),
     }
+
+
+def of_reform(conn: sqlite3.Connection, item_ids: list[str]) -> list[dict[str, Any]]:
+    """The commitments a reform page shows: those said in any of its items, or whose delivery one of them shows
+    or may show; dismissed candidates left out. Open and overdue first, then candidates, then the decided."""
+    if not item_ids:
+        return []
+    marks = ", ".join("?" for _ in item_ids)
+    cursor = conn.execute(
+        f"SELECT {_COLUMNS} {_FROM} WHERE c.state != 'dismissed' AND (c.item_id IN ({marks}) "
+        f"OR c.evidence_item_id IN ({marks}) OR c.suggested_item_id IN ({marks})) "
+        f"ORDER BY CASE c.state WHEN 'open' THEN 0 WHEN 'candidate' THEN 1 ELSE 2 END, c.due IS NULL, c.due, c.id",
+        item_ids * 3)
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, row)) for row in cursor.fetchall()]

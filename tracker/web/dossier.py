@@ -10,7 +10,7 @@ from typing import Any
 from tracker.contract import consultation_state, deadline_passed, is_overdue
 from tracker.store import asks as store_asks
 from tracker.store import reforms
-from tracker.web import bill_detail, cells
+from tracker.web import bill_detail, cells, commitments
 
 TIMELINE_LIMIT = 200
 
@@ -22,9 +22,11 @@ def _rows(conn: sqlite3.Connection, sql: str, params: list) -> list[dict[str, An
 
 
 def load(conn: sqlite3.Connection, item_id: str, include_responses: bool,
-         now: datetime | None = None, staff: bool = True) -> dict[str, Any] | None:
+         now: datetime | None = None, staff: bool = True, include_commitments: bool = False) -> dict[str, Any] | None:
     """Everything the dossier page shows, or None if the item does not exist. Without `staff` (an anonymous
-    reader), staff work is left out: triage, reviewer names, review notes and reasons (the decisions stay)."""
+    reader), staff work is left out: triage, reviewer names, review notes and reasons (the decisions stay).
+    The government's commitments on the reform (editors' decisions on public quotes) only with
+    `include_commitments`, for those who may read the commitments table."""
     found = _rows(conn, "SELECT * FROM items WHERE id = ?", [item_id])
     if not found:
         return None
@@ -91,11 +93,13 @@ def load(conn: sqlite3.Connection, item_id: str, include_responses: bool,
             {"id": m["id"], "title": m["title"], "kind": m["kind"], "published": m["published"]} for m in members]}
         return {"item": item, "links": links, "versions": versions, "tags": tags, "stages": stages,
                 "responses": responses, "triage": triage[0] if triage else None, "reform": reform,
-                "relevance": relevance, "timeline": events[:TIMELINE_LIMIT], "gaps": gaps, "bill": bill}
+                "relevance": relevance, "timeline": events[:TIMELINE_LIMIT], "gaps": gaps, "bill": bill,
+                "commitments": commitments.of_reform(conn, [m["id"] for m in members]) if include_commitments
+                else None}
     return {"item": item, "links": links, "versions": versions, "tags": tags, "stages": stages,
             "responses": responses, "triage": triage[0] if triage else None, "reform": None,
             "relevance": relevance, "timeline": timeline(item, links, versions, stages), "gaps": stage_gaps(stages),
-            "bill": bill}
+            "bill": bill, "commitments": commitments.of_reform(conn, [item_id]) if include_commitments else None}
 
 
 def _stages(conn: sqlite3.Connection, item_id: str) -> list[dict[str, Any]]:

@@ -72,8 +72,11 @@ async def dossier_page(datasette, request):
     editor = is_editor(request.actor)
     # Anonymous readers (public_read) see published data only: no triage, reviewer names or review notes.
     staff = request.actor is not None
+    # Commitments are read by whoever may read their table (signed-in staff), as on /-/commitments.
+    pledges = staff and await datasette.permission_allowed(
+        request.actor, "view-table", (db_name(datasette), "commitments"), default=True)
     data = await db.execute_fn(lambda conn: dossier.load(conn, item_id, include_responses=editor, staff=staff,
-                                                         now=clock_of(datasette)))
+                                                         now=clock_of(datasette), include_commitments=pledges))
     if data is None:
         raise NotFound(f"No tracked item has id {item_id}")
     return await _render_dossier(datasette, request, data, editor)
@@ -136,8 +139,10 @@ def staff_form(what: str, *, redisplay: bool = False, back: str | None = None) -
                 item_id = str(form.get("item_id") or "")
                 data = None
                 if redisplay and isinstance(exc, register.FormError):
+                    # An editor: the page as they saw it, commitments included.
                     data = await db.execute_fn(lambda conn: dossier.load(conn, item_id, include_responses=True,
-                                                                         now=clock_of(datasette)))
+                                                                         now=clock_of(datasette),
+                                                                         include_commitments=True))
                 if data is None:
                     return Response.html(f"<p>{escape(what)} not saved: {escape(str(exc))}</p>", status=400)
                 return await _render_dossier(datasette, request, data, True, errors=exc.errors, form=form,
