@@ -58,7 +58,10 @@ def classify(db_path, everything, jsonl):
                    "to add to a labelled set before re-fitting the phrase rules.")
 @click.option("--phrases", is_flag=True,
               help="List the rules behind predicted themes, most often wrong first: where to re-fit.")
-def evaluate(labelled, part, reviewed, db_path, export, phrases):
+@click.option("--commitments", "commitment_file", type=click.File("r"), default=None,
+              help="Also evaluate the commitment finder on labelled sentences (JSON lines: id, text, commitment, "
+                   "split), each split apart; with --reviewed, also what editors kept and dismissed.")
+def evaluate(labelled, part, reviewed, db_path, export, phrases, commitment_file):
     """Print precision, recall and F1 for relevance and themes, beside a keyword baseline.
 
     Labelled files are read together (ids must be unique across them) and shown to the classifier as
@@ -66,10 +69,12 @@ def evaluate(labelled, part, reviewed, db_path, export, phrases):
     of, or as well as, files.
 
     Example: seoc-tracker evaluate seoc_dev.jsonl seoc_extra.jsonl --part heldout
+    Example: seoc-tracker evaluate --commitments commitments.jsonl --reviewed
     """
+    from tracker.classify import commitment_eval
     from tracker.classify import evaluate as evaluate_mod
-    if not labelled and not reviewed:
-        raise click.UsageError("give one or more labelled files, or --reviewed")
+    if not labelled and not reviewed and commitment_file is None:
+        raise click.UsageError("give one or more labelled files, --commitments FILE, or --reviewed")
     if export is not None and not reviewed:
         raise click.UsageError("--export-reviewed needs --reviewed")
     out = []
@@ -98,4 +103,11 @@ def evaluate(labelled, part, reviewed, db_path, export, phrases):
         if export is not None:
             for row in got.rows:
                 export.write(evaluate_mod.labelled_line(row) + "\n")
+        if commitment_file is not None:
+            out.append(commitment_eval.format_decided(commitment_eval.decided(database.conn)))
+    if commitment_file is not None:
+        sentences = commitment_eval.read_labelled(commitment_file)
+        out.insert(0, "\n".join([f"Commitment finder on {commitment_file.name}:"] + [
+            commitment_eval.format_figures(name, figures)
+            for name, figures in commitment_eval.by_split(sentences).items()]) + ("\n" if len(out) else ""))
     click.echo("\n".join(out))
