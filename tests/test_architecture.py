@@ -20,7 +20,7 @@ FLOORS = {
     "tracker.classify": 3, "tracker.web": 3, "tracker.crawl": 3, "tracker.alerts": 3,
     "tracker.briefing": 2, "tracker.store": 2,
     "tracker.contract": 1, "tracker.weeks": 1, "tracker.config": 1, "tracker.server_secret": 1,
-    "tracker.file_modes": 1,
+    "tracker.file_modes": 1, "tracker.search_language": 1,
     "tracker.errors": 0,
 }
 #: What the scrapers may use of the tracker.
@@ -112,3 +112,10 @@ def test_every_spider_and_parser_is_a_registered_source():
         found = {p.stem for p in (PROJECT / "scrapers" / folder).glob("*.py")} - {"__init__", "base", "dates",
                                                                                   "errors"}
         assert found == registered, folder
+
+
+def test_alerts_do_not_reach_into_the_web_layer():
+    """Alerts run in the scheduler without a web server: what they share with pages lives a floor down."""
+    offenders = {name: sorted(m for m in imports_of(name, path) if m.startswith("tracker.web"))
+                 for name, path in modules("tracker").items() if name.startswith("tracker.alerts")}
+    assert {name: found for name, found in offenders.items() if found} == {}

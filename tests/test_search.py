@@ -11,7 +11,7 @@ from tracker.classify import tagging
 from tracker.contract import TrackedItem
 from tracker.store import db as db_module
 from tracker.store import items as store
-from tracker.web.search import SearchError, to_fts5
+from tracker.search_language import SearchError, to_fts5
 from tracker.web.serve import build_datasette
 
 from .helpers.auth import session_cookie

@@ -13,7 +13,7 @@ import sqlite_utils
 from tracker.store.migrations import SEARCH_COLUMNS
 
 from tracker.alerts.watchlist import Watch
-from tracker.web import search
+from tracker import search_language as search
 
 #: The changed items, as a table every question reads (a JSON list bound as ?1: no writes, no transaction).
 #: Questions join it to items with CROSS JOIN, which keeps that order: the few changed ids probe items by key

@@ -10,7 +10,7 @@ from typing import Any, Mapping
 from tracker.contract import KINDS, SOURCE_NAMES, clean_text
 from tracker.store.db import write_transaction
 from tracker.store.register import FormError, _audit, parse_id
-from tracker.web import search
+from tracker import search_language as search
 
 WHATS = ("reform", "item", "theme", "organisation", "search")
 CADENCES = ("immediate", "daily", "weekly")

@@ -10,7 +10,8 @@ from datasette.utils import tilde_encode
 from datasette.utils.asgi import BadRequest, Response
 
 from tracker.store.db import install_clock
-from tracker.web import cells, counts, dashboard, facets, search, search_order, watch_views
+from tracker import search_language as search
+from tracker.web import cells, counts, dashboard, facets, search_order, watch_views
 from tracker.web.auth import NEXT_COOKIE
 from tracker.web.views import (add_theme, clock_of, db_name, dossier_page, is_editor, review_row, robots_txt, calendar_page,
                                save_response, set_relevance, set_triage, commitments_page, decide_commitment)
@@ -151,7 +152,7 @@ def _counts_capped(query_string: str) -> bool:
 @hookimpl(trylast=True)
 def prepare_connection(conn, datasette):
     """Every connection Datasette opens: tracker_now() in saved queries and pages reads the instance's clock (the
-    demo's moment) or the real one; searches speak the search box's language (tracker.web.search), replacing
+    demo's moment) or the real one; searches speak the search box's language (tracker.search_language), replacing
     Datasette's SQL function escape_fts (trylast, so after Datasette registers its own)."""
     install_clock(conn, clock_of(datasette))
     conn.create_function("escape_fts", 1, search.to_fts5, deterministic=True)

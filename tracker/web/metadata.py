@@ -65,7 +65,7 @@ order by case when i.kind in ({_CONSULTATION_KINDS}) and {OPEN_NOW} then 0 when 
 
 ITEMS_DESCRIPTION = ("One row per tracked bill, consultation, call for evidence, strategy, Act or SI, from every "
                      "source; full history in item_versions.")
-#: How to search, shown above the items table's search box (the language is tracker/web/search.py's).
+#: How to search, shown above the items table's search box (the language is tracker/search_language.py's).
 SEARCH_HELP_HTML = (
     "<p><strong>Search</strong> finds items with every word you type (<code>money laundering</code>; "
     "<code>launder</code> finds laundering too), an exact phrase in quotes (<code>\"failure to prevent\"</code>), "

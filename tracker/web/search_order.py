@@ -14,7 +14,7 @@ import re
 
 from datasette.utils import await_me_maybe
 
-from tracker.web import search
+from tracker import search_language as search
 
 #: Past this many full-text matches the page's index is walked instead (about sqrt(page size x archive) at 200k
 #: is 3,000; 1,000 keeps both plans within a few milliseconds of each other around it).
