@@ -293,3 +293,26 @@ async def test_a_document_that_delivered_a_commitment_shows_it_on_its_page(track
     section = page[page.index('id="commitments"'):]
     assert "will publish findings once complete" in section and "<strong>delivered</strong>" in section
     assert 'href="/-/dossier/wq:1898703"' in section
+
+
+async def test_a_question_page_shows_its_answer_and_a_statement_page_its_text(tracker_db):
+    database = db_module.connect(tracker_db)
+    # A holding answer in hostile markup: said so, and shown as text.
+    database.execute("update items set details = json_set(details, '$.answer_is_holding', json('true'), "
+                     "'$.answer', ?) where id = ?", ["<script>alert(1)</script> I will reply shortly.", "wq:1"])
+    database.conn.commit()
+    database.close()
+    ds = build(tracker_db, public_read=True)
+    question = (await ds.client.get("/-/dossier/wq:1898703")).text
+    section = question[question.index('id="answer"'):]
+    assert "Commons" in section and "asked by a member (not named in the record)" in section
+    assert "Answer by Department for Business and Trade:" in section
+    assert "The Government is currently reviewing the legislation’s impact" in section
+    holding = (await ds.client.get("/-/dossier/wq:1")).text
+    assert "Holding answer by Cabinet Office" in holding and "<script>alert(1)" not in holding
+    assert "&lt;script&gt;alert(1)" in holding
+    statement = (await ds.client.get("/-/dossier/wms:9000001")).text
+    text = statement[statement.index('id="statement"'):]
+    assert "made by Josh Simons, 16 Oct 2025" in text and text.count("<p>") >= 4
+    assert "The UK intends to license this technology internationally." in text
+    assert 'href="https://hansard.parliament.uk/Commons/2025-10-16"' in statement

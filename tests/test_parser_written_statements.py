@@ -29,14 +29,24 @@ def test_statement_becomes_one_item_of_clean_text() -> None:
     assert item == TrackedItem(
         id="wms:9000001", source="written-statements", kind="written_statement",
         title="Public Sector Fraud Authority",
-        url="https://questions-statements.parliament.uk/written-statements/detail/2025-10-16/PLACEHOLDER-1",
+        # Its uin is unknown (null), so it links to the day's Hansard, not to a statement page it cannot name.
+        url="https://hansard.parliament.uk/Commons/2025-10-16",
         summary=paragraphs[0], organisation="Cabinet Office", status="made", published="2025-10-16",
         body_text=item.body_text,
-        details={"uin": "PLACEHOLDER-1", "house": "Commons", "answering_body_id": 53, "member": "Josh Simons",
+        details={"uin": None, "house": "Commons", "answering_body_id": 53, "member": "Josh Simons",
                  "member_role": None, "linked_statements": [], "attachments": []},
     )
     assert len(paragraphs) == 3 and paragraphs[0].startswith("Fraud remains one of the biggest challenges")
     assert "<" not in item.body_text
+
+
+def test_a_statement_with_its_uin_links_to_its_own_page() -> None:
+    record = {**RECORD["value"], "uin": "HCWS-TEST", "house": "Lords"}
+    item = parser.parse_statement(record, "u")
+    assert item.url == "https://questions-statements.parliament.uk/written-statements/detail/2025-10-16/HCWS-TEST"
+    assert item.details["uin"] == "HCWS-TEST"
+    blank = parser.parse_statement({**record, "uin": "  "}, "u")
+    assert (blank.url, blank.details["uin"]) == ("https://hansard.parliament.uk/Lords/2025-10-16", None)
 
 
 def test_detail_served_as_a_one_result_search_result() -> None:

@@ -18,6 +18,8 @@ from .written_questions import PAGE_SIZE, WEBSITE, is_cut, record_of, records_of
 
 SOURCE = "written-statements"
 ID_PREFIX = "wms:"
+#: Hansard's sitting-day pages (https://hansard.parliament.uk/Commons/2025-10-16).
+HANSARD = "https://hansard.parliament.uk"
 REQUIRED = ("id", "uin", "house", "dateMade", "title", "text", "answeringBodyId", "answeringBodyName")
 
 
@@ -70,14 +72,17 @@ def parse_statement(record: dict, url: str) -> TrackedItem:
     text = html_to_text(record["text"])
     if not title or not text:
         raise ParseError(f"{SOURCE}: {where}: field {'title' if not title else 'text'!r} is empty")
-    uin = record["uin"]
+    uin = (record["uin"] or "").strip() or None
+    house = record["house"]
     member = record.get("member")
     return TrackedItem(
         id=f"{ID_PREFIX}{record['id']}",
         source=SOURCE,
         kind="written_statement",
         title=title,
-        url=f"{WEBSITE}/written-statements/detail/{made}/{uin}",
+        # Without its uin (a record re-expressed from a published page) the statement's own page cannot be
+        # named: the day's Hansard, which prints it, is linked instead of a broken address.
+        url=f"{WEBSITE}/written-statements/detail/{made}/{uin}" if uin else f"{HANSARD}/{house}/{made}",
         summary=text.split("\n\n", 1)[0],
         organisation=record["answeringBodyName"],
         status="made",
@@ -85,7 +90,7 @@ def parse_statement(record: dict, url: str) -> TrackedItem:
         body_text=text,
         details={
             "uin": uin,
-            "house": record["house"],
+            "house": house,
             "answering_body_id": record["answeringBodyId"],
             "member": member.get("name") if isinstance(member, dict) else None,
             "member_role": record.get("memberRole"),
