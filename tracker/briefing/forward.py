@@ -51,8 +51,10 @@ def _events(w: Week, first: date, last: date) -> list[tuple[date, dict[str, Any]
             events.append((day, event))
     w.load({event["item_id"] for _, event in events})
     # w.states holds the items relevant at as_of (and seen by then) among those loaded.
+    # A day's events without a time first, then by the instant (offsets differ across a clock change).
     return sorted(((day, e) for day, e in events if shown(e, w.states)),
-                  key=lambda pair: (pair[0], pair[1]["starts"], pair[1]["kind"], pair[1]["title"], pair[1]["uid"]))
+                  key=lambda pair: (pair[0], len(pair[1]["starts"]) > 10, instant(pair[1]["starts"]),
+                                    pair[1]["kind"], pair[1]["title"], pair[1]["uid"]))
 
 
 def forward_look(w: Week) -> tuple[tuple[ScrutinyEnding, ...], tuple[ComingUp, ...]]:
