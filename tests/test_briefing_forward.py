@@ -31,6 +31,7 @@ BASE = "https://tracker.example.org"
 BEFORE = "2017-03-13T06:00:00+00:00"  # the crawl before the briefing's week
 CANCELLED_BEFORE = "2017-03-17T18:00:00+00:00"  # a crawl in the week, before the briefing's instant
 AFTER = "2017-03-20T09:00:00+00:00"  # a crawl after the briefing's instant
+LATER = "2017-03-20T12:00:00+00:00"  # another, after the preview's instant (10:00)
 THEMES = [("fraud", 0.9, ["fraud"])]
 
 
@@ -79,38 +80,50 @@ def store(database):
         instrument(903, "The Fraud Test Regulations 2017", "Made negative", "2017-03-10", "2017-04-20"),
         instrument(904, "The Pensions Test Regulations 2017", "Made negative", "2017-02-17", "2017-03-30"),
         instrument(906, "The Bribery Test Regulations 2017", "Made negative", "2017-02-15", "2017-03-28"),
+        # Laid, its praying period's end not yet given by Parliament.
+        instrument(907, "The Asset Recovery Test Regulations 2017", "Made negative", "2017-03-08", None),
     ], now=BEFORE)
     for item_id in ("bill:3786", "whatson:14745", "whatson:14842", "whatson:14841", "whatson:14857",
-                    "whatson:14799", "whatson:15271", "whatson:15213",
-                    "si:2017/901", "si:2017/902", "si:2017/903", "si:2017/906"):
+                    "whatson:14799", "whatson:15271", "whatson:15213", "whatson:15258",
+                    "si:2017/901", "si:2017/902", "si:2017/903", "si:2017/906", "si:2017/907"):
         relevant(db, item_id)
     for item_id in ("whatson:14769", "si:2017/904"):
         not_relevant(db, item_id)
     db.conn.commit()
     calendar.sync(db.conn, now=BEFORE)
 
-    # In the week, before the instant: a sitting cancelled, and an SI withdrawn (its period end no longer given).
+    # In the week, before the instant: a sitting cancelled, one moved to 8 days after the briefing's Monday, and an
+    # SI withdrawn (its period end no longer given).
     upsert_item(db, event_item({**march[14857], "CancelledDate": "2017-03-17T00:00:00"}),  # test value
                 now=CANCELLED_BEFORE)
+    upsert_item(db, event_item({**april[15258], "StartDate": "2017-03-28T00:00:00",  # test value
+                                "EndDate": "2017-03-28T00:00:00"}), now=CANCELLED_BEFORE)
     upsert_item(db, instrument(906, "The Bribery Test Regulations 2017", "Made negative", "2017-02-15", None),
                 now=CANCELLED_BEFORE)
     db.conn.commit()
     calendar.sync(db.conn, now=CANCELLED_BEFORE)
 
-    # After the instant: a sitting cancelled, one moved out of the week and one into it, a period end moved,
-    # and a sitting and an SI first seen.
+    # After the instant: a sitting cancelled, one moved out of the calendar's window and one into the week, a
+    # period end moved (twice), a period end first given, and a sitting and an SI first seen.
     upsert_items(db, [
         event_item({**march[14799], "CancelledDate": "2017-03-20T00:00:00"}),  # test value
-        event_item({**march[14841], "StartDate": "2017-03-29T00:00:00", "EndDate": "2017-03-29T00:00:00"}),  # test
+        event_item({**march[14841], "StartDate": "2017-05-02T00:00:00", "EndDate": "2017-05-02T00:00:00"}),  # test
         event_item({**april[15213], "StartDate": "2017-03-22T00:00:00", "EndDate": "2017-03-22T00:00:00"}),  # test
         event_item(march[14805]),
         instrument(901, "The Money Laundering Test Regulations 2017", "Made negative", "2017-02-27", "2017-04-12"),
         instrument(905, "The Economic Crime Test Order 2017", "Made negative", "2017-03-01", "2017-03-31"),
+        instrument(907, "The Asset Recovery Test Regulations 2017", "Made negative", "2017-03-08", "2017-04-13"),
     ], now=AFTER)
     relevant(db, "whatson:14805", when=AFTER)
     relevant(db, "si:2017/905", when=AFTER)
     db.conn.commit()
     calendar.sync(db.conn, now=AFTER)
+    upsert_item(db, instrument(901, "The Money Laundering Test Regulations 2017", "Made negative", "2017-02-27",
+                               "2017-04-14"), now=LATER)
+    upsert_item(db, instrument(907, "The Asset Recovery Test Regulations 2017", "Made negative", "2017-03-08",
+                               "2017-04-16"), now=LATER)
+    db.conn.commit()
+    calendar.sync(db.conn, now=LATER)
     return db
 
 
@@ -142,13 +155,18 @@ def test_scrutiny_periods_ending_soonest_first_as_they_stood_at_the_instant(stor
                        "Made negative procedure", "7 Apr 2017", 18),
     )
     # Left out: 903 ends in 31 days, 904 is not relevant, 906's period end was withdrawn before the instant,
-    # 905 was first seen after it.
+    # 905 was first seen after it, and 907's period end was first given after it.
 
 
 def test_a_preview_after_the_changes_reads_them(store):
     briefing = build_briefing(store, WEEK, AS_OF.replace(hour=10), BASE)
     assert [(s.item.id, s.on, s.days_left) for s in briefing.scrutiny_ending] == [
-        ("si:2017/902", "22 Mar 2017", 2), ("si:2017/905", "31 Mar 2017", 11), ("si:2017/901", "12 Apr 2017", 23)]
+        ("si:2017/902", "22 Mar 2017", 2), ("si:2017/905", "31 Mar 2017", 11), ("si:2017/901", "12 Apr 2017", 23),
+        ("si:2017/907", "13 Apr 2017", 24)]
+    # At noon 901 and 907 moved again: each instant reads its own row.
+    assert [(s.item.id, s.on) for s in build_briefing(store, WEEK, AS_OF.replace(hour=13), BASE).scrutiny_ending
+            if s.item.id in ("si:2017/901", "si:2017/907")] == [("si:2017/901", "14 Apr 2017"),
+                                                                ("si:2017/907", "16 Apr 2017")]
     assert [(c.item.id, c.on) for c in briefing.coming_up] == [
         ("bill:3786", "21 Mar 2017"), ("whatson:14745", "21 Mar 2017, 09:45"),
         ("whatson:14842", "21 Mar 2017, 14:15"), ("whatson:14805", "21 Mar 2017, 15:15"),
@@ -172,12 +190,13 @@ def test_coming_up_in_the_next_seven_days_as_the_calendar_stood_at_the_instant(s
         ("bill:3786", "bill stage", "21 Mar 2017", "Commons"),
         ("whatson:14799", "committee sitting", "21 Mar 2017, 09:30", "Commons"),  # cancelled after the instant
         ("whatson:14745", "committee sitting", "21 Mar 2017, 09:45", "Commons"),
-        ("whatson:14841", "committee sitting", "21 Mar 2017, 10:30", "Lords"),  # moved to 29 Mar after it
+        ("whatson:14841", "committee sitting", "21 Mar 2017, 10:30", "Lords"),  # moved to 2 May after it
         ("whatson:14842", "committee sitting", "21 Mar 2017, 14:15", "Commons"),
     ]
     assert briefing.coming_up[3].title == science
     # Left out: 14857 cancelled before the instant, 14769 and 14881 not relevant (14881 names no tracked bill),
-    # 14805 first seen after the instant, 15213 moved into the week after it, 15271 on 18 Apr (29 days on).
+    # 14805 first seen after the instant, 15213 moved into the week after it, 15258 moved to 28 Mar (8 days on)
+    # before it, 15271 on 18 Apr (29 days on).
 
 
 def test_the_text_and_the_html_show_both_sections(store):
@@ -211,6 +230,8 @@ def test_the_text_and_the_html_show_both_sections(store):
     assert ">Coming up in the next 7 days</h3>" in html
     assert ('<a class="title" href="https://whatson.parliament.uk/event/cal14745" style="' in html
             and ">Justice: oral evidence on Transforming Rehabilitation</a>" in html)
+    assert ('<a class="title" href="https://whatson.parliament.uk/event/cal14880" style="' in html
+            and ">Intellectual Property (Unjustified Threats) Bill [HL] - Report stage</a>" in html)
     assert "Hate crime" in html and "Communications Committee" not in html and "Budget 2017" not in html
 
 
@@ -243,3 +264,12 @@ def test_the_forward_calendar_page_and_the_briefing_agree_on_relevance(store):
     on_page = {e["uid"] for e in weeks[0]["events"] if e["kind"] in ("bill stage", "committee sitting")}
     preview = build_briefing(store, WEEK, AS_OF.replace(hour=10), BASE)
     assert on_page == {f"whatson:{c.url.rsplit('cal', 1)[1]}" for c in preview.coming_up}
+
+
+def test_a_sitting_already_past_on_the_day_of_a_preview_is_left_out(store):
+    """A preview on Tuesday 21 March at 10:00: the 09:30 and 09:45 sittings are over; the day's bill business
+    (no time given) and the afternoon's sittings are not."""
+    preview = build_briefing(store, WEEK, datetime(2017, 3, 21, 10, 0, tzinfo=timezone.utc), BASE)
+    assert [(c.item.id, c.on) for c in preview.coming_up] == [
+        ("bill:3786", "21 Mar 2017"), ("whatson:14842", "21 Mar 2017, 14:15"),
+        ("whatson:14805", "21 Mar 2017, 15:15"), ("whatson:15213", "22 Mar 2017, 16:30")]
