@@ -24,6 +24,7 @@ from tracker.store.items import upsert_item, upsert_items
 
 from .helpers import FIXTURES
 from .helpers.briefing import classify
+from .helpers.mail import plain_server, settings_for  # noqa: F401 - fixtures
 
 WEEK = "2017-W12"  # Monday 20 March 2017; 07:30 London is 07:30 UTC (GMT)
 AS_OF = datetime(2017, 3, 20, 7, 30, tzinfo=timezone.utc)
@@ -273,3 +274,26 @@ def test_a_sitting_already_past_on_the_day_of_a_preview_is_left_out(store):
     assert [(c.item.id, c.on) for c in preview.coming_up] == [
         ("bill:3786", "21 Mar 2017"), ("whatson:14842", "21 Mar 2017, 14:15"),
         ("whatson:14805", "21 Mar 2017, 15:15"), ("whatson:15213", "22 Mar 2017, 16:30")]
+
+
+def test_the_email_carries_both_sections(store, tmp_path, plain_server):
+    """Through a real SMTP server on 127.0.0.1: the text part and the HTML part list the same forward look."""
+    import email
+    import email.policy
+
+    from tracker.briefing.mailer import send_briefing
+    from tracker.briefing.render import write_briefing
+
+    write_briefing(store, build_briefing(store, WEEK, None, BASE), tmp_path / "reports",
+                   now=datetime(2017, 3, 20, 7, 45, tzinfo=timezone.utc))
+    controller, inbox = plain_server
+    send_briefing(store, WEEK, settings_for(controller.port), now=datetime(2017, 3, 20, 7, 45, tzinfo=timezone.utc))
+    [envelope] = inbox.envelopes
+    message = email.message_from_bytes(envelope.content, policy=email.policy.default)
+    text = message.get_body(("plain",)).get_content().replace("\r\n", "\n")
+    html = message.get_body(("html",)).get_content()
+    assert "    Approval period ends 22 Mar 2017 (2 days left). Made affirmative procedure\n" in text
+    assert ("* Committee sitting (21 Mar 2017, 14:15, Commons): Home Affairs: oral evidence on Hate crime and its "
+            "violent consequences\n") in text
+    assert "Praying period ends 7 Apr 2017 \u00b7 Made negative procedure" in html
+    assert ">Home Affairs: oral evidence on Hate crime and its violent consequences</a>" in html
