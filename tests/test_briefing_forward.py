@@ -8,19 +8,22 @@ instruments are test records (S.I. 2021/558's re-expressed detail moved to test 
 """
 from __future__ import annotations
 
-import copy
+import email
+import email.policy
 import json
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 
 import pytest
 
 from scrapers.parsers import parliament_calendar, statutory_instruments
 from tracker.briefing.build import build_briefing
-from tracker.briefing.model import ComingUp, ItemRef, ScrutinyEnding
-from tracker.briefing.render import render
+from tracker.briefing.mailer import send_briefing
+from tracker.briefing.model import ComingUp, ItemRef, ScrutinyEnding, datasette_links
+from tracker.briefing.render import render, write_briefing
 from tracker.contract import TrackedItem
 from tracker.store import calendar
 from tracker.store.items import upsert_item, upsert_items
+from tracker.web import calendar as page
 
 from .helpers import FIXTURES
 from .helpers.briefing import classify
@@ -129,7 +132,6 @@ def store(database):
 
 
 def ref(item_id: str, title: str, source: str, kind: str, url: str, organisation: str = "") -> ItemRef:
-    from tracker.briefing.model import datasette_links
     row, dossier = datasette_links(BASE, item_id)
     return ItemRef(id=item_id, title=title, source=source, kind=kind, organisation=organisation, url=url,
                    datasette_url=row, dossier_url=dossier)
@@ -258,9 +260,6 @@ def test_a_reviewer_marking_an_item_not_relevant_after_the_instant_does_not_chan
 
 def test_the_forward_calendar_page_and_the_briefing_agree_on_relevance(store):
     """One rule (store.calendar.shown): the page now shows the same relevant events of 21 Mar as the preview."""
-    from datetime import date
-
-    from tracker.web import calendar as page
     weeks = page.load(store.conn, include_responses=False, today=date(2017, 3, 20))["weeks"]
     on_page = {e["uid"] for e in weeks[0]["events"] if e["kind"] in ("bill stage", "committee sitting")}
     preview = build_briefing(store, WEEK, AS_OF.replace(hour=10), BASE)
@@ -278,12 +277,6 @@ def test_a_sitting_already_past_on_the_day_of_a_preview_is_left_out(store):
 
 def test_the_email_carries_both_sections(store, tmp_path, plain_server):
     """Through a real SMTP server on 127.0.0.1: the text part and the HTML part list the same forward look."""
-    import email
-    import email.policy
-
-    from tracker.briefing.mailer import send_briefing
-    from tracker.briefing.render import write_briefing
-
     write_briefing(store, build_briefing(store, WEEK, None, BASE), tmp_path / "reports",
                    now=datetime(2017, 3, 20, 7, 45, tzinfo=timezone.utc))
     controller, inbox = plain_server
