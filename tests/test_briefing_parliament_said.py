@@ -21,7 +21,9 @@ UTC = timezone.utc
 
 
 def section(text: str) -> str:
-    return text.split("PARLIAMENT THIS WEEK\n====================\n")[1].split("\n\nRESPONSES")[0]
+    """What Parliament did this week ("Coming up", which follows it, is tested in test_briefing_forward)."""
+    return text.split("PARLIAMENT THIS WEEK\n====================\n")[1].split("\n\nRESPONSES")[0].split(
+        "\n\nComing up in the next 7 days")[0]
 
 
 def statement():

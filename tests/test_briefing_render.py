@@ -109,7 +109,7 @@ def test_html_is_fluid_for_phones_fixed_for_outlook_and_printable(scenario):
 def test_text_sections_read_whole(scenario):
     _, text = render(build_briefing(scenario, WEEK, None, BASE))
     closing = text.split("Closing in the next 28 days\n---------------------------\n")[1].split(
-        "\nGovernment responses overdue")[0]
+        "\nScrutiny periods ending in the next 28 days")[0]
     assert closing == (
         "* Fraud strategy: consultation\n"
         "    10 days left: closes 3 Dec 2026. consultation, Home Office\n"

@@ -54,11 +54,13 @@ def test_demo_builds_everything_and_a_second_replay_writes_no_versions(tmp_path,
     # the 2024 Westminster Hall debate on financial fraud and economic crime; written questions 5 of 6 relevant,
     # the written statement relevant; committees 4, 1 relevant: the CPS's own written evidence FDF0004 found by the
     # crawl; two SIs, neither relevant; What's On's 16 events of 21 March 2017, none relevant), nothing relevant in
-    # Parliament this week, "Our asks" with FDF0004's ask decided from the Fraud Strategy, all sources fresh), then
+    # Parliament this week, no relevant SI's scrutiny period ending in 28 days and no relevant bill stage or
+    # committee sitting in the next 7 days (the week's only one, the Sovereign Grant Bill's 2nd reading, is not
+    # relevant), "Our asks" with FDF0004's ask decided from the Fraud Strategy, all sources fresh), then
     # pinned: a change to what the demo's briefing says must be read again before this hash is updated.
     assert "First crawl of UK Parliament (committees): 4 earlier documents" in briefing
     assert next(iter(database.query("select content_hash from briefings")))["content_hash"] == (
-        "5b9b3a652a413bcf5f1fab2a8c0a05e9ab7a2c405f777bc964019aeb3c462d46")
+        "42e8c7f871acf94d8889d764a766532f6e363b5117416701093fedff09d17e63")
     assert "Commitments due or overdue" in briefing
     # Issue 18: real written questions and a statement, classified, and candidate commitments with their quote.
     assert database.execute("select count(*) from items where source like 'written-%' and relevant = 1"

@@ -30,6 +30,7 @@ from tracker.briefing import reads
 from tracker.briefing import news
 from tracker.briefing import amendments
 from tracker.briefing import parliament
+from tracker.briefing import forward
 from tracker.briefing.model import (Briefing, BriefingError, Deadline, MissedDeadline, Overdue, ParliamentEntry,
                                     ParliamentWeek, ResponseEntry, RollingCall)
 from tracker.briefing.model import AskNews, CommitmentDue, clean
@@ -225,6 +226,7 @@ def build_briefing(db: sqlite_utils.Database, week: str | None = None, as_of: da
     new, new_ids = news.new_this_week(w)
     moved = news.moved_this_week(w)
     new, moved = news.one_entry_per_reform(w, new, moved)
+    scrutiny_ending, coming_up = forward.forward_look(w)
     sources_checked, health = asof.source_health(db, as_of)
     return Briefing(
         week=week, week_commencing=day_label(week_monday(week)), as_of=utc_iso(as_of),
@@ -236,6 +238,7 @@ def build_briefing(db: sqlite_utils.Database, week: str | None = None, as_of: da
         missed=tuple(missed), asks=_our_asks(w), commitments=tuple(_commitments_due(w)),
         amendments_decided=amendments.amendments_decided(w),
         parliament=_parliament_week(w, laid, said | changed),  # changed: as they stood at as_of
+        scrutiny_ending=scrutiny_ending, coming_up=coming_up,
     )
 
 

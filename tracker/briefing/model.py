@@ -212,6 +212,35 @@ class ParliamentEntry:
 
 
 @dataclass(frozen=True)
+class ScrutinyEnding:
+    """A relevant statutory instrument whose praying or approval period ends within 28 days of the briefing."""
+
+    item: ItemRef
+    #: "praying period ends" or "approval period ends".
+    ends: str
+    #: "made negative procedure", or "procedure not given".
+    procedure: str
+    on: str
+    days_left: int
+
+
+@dataclass(frozen=True)
+class ComingUp:
+    """A relevant bill stage or committee sitting on the forward calendar in the 7 days from the briefing."""
+
+    #: "bill stage" or "committee sitting".
+    kind: str
+    title: str
+    #: "21 Mar 2017" or, with a time, "21 Mar 2017, 09:25" (London).
+    on: str
+    house: str
+    #: The event's own page (What's On, or the bill's page).
+    url: str
+    #: The tracked item it is filed under (the bill, the inquiry): its tracker and reform pages.
+    item: ItemRef
+
+
+@dataclass(frozen=True)
 class ParliamentWeek:
     """The "Parliament this week" section: its entries in date order, whatever their kind."""
 
@@ -245,6 +274,9 @@ class Briefing:
     commitments: tuple[CommitmentDue, ...] = ()
     amendments_decided: tuple[AmendmentsDecided, ...] = ()
     parliament: ParliamentWeek = ParliamentWeek()
+    #: What closes soon and what is coming, from the forward calendar as it stood at as_of (briefing.forward).
+    scrutiny_ending: tuple[ScrutinyEnding, ...] = ()
+    coming_up: tuple[ComingUp, ...] = ()
 
     @property
     def counts(self) -> dict[str, int]:

@@ -369,3 +369,23 @@ def newest_session(db: sqlite_utils.Database) -> int | None:
     """The newest parliamentary session of any tracked bill (a bill not carried into it fell at prorogation)."""
     row = db.execute(f"SELECT {NEWEST_SESSION_SQL}").fetchone()
     return row[0] if row else None
+
+
+# --- the forward calendar ------------------------------------------------------------------------------------
+
+def calendar_events_near(db: sqlite_utils.Database, lo: str, hi: str, when: str
+                         ) -> tuple[list[dict[str, Any]], dict[str, list[dict[str, Any]]]]:
+    """(calendar events stored now that start in [lo, hi) (string bounds a day wider than the caller's days) or
+    changed after `when`; uid -> their rows as they were before each change after `when`, oldest first).
+
+    A row changed after `when` may have started in the window then (a date moved since), so it is read whatever
+    its date now; `calendar_events.updated` has no index, but the table holds one row per dated event, not the
+    archive's text."""
+    rows = list(db.query("SELECT * FROM calendar_events WHERE starts >= ? AND starts < ? "
+                         "UNION SELECT * FROM calendar_events WHERE updated > ?", [lo, hi, when]))
+    changed = [row["uid"] for row in rows if row["updated"] > when]
+    earlier: dict[str, list[dict[str, Any]]] = {}
+    for version in db.query(f"SELECT uid, data FROM calendar_event_versions WHERE uid IN {_IDS} "
+                            "AND replaced_at > ? ORDER BY uid, replaced_at, id", [id_list(changed), when]):
+        earlier.setdefault(version["uid"], []).append({**json.loads(version["data"]), "uid": version["uid"]})
+    return rows, earlier

@@ -58,6 +58,13 @@ def days_left(days: int) -> str:
     return f"{days} day{'' if days == 1 else 's'} left"
 
 
+def days_to_go(days: int) -> str:
+    """'ends today', '1 day left', '12 days left' (a scrutiny period's last day)."""
+    if days <= 0:
+        return "ends today"
+    return f"{days} day{'' if days == 1 else 's'} left"
+
+
 def plural(count: int, word: str) -> str:
     """'1 item', '3 items'."""
     return f"{count} {word}{'' if count == 1 else 's'}"
@@ -69,7 +76,8 @@ def _environment() -> Environment:
         autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=False),
         undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
     )
-    env.filters.update(http_url=http_url, source_name=source_name, kind_name=kind_name, days_left=days_left)
+    env.filters.update(http_url=http_url, source_name=source_name, kind_name=kind_name, days_left=days_left,
+                       days_to_go=days_to_go)
     env.globals.update(plural=plural)
     return env
 

@@ -14,7 +14,7 @@ import json
 import sqlite3
 from dataclasses import dataclass, fields
 from datetime import date, datetime
-from typing import Any, Iterable
+from typing import Any, Container, Iterable, Mapping
 
 from tracker.contract import CONSULTATION_KINDS
 from tracker.store.db import write_transaction
@@ -50,6 +50,13 @@ class CalendarEvent:
 
 
 CONTENT = tuple(f.name for f in fields(CalendarEvent) if f.name != "uid")
+
+
+def shown(event: Mapping[str, Any], relevant: Container[str]) -> bool:
+    """The forward calendar's rule of what is relevant: an event not cancelled, filed under (`item_id`) an item in
+    `relevant` (an SI's or inquiry's own item; for a bill stage, or a What's On event naming a tracked bill, the
+    bill). The page passes the items relevant now; the briefing, those relevant at its instant."""
+    return not event["cancelled"] and event["item_id"] in relevant
 
 
 @dataclass

@@ -7,7 +7,7 @@ import sqlite3
 from datetime import date, timedelta
 from typing import Any
 
-from tracker.store.calendar import RESPONSE_DEADLINE
+from tracker.store.calendar import RESPONSE_DEADLINE, shown
 from tracker.weeks import local_date, parse_instant
 
 WEEKS = 8
@@ -29,11 +29,13 @@ def load(conn: sqlite3.Connection, *, include_responses: bool, everything: bool 
     # date() in SQL is the UTC date, at most a day off London's: it narrows the rows, `_day` decides the week.
     window = [(monday - timedelta(days=1)).isoformat(), (end + timedelta(days=1)).isoformat()]
     rows = conn.execute(
-        "SELECT e.starts, e.ends, e.kind, e.title, e.house, e.reform_id, e.uid FROM calendar_events e "
-        "JOIN items i ON i.id = e.item_id WHERE e.cancelled = 0 AND (i.relevant = 1 OR ?) "
-        "AND date(e.starts) >= ? AND date(e.starts) <= ?", [int(everything), *window]).fetchall()
+        "SELECT e.starts, e.ends, e.kind, e.title, e.house, e.reform_id, e.uid, e.item_id, e.cancelled, i.relevant "
+        "FROM calendar_events e JOIN items i ON i.id = e.item_id "
+        "WHERE e.cancelled = 0 AND date(e.starts) >= ? AND date(e.starts) <= ?", window).fetchall()
+    relevant = {row[7] for row in rows if row[9] == 1 or everything}
     events = [{"starts": starts, "ends": ends, "kind": kind, "title": title, "house": house, "reform_id": reform_id,
-               "uid": uid} for starts, ends, kind, title, house, reform_id, uid in rows]
+               "uid": uid} for starts, ends, kind, title, house, reform_id, uid, item_id, cancelled, _ in rows
+              if shown({"item_id": item_id, "cancelled": cancelled}, relevant)]
     if include_responses:
         responses = conn.execute(
             "SELECT r.internal_deadline, i.title, coalesce(f.reform_id, i.id), r.id FROM responses r "
