@@ -47,7 +47,8 @@ def test_unanswered_question_from_a_listing() -> None:
         details={"uin": "12348", "house": "Commons", "answering_body_id": 1, "asking_member": None,
                  "answering_member": None, "answer": None, "date_for_answer": "2024-11-11", "date_answered": None,
                  "date_holding_answer": None, "date_answer_corrected": None, "answer_is_holding": None,
-                 "answer_is_correction": None, "original_answer": None, "withdrawn": False},
+                 "answer_is_correction": None, "original_answer": None, "withdrawn": False,
+                 "asking_member_id": 5122, "answering_member_id": None},
     )
 
 
