@@ -444,3 +444,15 @@ def test_cli_classify_jsonl_exits_1_when_a_line_is_bad(tmp_path: Path) -> None:
     assert "1 of 2 lines were bad" in result.stderr
     path.write_text(good + "\n", encoding="utf-8")
     assert CliRunner().invoke(cli, ["classify", "--jsonl", str(path)]).exit_code == 0
+
+
+@pytest.mark.parametrize("text, themes", [
+    # Written answer 1904711 (May 2026): HMRC's penalties for track-and-trace breaches are not SAMLA sanctions.
+    ("In 2023, HMRC introduced a sanctions regime relating specifically to tobacco track and trace breaches.",
+     set()),
+    ("Breaches of the Russia financial sanctions regime are investigated by OFSI.", {"sanctions_evasion"}),
+    ("The gang ran an excise fraud, smuggling illicit tobacco through Dover.", {"fraud"}),
+])
+def test_penalty_regimes_are_not_sanctions_and_duty_fraud_is_fraud(text: str, themes: set[str]) -> None:
+    result = classify({"title": text, "summary": "", "body_text": "", "kind": "written_question"})
+    assert {m.theme for m in result.themes} == themes

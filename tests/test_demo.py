@@ -51,20 +51,26 @@ def test_demo_builds_everything_and_a_second_replay_writes_no_versions(tmp_path,
     assert "* First crawl of GOV.UK: 15 earlier documents added to the archive" in briefing
     # The demo week's content, read by a person on 5 Dec 2026 (nothing relevant published that week, the MLR
     # consultation's government response overdue, no confirmed commitment due, eleven first-crawl lines (Hansard's:
-    # the 2024 Westminster Hall debate on financial fraud and economic crime; written questions 5 of 6 relevant,
-    # the written statement relevant; committees 4, 1 relevant: the CPS's own written evidence FDF0004 found by the
-    # crawl; two SIs, neither relevant; What's On's 16 events of 21 March 2017, none relevant), nothing relevant in
-    # Parliament this week, no relevant SI's scrutiny period ending in 28 days and no relevant bill stage or
-    # committee sitting in the next 7 days (the week's only one, the Sovereign Grant Bill's 2nd reading, is not
-    # relevant), "Our asks" with FDF0004's ask decided from the Fraud Strategy, all sources fresh), then
-    # pinned: a change to what the demo's briefing says must be read again before this hash is updated.
+    # the 2024 Westminster Hall debate on financial fraud and economic crime; written questions 4 of 5 relevant (the
+    # fifth, on tobacco track-and-trace data, names no theme of the directorate's), real Commons answers of April and
+    # May 2026, so back catalogue and not "Parliament this week"; the written statement relevant; committees 4, 1
+    # relevant: the CPS's own written evidence FDF0004 found by the crawl; two SIs, neither relevant; What's On's 16
+    # events of 21 March 2017, none relevant), nothing relevant in Parliament this week, no relevant SI's scrutiny
+    # period ending in 28 days and no relevant bill stage or committee sitting in the next 7 days (the week's only
+    # one, the Sovereign Grant Bill's 2nd reading, is not relevant), "Our asks" with FDF0004's ask decided from the
+    # Fraud Strategy, all sources fresh), then pinned: a change to what the demo's briefing says must be read again
+    # before this hash is updated.
     assert "First crawl of UK Parliament (committees): 4 earlier documents" in briefing
     assert next(iter(database.query("select content_hash from briefings")))["content_hash"] == (
-        "42e8c7f871acf94d8889d764a766532f6e363b5117416701093fedff09d17e63")
+        "af57ceaee242a914ceb74f8d5ef1f18f171611bf695e9c004442281d4aa8a7be")
     assert "Commitments due or overdue" in briefing
     # Issue 18: real written questions and a statement, classified, and candidate commitments with their quote.
     assert database.execute("select count(*) from items where source like 'written-%' and relevant = 1"
-                            ).fetchone()[0] == 6
+                            ).fetchone()[0] == 5
+    # The written questions are real records with every field the API gave: none lacks its tabled date or uin.
+    assert [tuple(r) for r in database.execute(
+        "select count(*), count(published), count(json_extract(details, '$.uin')), count(updated) from items "
+        "where source = 'written-questions'")] == [(5, 5, 5, 5)]
     assert {(r["item_id"], r["state"]) for r in database.query("select item_id, state from commitments")} == {
         ("wms:9000001", "candidate"), ("wq:1898703", "open")}
     # What issue 4 asked the demo to show, beyond the links above.

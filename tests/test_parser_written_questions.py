@@ -47,7 +47,8 @@ def test_unanswered_question_from_a_listing() -> None:
         details={"uin": "12348", "house": "Commons", "answering_body_id": 1, "asking_member": None,
                  "answering_member": None, "answer": None, "date_for_answer": "2024-11-11", "date_answered": None,
                  "date_holding_answer": None, "date_answer_corrected": None, "answer_is_holding": None,
-                 "answer_is_correction": None, "original_answer": None, "withdrawn": False},
+                 "answer_is_correction": None, "original_answer": None, "withdrawn": False,
+                 "asking_member_id": 5122, "answering_member_id": None},
     )
 
 
@@ -114,3 +115,102 @@ def test_attorney_generals_office_is_a_default_body_as_real_records_name_it() ->
     assert parser.needs_detail(record)
     with pytest.raises(ParseError, match="question 1723633"):
         parser.parse_question(record, "u")
+
+
+# Real 2026 records with every field the API gave them (fixtures/written-questions/SOURCES.md): the listing as
+# mysociety/uk-parl-written-questions stored it, and five full records (the listed record, full texts joined in).
+LISTED_2026 = json.loads((FIXTURES / "commons_2026_listed.json").read_text())
+FULL_2026 = {qid: json.loads((FIXTURES / f"question_{qid}_full_2026.json").read_text())
+             for qid in (1898291, 1898703, 1904711, 1905135, 1904481)}
+
+
+def listed_2026(question_id: int) -> dict:
+    return next(r["value"] for r in LISTED_2026["results"] if r["value"]["id"] == question_id)
+
+
+def test_real_2026_listing_cuts_every_answer_and_the_long_questions() -> None:
+    records, total = parser.parse_list(LISTED_2026, "u")
+    assert total == len(records) == 17
+    # Every answered record's answer is cut (255 characters and "..."); 1924763 is unanswered but its question
+    # is cut at 255 with no mark. The three short unanswered ones are whole.
+    assert [r["id"] for r in records if parser.needs_detail(r)] == [
+        1898291, 1898703, 1904711, 1904482, 1904814, 1905135, 1904481,
+        1923759, 1923864, 1922767, 1924377, 1924430, 1923032, 1924763]
+    assert [r["id"] for r in records if not parser.needs_detail(r)] == [1925058, 1923859, 1923857]
+    assert {len(r["answerText"]) for r in records if r["dateAnswered"]} == {258}
+
+
+def test_real_answered_question_from_its_full_record() -> None:
+    question = ("To ask the Secretary of State for the Home Department, what recent estimate she has made of the number "
+                "of incidents reported to Report Fraud that are not then referred on to a UK police force to consider "
+                "an investigation; and what percentage this equals of the total number of incidents reported to "
+                "Report Fraud.")
+    answer = ("Report Fraud is the new and improved national police reporting service for fraud and cybercrime which "
+              "launched on 4 December 2025. Report Fraud uses the latest technology to enhance the reporting "
+              "experience, providing report updates for victims, and improves the speed and quality of information "
+              "shared with police, increasing the chances of successful investigation by police forces and "
+              "prosecution.\n\nThe Home Office regularly reviews the performance of Report Fraud with the City of "
+              "London Police and will continue to engage with them to ensure the service is delivering improved "
+              "outcomes for victims and strengthening the national response to fraud. The service offers better "
+              "management information to track and monitor service performance and a new performance dashboard "
+              "which supports the Home Office in monitoring outcomes and identifying emerging fraud threats.")
+    item = parser.parse_question(parser.parse_detail(FULL_2026[1904481], "u"), "u")
+    assert item == TrackedItem(
+        id="wq:1904481", source="written-questions", kind="written_question", title="Fraud",
+        url="https://questions-statements.parliament.uk/written-questions/detail/2026-05-13/513",
+        summary=question, organisation="Home Office", status="answered", published="2026-05-13",
+        updated="2026-05-18", body_text=f"Question: {question}\n\nAnswer: {answer}",
+        details={"uin": "513", "house": "Commons", "answering_body_id": 1, "asking_member": None,
+                 "answering_member": None, "asking_member_id": 5327, "answering_member_id": 4631, "answer": answer,
+                 "date_for_answer": "2026-05-18", "date_answered": "2026-05-18", "date_holding_answer": None,
+                 "date_answer_corrected": None, "answer_is_holding": False, "answer_is_correction": False,
+                 "original_answer": None, "withdrawn": False},
+    )
+
+
+@pytest.mark.parametrize("question_id, uin, body_id, body, asked_by, answered_by, tabled, answered", [
+    (1898291, "126237", 208, "Foreign, Commonwealth and Development Office", 5361, 4253, "2026-04-10", "2026-04-16"),
+    (1898703, "126579", 214, "Department for Business and Trade", 4368, 5076, "2026-04-13", "2026-04-16"),
+    (1904711, "633", 14, "Treasury", 5341, 5282, "2026-05-13", "2026-05-18"),
+    (1905135, "1079", 1, "Home Office", 5361, 4631, "2026-05-13", "2026-05-18"),
+])
+def test_real_2026_records_keep_dates_uin_members_and_body(question_id, uin, body_id, body, asked_by, answered_by,
+                                                           tabled, answered) -> None:
+    item = parser.parse_question(parser.parse_detail(FULL_2026[question_id], "u"), "u")
+    assert (item.published, item.updated, item.status, item.organisation) == (tabled, answered, "answered", body)
+    assert {k: item.details[k] for k in ("uin", "answering_body_id", "asking_member_id", "answering_member_id",
+                                         "date_answered")} == {
+        "uin": uin, "answering_body_id": body_id, "asking_member_id": asked_by, "answering_member_id": answered_by,
+        "date_answered": answered}
+    assert item.url == f"https://questions-statements.parliament.uk/written-questions/detail/{tabled}/{uin}"
+
+
+def _plain(text: str) -> str:
+    """Text as a listing shows it: the detail's non-breaking hyphens and paragraph breaks flattened."""
+    return " ".join(text.replace("\u2011", "-").split())
+
+
+@pytest.mark.parametrize("question_id", sorted(FULL_2026))
+def test_full_record_completes_the_listed_one(question_id) -> None:
+    """The detail merge: the listed record is refused as cut; its full record is the same question, whole."""
+    listed = listed_2026(question_id)
+    with pytest.raises(ParseError, match=f"question {question_id} .*cut at 255"):
+        parser.parse_question(listed, "u")
+    full = parser.parse_detail(FULL_2026[question_id], "u")
+    assert {k: v for k, v in full.items() if k not in ("questionText", "answerText")} == {
+        k: v for k, v in listed.items() if k not in ("questionText", "answerText")}
+    item = parser.parse_question(full, "u")
+    assert len(item.summary) > parser.CUT_AT and len(item.details["answer"]) > parser.CUT_AT
+    assert _plain(item.summary).startswith(_plain(listed["questionText"]))
+    assert _plain(item.details["answer"]).startswith(_plain(listed["answerText"].removesuffix("...")))
+    assert "<p>" not in item.body_text and "<a " not in item.body_text
+
+
+def test_real_unanswered_2026_question_from_its_listing() -> None:
+    item = parser.parse_question(listed_2026(1923857), "u")
+    assert (item.title, item.status, item.published, item.updated) == ("Visas: Fraud", "awaiting answer",
+                                                                      "2026-07-03", None)
+    assert item.body_text == ("Question: To ask the Secretary of State for the Home Department, what assessment has "
+                              "been made of the effectiveness of the UK’s visa application system in preventing fraud.")
+    assert (item.details["answer"], item.details["date_for_answer"], item.details["asking_member_id"]) == (
+        None, "2026-07-07", 4131)

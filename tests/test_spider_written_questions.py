@@ -15,6 +15,7 @@ import pytest
 from scrapers.failures import short_url
 from tracker import crawl as crawl_mod
 
+from .helpers import SNAPSHOT
 from .helpers.spiders import FAST, stored
 from .helpers.spiders.written_questions import (answered_record, detail_path, listing_path, page, serve_questions,
                                                 tabled_records)
@@ -137,3 +138,27 @@ def test_answering_bodies_come_from_the_config_and_a_bad_value_fails(server, db_
     assert result.status == "ok" and database["items"].count == 1
     result = run(server, db_path, source_options={SOURCE: {"answering_bodies": "Home Office"}})
     assert result.status == "failed" and "answering_bodies" in result.message
+
+
+def test_bundled_snapshot_replays_real_answered_questions_in_full(db_path, database):
+    """The demo's slice (snapshot/written-questions): five real answered questions, each listing record cut by the
+    API and completed from its full record, stored with their dates, uins, members and answering bodies."""
+    [result] = crawl_mod.crawl([SOURCE], db_path, snapshot=str(SNAPSHOT), clock="2026-09-14T06:30:00+01:00")
+    assert (result.status, result.message) == ("ok", None)
+    rows = {r["id"]: (r["published"], r["updated"], r["status"], r["organisation"],
+                      json.loads(r["details"])["uin"], json.loads(r["details"])["asking_member_id"],
+                      json.loads(r["details"])["answering_member_id"])
+            for r in database.query("select * from items")}
+    assert rows == {
+        "wq:1898291": ("2026-04-10", "2026-04-16", "answered", "Foreign, Commonwealth and Development Office",
+                       "126237", 5361, 4253),
+        "wq:1898703": ("2026-04-13", "2026-04-16", "answered", "Department for Business and Trade", "126579", 4368,
+                       5076),
+        "wq:1904711": ("2026-05-13", "2026-05-18", "answered", "Treasury", "633", 5341, 5282),
+        "wq:1905135": ("2026-05-13", "2026-05-18", "answered", "Home Office", "1079", 5361, 4631),
+        "wq:1904481": ("2026-05-13", "2026-05-18", "answered", "Home Office", "513", 5327, 4631),
+    }
+    # Every answer is whole: none ends as the listing cut it.
+    answers = [json.loads(r["details"])["answer"] for r in database.query("select details from items")]
+    assert all(len(a) > 255 and not a.endswith("...") for a in answers)
+    assert database["runs"].get(result.run_id)["watermark"] == "2026-05-18T00:00:00+01:00"

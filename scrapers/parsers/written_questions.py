@@ -157,6 +157,9 @@ def parse_question(record: dict, url: str) -> TrackedItem:
             "answering_body_id": record["answeringBodyId"],
             "asking_member": _member(record.get("askingMember")),
             "answering_member": _member(record.get("answeringMember")),
+            # Listings read without expandMember carry only the Members API ids: kept, so who asked is never lost.
+            "asking_member_id": record.get("askingMemberId"),
+            "answering_member_id": record.get("answeringMemberId"),
             "answer": answer,
             "date_for_answer": _day(record.get("dateForAnswer"), "dateForAnswer", where),
             "date_answered": answered,
