@@ -188,3 +188,20 @@ async def test_public_read_shows_the_calendar_without_staff_deadlines(tracker_db
         "Wed 23 Sep consultation closes : Test consultation on fraud govuk:fraud-consultation"]
     assert "our response deadline" not in page.text and "Fri 18 Sep" not in page.text
     assert (await ds.client.get("/tracker/our_calendar.ics")).status_code == 403
+
+
+async def test_the_page_says_what_showing_everything_would_add(ds, tracker_db):
+    page = (await ds.client.get("/-/calendar", cookies=session_cookie(ds, "rita"))).text
+    assert ("3 dated events of relevant reforms in these eight weeks; 1 more of tracked items not (or not yet) "
+            'relevant: <a href="/-/calendar?all=1">show everything</a>.') in page
+    assert "more of tracked items" not in (await ds.client.get("/-/calendar?all=1",
+                                                               cookies=session_cookie(ds, "rita"))).text
+    # Nothing relevant left: said once at the top, with what the other view holds.
+    database = db_module.connect(tracker_db)
+    database.execute("DELETE FROM item_priorities")
+    for item_id in ("govuk:fraud-consultation", "govuk:after-eight-weeks", "govuk:withdrawn", "si:2026/1"):
+        register.refresh_relevance(database.conn, item_id)
+    database.conn.commit()
+    database.close()
+    empty = (await ds.client.get("/-/calendar", cookies=session_cookie(ds, "rita"))).text
+    assert "Nothing relevant is dated in these eight weeks; 4 more of tracked items not (or not yet) relevant" in empty

@@ -33,6 +33,9 @@ def load(conn: sqlite3.Connection, *, include_responses: bool, everything: bool 
         "FROM calendar_events e JOIN items i ON i.id = e.item_id "
         "WHERE e.cancelled = 0 AND date(e.starts) >= ? AND date(e.starts) <= ?", window).fetchall()
     relevant = {row[7] for row in rows if row[9] == 1 or everything}
+    # Events left out as not relevant, counted so an empty page can say what "show everything" would add.
+    others = sum(1 for row in rows if not shown({"item_id": row[7], "cancelled": row[8]}, relevant)
+                 and monday <= _day(row[0]) < end)
     events = [{"starts": starts, "ends": ends, "kind": kind, "title": title, "house": house, "reform_id": reform_id,
                "uid": uid} for starts, ends, kind, title, house, reform_id, uid, item_id, cancelled, _ in rows
               if shown({"item_id": item_id, "cancelled": cancelled}, relevant)]
@@ -53,4 +56,5 @@ def load(conn: sqlite3.Connection, *, include_responses: bool, everything: bool 
     for week in weeks:
         week["label"] = f"Week commencing {week['monday']:%-d %B %Y}"
     return {"weeks": weeks, "first": monday, "last": end - timedelta(days=1), "today": today,
-            "everything": everything}
+            "everything": everything, "others": others,
+            "shown": sum(len(week["events"]) for week in weeks)}
