@@ -96,3 +96,31 @@ def test_unknown_team_or_theme_is_a_clear_error(db_path, config):
         jobs.team_briefing(db_path, config, "drugs", week=WEEK, now=NOW)
     with pytest.raises(TeamBriefingError, match="no priority theme has id 'horoscopes'"):
         jobs.team_briefing(db_path, config, "astrology", week=WEEK, now=NOW)
+
+
+def test_scrutiny_periods_and_coming_stages_reach_the_team_whose_theme_they_are(db_path, config):
+    from dataclasses import replace
+
+    from tracker.briefing import team as team_mod
+    from tracker.briefing.build import build_briefing
+    from tracker.briefing.model import ComingUp, ScrutinyEnding
+    from tracker.store import db as db_module
+    database = db_module.connect(db_path)
+    # The bill's themes as tagging stores them on the item (the scenario's helper writes classifications only).
+    database.execute("UPDATE items SET themes = '[\"fraud\"]' WHERE id = 'bill:4000'")
+    database.conn.commit()
+    briefing = build_briefing(database, week=WEEK)
+    bill = next(m.item for m in briefing.moved if m.item.id == "bill:4000")  # a fraud-themed bill
+    # A period end and a stage as the forward look gives them (their reading is tested in test_briefing_forward).
+    briefing = replace(briefing, scrutiny_ending=(ScrutinyEnding(bill, "praying period ends", "negative procedure",
+                                                                 "3 Dec 2026", 10),),
+                       coming_up=(ComingUp("bill stage", "Crime and Policing Bill: Report stage", "25 Nov 2026",
+                                           "Commons", "https://bills.parliament.uk/bills/4000", bill),))
+    fraud = team_mod.for_team(database, briefing, config.teams["fraud"])
+    aml = team_mod.for_team(database, briefing, config.teams["aml"])
+    database.close()
+    [entry] = [e for e in fraud.ours if e.item.id == "bill:4000"]
+    assert "Praying period ends 3 Dec 2026 (10 days left; negative procedure)" in entry.what
+    assert "Bill stage 25 Nov 2026 (Commons): Crime and Policing Bill: Report stage" in entry.what
+    assert [e.item.id for e in aml.ours if e.item.id == "bill:4000"] == []
+    assert "Praying period ends 3 Dec 2026" in next(e.what for e in aml.others if e.item.id == "bill:4000")

@@ -108,13 +108,22 @@ def for_team(db: sqlite_utils.Database, briefing: Briefing, team: Team) -> TeamB
             entries.append(TeamEntry(new.item, f"New: {new.dated}", new.state, new.summary, new.themes))
     for new in briefing.newly_relevant:
         entries.append(TeamEntry(new.item, f"Now relevant ({new.newly_relevant})", new.state, new.summary, new.themes))
-    move_themes = _current_themes(db, {m.item.id for m in briefing.moved})
+    current_themes = _current_themes(db, {m.item.id for m in briefing.moved}
+                                  | {s.item.id for s in briefing.scrutiny_ending}
+                                  | {c.item.id for c in briefing.coming_up})
     for move in briefing.moved:
         what = f"{move.change} ({move.on})" + (f": {move.before} -> {move.after}" if move.before else "")
-        entries.append(TeamEntry(move.item, what, move.after, "", move_themes.get(move.item.id, ())))
+        entries.append(TeamEntry(move.item, what, move.after, "", current_themes.get(move.item.id, ())))
     for deadline in briefing.closing:
         entries.append(TeamEntry(deadline.item, f"Closes {deadline.closes} ({deadline.days_left} days left)",
                                  "open", "", deadline.themes))
+    for ending in briefing.scrutiny_ending:
+        entries.append(TeamEntry(ending.item, f"{ending.ends.capitalize()} {ending.on} ({ending.days_left} days left; "
+                                 f"{ending.procedure})", "", "", current_themes.get(ending.item.id, ())))
+    for event in briefing.coming_up:
+        where = f" ({event.house})" if event.house else ""
+        entries.append(TeamEntry(event.item, f"{event.kind.capitalize()} {event.on}{where}: {event.title}", "", "",
+                                 current_themes.get(event.item.id, ())))
     entries = _one_per_item(entries)
     ours = tuple(e for e in entries if set(e.themes) & set(names))
     others = tuple(e for e in entries if not set(e.themes) & set(names))
