@@ -308,6 +308,17 @@ async def test_a_question_page_shows_its_answer_and_a_statement_page_its_text(tr
     assert "Commons" in section and "asked by a member (not named in the record)" in section
     assert "Answer by Department for Business and Trade:" in section
     assert "The Government is currently reviewing the legislation’s impact" in section
+    # With the members' ids the API gives (names only when asked with expandMember), their pages are linked.
+    database = db_module.connect(tracker_db)
+    database.execute("update items set details = json_set(details, '$.asking_member_id', 5327, "
+                     "'$.answering_member_id', 4631) where id = 'wq:1898703'")
+    database.conn.commit()
+    database.close()
+    linked = (await ds.client.get("/-/dossier/wq:1898703")).text
+    assert ('asked by <a href="https://members.parliament.uk/member/5327" rel="noopener noreferrer">member 5327</a>'
+            in linked)
+    assert 'Answer by <a href="https://members.parliament.uk/member/4631"' in linked
+    assert "(named in Parliament's record) for Department for Business and Trade" in linked.replace("&#39;", "'")
     holding = (await ds.client.get("/-/dossier/wq:1")).text
     assert "Holding answer by Cabinet Office" in holding and "<script>alert(1)" not in holding
     assert "&lt;script&gt;alert(1)" in holding
