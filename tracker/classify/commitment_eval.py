@@ -3,13 +3,12 @@ commitment, and split: a row without one is in the development part, "dev"), and
 dismissed). Precision matters more than recall: a reviewer must not wade through noise."""
 from __future__ import annotations
 
-import json
 import sqlite3
 from dataclasses import dataclass
 from typing import Iterable
 
 from tracker.classify.commitments import is_commitment
-from tracker.classify.evaluate import LabelledDataError
+from tracker.classify.evaluate import LabelledDataError, json_objects
 
 
 @dataclass(frozen=True)
@@ -34,15 +33,7 @@ class FinderFigures:
 def read_labelled(lines: Iterable[str]) -> list[dict]:
     """Parse labelled sentences, raising LabelledDataError naming the line."""
     rows, ids = [], set()
-    for n, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise LabelledDataError(f"line {n}: not valid JSON: {exc.msg} (column {exc.colno})") from exc
-        if not isinstance(row, dict):
-            raise LabelledDataError(f"line {n}: not a JSON object")
+    for n, row in json_objects(lines):
         if not isinstance(row.get("text"), str) or not row["text"].strip():
             raise LabelledDataError(f"line {n}: key 'text': missing or empty")
         if not isinstance(row.get("commitment"), bool):

@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import IO
 from dataclasses import dataclass, field
 from typing import Any
@@ -105,9 +105,8 @@ class Report:
     baseline: Scores
 
 
-def read_labelled(lines: Iterable[str]) -> list[dict[str, Any]]:
-    """Parse labelled JSON Lines (id, title, relevant, themes), raising LabelledDataError naming the line."""
-    rows = []
+def json_objects(lines: Iterable[str]) -> Iterator[tuple[int, dict[str, Any]]]:
+    """(line number, object) of each non-blank JSON Lines line, raising LabelledDataError naming a bad line."""
     for n, line in enumerate(lines, start=1):
         if not line.strip():
             continue
@@ -117,6 +116,13 @@ def read_labelled(lines: Iterable[str]) -> list[dict[str, Any]]:
             raise LabelledDataError(f"line {n}: not valid JSON: {exc.msg} (column {exc.colno})") from exc
         if not isinstance(row, dict):
             raise LabelledDataError(f"line {n}: not a JSON object")
+        yield n, row
+
+
+def read_labelled(lines: Iterable[str]) -> list[dict[str, Any]]:
+    """Parse labelled JSON Lines (id, title, relevant, themes), raising LabelledDataError naming the line."""
+    rows = []
+    for n, row in json_objects(lines):
         if not isinstance(row.get("title"), str) or not row["title"].strip():
             raise LabelledDataError(f"line {n}: key 'title': missing or empty")
         if not isinstance(row.get("relevant"), bool):
