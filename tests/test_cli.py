@@ -310,3 +310,35 @@ def test_status_after_the_demo_points_to_the_demo_database(tmp_path, monkeypatch
     assert result.exit_code == 1
     assert "no database at data/tracker.db; the demo's is at data/demo/tracker.db: add --db data/demo/tracker.db" \
         in result.output
+
+
+FAST_RETRIES = {"RETRY_TIMES": 2, "RETRY_BACKOFF_BASE": 0.05, "RETRY_BACKOFF_MAX": 0.1, "DOWNLOAD_DELAY": 0,
+                "AUTOTHROTTLE_ENABLED": False, "DOWNLOAD_TIMEOUT": 5}
+
+
+def requests_of(db_path, source: str) -> int:
+    return next(iter(tracker_db.connect(db_path).query(
+        "select requests from runs where source = ? order by id desc limit 1", [source])))["requests"]
+
+
+def test_once_every_source_so_far_was_unreachable_the_next_does_not_retry(server, tmp_path):
+    closed = closed_port_url()
+    alone = crawl_mod.crawl(["sentencing-council"], tmp_path / "alone.db", settings=FAST_RETRIES,
+                            base_urls={"sentencing-council": closed})
+    assert alone[0].unreachable and requests_of(tmp_path / "alone.db", "sentencing-council") > 1
+    # After an unreachable source the machine looks offline: one try each, not retries with back-off.
+    offline = crawl_mod.crawl(["law-commission", "sentencing-council"], tmp_path / "offline.db",
+                              settings=FAST_RETRIES, base_urls={"law-commission": closed,
+                                                                "sentencing-council": closed})
+    assert [r.unreachable for r in offline] == [True, True]
+    tries = FAST_RETRIES["RETRY_TIMES"] + 1
+    assert requests_of(tmp_path / "offline.db", "sentencing-council") * tries == requests_of(tmp_path / "alone.db",
+                                                                                           "sentencing-council")
+    # After a source that answered, the next one retries as usual.
+    serve_lawcom(server)
+    online = crawl_mod.crawl(["law-commission", "sentencing-council"], tmp_path / "online.db",
+                             settings=FAST_RETRIES, base_urls={"law-commission": server.url,
+                                                               "sentencing-council": closed})
+    assert online[0].status == "ok" and online[1].unreachable
+    assert requests_of(tmp_path / "online.db", "sentencing-council") == requests_of(tmp_path / "alone.db",
+                                                                                     "sentencing-council")

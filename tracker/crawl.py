@@ -84,10 +84,19 @@ def crawl(sources: Iterable[str], db_path: str | os.PathLike, *, snapshot: str |
             # Lists from the config file reach spiders as comma-separated arguments.
             text = ",".join(map(str, value)) if isinstance(value, list) else str(value)
             command += ["--arg", f"{key}={text}"]
-        for key, value in (settings or {}).items():
+        for key, value in {**(settings or {}), **_when_offline(results, snapshot)}.items():
             command += ["--set", f"{key}={json.dumps(value)}"]
         results.append(_run_worker(database, source, run_id, command, progress, timeout))
     return results
+
+
+def _when_offline(results: list[RunResult], snapshot: str | None) -> dict[str, object]:
+    """Settings for the next source when every source so far found its host unreachable: the machine is likely
+    offline, so it fails at once instead of retrying each request with back-off (minutes over 11 sources). A
+    source whose host answers still crawls, only without retries this once."""
+    if snapshot or not results or not all(r.status == "failed" and r.unreachable for r in results):
+        return {}
+    return {"RETRY_ENABLED": False}
 
 
 def _run_worker(database, source: str, run_id: int, command: list[str], progress: ProgressFn | None,
