@@ -310,9 +310,7 @@ def _block_text(value: Any) -> str | None:
         return None
     text = str(value)
     if _LOOKS_LIKE_HTML.search(text):
-        soup = BeautifulSoup(text, "lxml")
-        for hidden in soup.find_all(("script", "style", "template")):
-            hidden.decompose()
+        soup = BeautifulSoup(text, "lxml")  # its get_text() leaves out comments, scripts, styles and templates
         for block in soup.find_all(_BLOCK_TAGS):
             block.insert_before(_BLOCK_EDGE)
             block.insert_after(_BLOCK_EDGE)
