@@ -15,6 +15,7 @@ from tracker.alerts import changes
 from tracker.briefing.build import build_briefing
 from tracker.classify import tagging
 from tracker.store.items import upsert_item
+from tracker.web import dossier
 
 from .helpers import FIXTURES
 from .helpers.briefing import UTC, WEEK, at
@@ -58,3 +59,7 @@ def test_re_split_body_is_a_quiet_new_version(database):
     briefing = build_briefing(database, WEEK, None, "")
     assert (briefing.moved, briefing.newly_relevant) == ((), ())
     assert changes.collect(database, datetime(2026, 11, 16, tzinfo=UTC), datetime(2026, 11, 23, tzinfo=UTC)) == []
+    # The reform page's history says what happened rather than showing two clipped texts that read the same.
+    [version] = dossier.load(database.conn, items[0].id, include_responses=False)["versions"]
+    assert version["changes"] == ["Text: the same words, laid out differently"]
+    assert dossier.change_in_words("body_text", "a b", "a c") == "Text: a b -> a c"
