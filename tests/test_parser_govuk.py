@@ -149,6 +149,13 @@ def test_block_html_keeps_structure_and_collapses_inline_whitespace() -> None:
         "SFO", "Serious Fraud Office", "quoted", "first line", "second line"]
 
 
+def test_hostile_nesting_and_unclosed_tags_lose_no_text() -> None:
+    payload = load("consultation__open_consultation.json")
+    payload["details"]["body"] = ("<div>" * 5000 + "deep" + "</div>" * 5000
+                                  + "<p>after<li>one<li>two</ul><table><tr><td>a<td>b")
+    assert govuk.parse_content(payload, "u").body_text.split("\n\n") == ["deep", "after", "one", "two", "a b"]
+
+
 def test_plain_text_body_keeps_its_blank_line_paragraphs() -> None:
     payload = load("consultation__open_consultation.json")
     payload["details"]["body"] = "First para\nwrapped.\n \n\nSecond para."

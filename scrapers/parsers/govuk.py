@@ -25,10 +25,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Iterable
+from typing import Any, Iterable, Iterator
 from urllib.parse import urlencode
 
-from bs4 import BeautifulSoup
+from bs4 import BeautifulSoup, CData, NavigableString, Tag
 
 from tracker.contract import TrackedItem
 from scrapers.parsers.dates import london_iso
@@ -106,11 +106,11 @@ _LOOKS_LIKE_HTML = re.compile(r"<[a-zA-Z/!]|&#?[a-zA-Z0-9]+;")
 _DATE_ONLY = re.compile(r"\d{4}-\d{2}-\d{2}")
 #: Elements whose content reads as a paragraph of its own (GOV.UK's govspeak: paragraphs, headings, list items,
 #: table rows, definition lists, quotes): each becomes a block of the stored text, blocks separated by a blank line.
-_BLOCK_TAGS = (
+_BLOCK_TAGS = frozenset((
     "address", "article", "aside", "blockquote", "br", "caption", "dd", "details", "div", "dl", "dt", "figcaption",
     "figure", "footer", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hr", "li", "main", "nav", "ol", "p", "pre",
     "section", "summary", "table", "tbody", "tfoot", "thead", "tr", "ul",
-)
+))
 #: Marks block edges while the tree is flattened: a control character, which clean_text would drop anyway.
 _BLOCK_EDGE = "\x1e"
 _BLANK_LINE = re.compile(r"\n[^\S\n]*\n\s*")
@@ -310,17 +310,31 @@ def _block_text(value: Any) -> str | None:
         return None
     text = str(value)
     if _LOOKS_LIKE_HTML.search(text):
-        soup = BeautifulSoup(text, "lxml")  # its get_text() leaves out comments, scripts, styles and templates
-        for block in soup.find_all(_BLOCK_TAGS):
-            block.insert_before(_BLOCK_EDGE)
-            block.insert_after(_BLOCK_EDGE)
-        for cell in soup.find_all(("td", "th")):
-            cell.append(" ")  # cells of a row stay one block but never run together
-        text = soup.get_text()
+        text = "".join(_flatten(BeautifulSoup(text, "lxml")))
     else:
         text = _BLANK_LINE.sub(_BLOCK_EDGE, text)
     blocks = (" ".join(part.split()) for part in text.split(_BLOCK_EDGE))
     return "\n\n".join(block for block in blocks if block) or None
+
+
+def _flatten(soup: BeautifulSoup) -> Iterator[str]:
+    """The document's text in order, a block edge where a block element opens or closes. One pass over the tree,
+    keeping the open elements on a stack: hostile nesting costs linear time (bs4's insert_after is quadratic in
+    depth). Like get_text(), it leaves out comments, scripts, styles and templates."""
+    open_tags: list[Tag] = []
+    for node in soup.descendants:
+        while open_tags and open_tags[-1] is not node.parent:
+            closed = open_tags.pop()
+            if closed.name in _BLOCK_TAGS:
+                yield _BLOCK_EDGE
+            elif closed.name in ("td", "th"):
+                yield " "  # cells of a row stay one block but never run together
+        if isinstance(node, Tag):
+            open_tags.append(node)
+            if node.name in _BLOCK_TAGS:
+                yield _BLOCK_EDGE
+        elif type(node) in (NavigableString, CData):
+            yield str(node)
 
 
 def _date(value: Any, field: str, doc: str) -> str | None:
