@@ -59,10 +59,12 @@ def test_demo_builds_everything_and_a_second_replay_writes_no_versions(tmp_path,
     # period ending in 28 days and no relevant bill stage or committee sitting in the next 7 days (the week's only
     # one, the Sovereign Grant Bill's 2nd reading, is not relevant), "Our asks" with FDF0004's ask decided from the
     # Fraud Strategy, all sources fresh), then pinned: a change to what the demo's briefing says must be read again
-    # before this hash is updated.
+    # before this hash is updated. Re-read 5 Dec 2026 when GOV.UK bodies kept their list items: the ask's evidence is
+    # now the strategy's own bullet, quoted whole ("put more fraudsters behind bars ... for fraud and digital
+    # offences"), not a run of four bullets cut off mid-sentence; nothing else in the briefing changed.
     assert "First crawl of UK Parliament (committees): 4 earlier documents" in briefing
     assert next(iter(database.query("select content_hash from briefings")))["content_hash"] == (
-        "af57ceaee242a914ceb74f8d5ef1f18f171611bf695e9c004442281d4aa8a7be")
+        "209d49e37f9eba4aa50fe0abc9e9e69e0e4d9ca0b23af4637ec300a573c21647")
     assert "Commitments due or overdue" in briefing
     # Issue 18: real written questions and a statement, classified, and candidate commitments with their quote.
     assert database.execute("select count(*) from items where source like 'written-%' and relevant = 1"

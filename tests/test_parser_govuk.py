@@ -108,6 +108,70 @@ def test_html_in_text_fields_becomes_plain_text() -> None:
     assert (item.title, item.summary) == ("Fraud & economic crime", "Views on fraud")
 
 
+def test_fraud_strategy_bullets_stay_separate_paragraphs() -> None:
+    """The real Fraud Strategy body: its lead-in and each of its four commitments are paragraphs of their own."""
+    body = parse("content__fraud-strategy.json").body_text
+    paragraphs = body.split("\n\n")
+    assert paragraphs[2:] == [
+        "To deliver a 10% cut in fraud on 2019 levels by December 2024, the government will:",
+        "establish a new national fraud squad with over 400 new posts and make fraud a priority for the police",
+        "deploy the UK intelligence community and lead a new global partnership to relentlessly pursue fraudsters "
+        "wherever they are in the world",
+        "put more fraudsters behind bars through better investigation and prosecution processes for fraud and "
+        "digital offences",
+        "ban SIM farms which are used by criminals to send thousands of scam texts at once",
+    ]
+    assert len(paragraphs) == 7 and paragraphs[0].startswith("This strategy sets out a plan")
+
+
+def test_outcome_and_feedback_lists_keep_their_items() -> None:
+    """The real numbered lists of an outcome and its feedback: one paragraph per list item."""
+    details = parse("consultation__consultation_outcome_with_featured_attachments.json").details
+    outcome = details["outcome"]["detail_text"].split("\n\n")
+    feedback = details["public_feedback"]["detail_text"].split("\n\n")
+    assert outcome[0] == "We have decided that:" and len(outcome) == 6
+    assert outcome[2] == ("The grade standard established in the first award will be carried forward in the second "
+                          "and subsequent years.")
+    assert len(feedback) == 7 and feedback[2] == ("To the award of new GCSEs in the second and subsequent years: to "
+                                                  "carry forward the grade standard established in the first award.")
+
+
+def test_block_html_keeps_structure_and_collapses_inline_whitespace() -> None:
+    payload = load("consultation__open_consultation.json")
+    payload["details"]["body"] = (
+        "<div class=\"govspeak\"><h2 id=\"a\">Scope\n of the   review</h2><p>The <abbr title=\"x\">NCA</abbr>’s "
+        "view, see <a href=\"/x\">the report</a>.</p><ul><li>one</li><li>two\n\n  lines</li></ul>"
+        "<table><thead><tr><th>Year</th><th>Cost</th></tr></thead><tbody><tr><td>2024</td><td>£5m</td></tr>"
+        "</tbody></table><dl><dt>SFO</dt><dd>Serious Fraud Office</dd></dl><blockquote><p>quoted</p></blockquote>"
+        "first line<br>second line<script>alert(1)</script><style>p{}</style><!-- note --></div>")
+    assert govuk.parse_content(payload, "u").body_text.split("\n\n") == [
+        "Scope of the review", "The NCA’s view, see the report.", "one", "two lines", "Year Cost", "2024 £5m",
+        "SFO", "Serious Fraud Office", "quoted", "first line", "second line"]
+
+
+def test_hostile_nesting_and_unclosed_tags_lose_no_text() -> None:
+    payload = load("consultation__open_consultation.json")
+    payload["details"]["body"] = ("<div>" * 5000 + "deep" + "</div>" * 5000
+                                  + "<p>after<li>one<li>two</ul><table><tr><td>a<td>b")
+    assert govuk.parse_content(payload, "u").body_text.split("\n\n") == ["deep", "after", "one", "two", "a b"]
+
+
+def test_plain_text_body_keeps_its_blank_line_paragraphs() -> None:
+    payload = load("consultation__open_consultation.json")
+    payload["details"]["body"] = "First para\nwrapped.\n \n\nSecond para."
+    assert govuk.parse_content(payload, "u").body_text == "First para wrapped.\n\nSecond para."
+    payload["details"]["body"] = "<p> </p><ul><li>\n</li></ul>"
+    assert govuk.parse_content(payload, "u").body_text is None
+
+
+def test_summary_and_title_stay_one_line() -> None:
+    payload = load("consultation__open_consultation.json")
+    payload["description"] = "<p>Views on fraud.</p><ul><li>one</li><li>two</li></ul>"
+    payload["title"] = "Fraud\n\nStrategy"
+    item = govuk.parse_content(payload, "u")
+    assert (item.summary, item.title) == ("Views on fraud. one two", "Fraud Strategy")
+
+
 def test_body_text_is_capped() -> None:
     payload = load("consultation__open_consultation.json")
     payload["details"]["body"] = "<p>" + "x" * 150_000 + "</p>"

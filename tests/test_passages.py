@@ -35,6 +35,16 @@ def test_split_passages_keeps_paragraphs_sentences_and_list_items_apart():
     assert passages.split_passages(None) == passages.split_passages("  \n ") == []
 
 
+def test_each_govuk_bullet_is_a_passage_of_its_own():
+    # The Fraud Strategy's four commitments are list items with no full stop: each is offered on its own, and the
+    # lead-in that introduces them is a passage apart, not glued to the first bullet.
+    split = strategy_passages()
+    bullets = [p for p in STRATEGY.body_text.split("\n\n")][3:]
+    assert len(bullets) == 4 and all(bullet in split for bullet in bullets)
+    assert "To deliver a 10% cut in fraud on 2019 levels by December 2024, the government will:" in split
+    assert not any(ANSWER in p and p != bullets[2] for p in split)
+
+
 def test_query_terms_drop_stop_words_and_repeats():
     assert passages.query_terms("Support the victims of fraud, and support THEM") == ["support", "victims", "fraud"]
 
@@ -112,6 +122,25 @@ def test_a_dismissed_suggestion_never_comes_back(database):
     [(state, count)] = database.execute("SELECT state, count(*) FROM ask_suggestions WHERE passage LIKE ? "
                                         "GROUP BY state", [f"%{ANSWER}%"]).fetchall()
     assert (state, count) == ("dismissed", 1)
+
+
+def test_a_passage_dismissed_before_the_text_was_re_split_does_not_come_back(database):
+    # Until GOV.UK bodies kept their list items apart, the strategy's lead-in and four bullets were stored as one
+    # run of text and offered as one passage; an editor who dismissed that passage has dismissed its bullets too.
+    prosecute, _ = setup_thread(database)
+    flat = " ".join(STRATEGY.body_text.split("\n\n")[2:])
+    database["ask_suggestions"].insert({"ask_id": prosecute, "item_id": STRATEGY.id, "passage": flat, "rank": 1,
+                                        "score": 1.5, "state": "dismissed", "decided_by": "ed", "decided_at": NOW,
+                                        "created_at": NOW})
+    passages.suggest(database, now=NOW)
+    offered = [r[0] for r in database.execute("SELECT passage FROM ask_suggestions WHERE state = 'open'")]
+    assert offered and not any(passages.folded(p) in passages.folded(flat) for p in offered)
+    assert not any(ANSWER in p for p in offered)
+
+
+def test_folding_ignores_only_case_spacing_and_punctuation():
+    assert passages.folded("Said: the NCA ’s view ,\n\nsee  here.") == passages.folded("said the NCA’s view, see here")
+    assert passages.folded("fraud offences") != passages.folded("fraud offence")
 
 
 @pytest.mark.parametrize("submitted_on", ["2023-05-03", "2024-01-01"])

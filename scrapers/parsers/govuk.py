@@ -25,10 +25,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Iterable
+from typing import Any, Iterable, Iterator
 from urllib.parse import urlencode
 
-from bs4 import BeautifulSoup
+from bs4 import BeautifulSoup, CData, NavigableString, Tag
 
 from tracker.contract import TrackedItem
 from scrapers.parsers.dates import london_iso
@@ -104,6 +104,16 @@ SEARCH_FIELDS = (
 _STRATEGY_TITLE = re.compile(r"\b(strategy|plan)\b", re.IGNORECASE)
 _LOOKS_LIKE_HTML = re.compile(r"<[a-zA-Z/!]|&#?[a-zA-Z0-9]+;")
 _DATE_ONLY = re.compile(r"\d{4}-\d{2}-\d{2}")
+#: Elements whose content reads as a paragraph of its own (GOV.UK's govspeak: paragraphs, headings, list items,
+#: table rows, definition lists, quotes): each becomes a block of the stored text, blocks separated by a blank line.
+_BLOCK_TAGS = frozenset((
+    "address", "article", "aside", "blockquote", "br", "caption", "dd", "details", "div", "dl", "dt", "figcaption",
+    "figure", "footer", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hr", "li", "main", "nav", "ol", "p", "pre",
+    "section", "summary", "table", "tbody", "tfoot", "thead", "tr", "ul",
+))
+#: Marks block edges while the tree is flattened: a control character, which clean_text would drop anyway.
+_BLOCK_EDGE = "\x1e"
+_BLANK_LINE = re.compile(r"\n[^\S\n]*\n\s*")
 
 
 @dataclass(frozen=True)
@@ -219,19 +229,19 @@ def parse_content(payload: dict, url: str) -> TrackedItem:
     if document_type.endswith("_outcome") or any(k.startswith("final_outcome_") for k in d):
         details["outcome"] = {
             "date": _date(d.get("final_outcome_publication_date"), "details.final_outcome_publication_date", doc),
-            "detail_text": _text(d.get("final_outcome_detail")),
+            "detail_text": _block_text(d.get("final_outcome_detail")),
             "attachments": _attachments(everything, outcome_ids, d, "final_outcome_documents", doc),
         }
     if any(k.startswith("public_feedback_") for k in d):
         details["public_feedback"] = {
             "date": _date(d.get("public_feedback_publication_date"), "details.public_feedback_publication_date", doc),
-            "detail_text": _text(d.get("public_feedback_detail")),
+            "detail_text": _block_text(d.get("public_feedback_detail")),
             "attachments": _attachments(everything, feedback_ids, d, "public_feedback_documents", doc),
         }
     if withdrawn:
         details["withdrawn"] = {
             "at": _date(withdrawn.get("withdrawn_at"), "withdrawn_notice.withdrawn_at", doc),
-            "explanation_text": _text(withdrawn.get("explanation")),
+            "explanation_text": _block_text(withdrawn.get("explanation")),
         }
     details["change_history_latest_note"] = _latest_note(_list(d, "change_history", doc), doc)
     details["government"] = _government(payload, d)
@@ -242,7 +252,7 @@ def parse_content(payload: dict, url: str) -> TrackedItem:
         if not isinstance(org, dict) or not org.get("title"):
             raise ParseError(f"{SOURCE}: {doc}: field 'links.organisations[{i}].title' missing")
         organisations.append(_text(org["title"]))
-    body = _text(d.get("body"))
+    body = _block_text(d.get("body"))
 
     return TrackedItem(
         id=f"{SOURCE}:{content_id}",
@@ -288,6 +298,43 @@ def _text(value: Any) -> str | None:
         text = BeautifulSoup(text, "lxml").get_text(" ")
     text = " ".join(text.split())
     return text or None
+
+
+def _block_text(value: Any) -> str | None:
+    """Plain text of block HTML with its structure kept: each paragraph, heading, list item or table row a block of
+    its own, blocks separated by a blank line, whitespace collapsed within a block; None when empty.
+
+    Bullets and numbers are not added: a block boundary is what the passage and sentence splitters need. Text
+    that is not HTML keeps the paragraphs its blank lines mark."""
+    if value is None:
+        return None
+    text = str(value)
+    if _LOOKS_LIKE_HTML.search(text):
+        text = "".join(_flatten(BeautifulSoup(text, "lxml")))
+    else:
+        text = _BLANK_LINE.sub(_BLOCK_EDGE, text)
+    blocks = (" ".join(part.split()) for part in text.split(_BLOCK_EDGE))
+    return "\n\n".join(block for block in blocks if block) or None
+
+
+def _flatten(soup: BeautifulSoup) -> Iterator[str]:
+    """The document's text in order, a block edge where a block element opens or closes. One pass over the tree,
+    keeping the open elements on a stack: hostile nesting costs linear time (bs4's insert_after is quadratic in
+    depth). Like get_text(), it leaves out comments, scripts, styles and templates."""
+    open_tags: list[Tag] = []
+    for node in soup.descendants:
+        while open_tags and open_tags[-1] is not node.parent:
+            closed = open_tags.pop()
+            if closed.name in _BLOCK_TAGS:
+                yield _BLOCK_EDGE
+            elif closed.name in ("td", "th"):
+                yield " "  # cells of a row stay one block but never run together
+        if isinstance(node, Tag):
+            open_tags.append(node)
+            if node.name in _BLOCK_TAGS:
+                yield _BLOCK_EDGE
+        elif type(node) in (NavigableString, CData):
+            yield str(node)
 
 
 def _date(value: Any, field: str, doc: str) -> str | None:

@@ -8,7 +8,9 @@ the ask's terms OR'd together, stop words dropped. FTS5 ships with SQLite, which
 from scikit-learn would bring scikit-learn, numpy and scipy (none installed here) for a term-weighting the
 same in kind. The best few passages go into `ask_suggestions` for an editor to accept or dismiss;
 nothing is decided here. Re-running adds nothing twice (UNIQUE ask, item, passage) and never brings back a
-dismissed suggestion, whose row stays.
+dismissed suggestion, whose row stays: nor a part of one, so a document whose stored text is split differently
+(GOV.UK bodies once arrived as one run of text, their list items now paragraphs) does not offer again, as a new
+passage, words an editor already dismissed for that ask.
 """
 from __future__ import annotations
 
@@ -122,18 +124,38 @@ ORDER BY a.id, i.id
 """
 
 
+def folded(passage: str) -> str:
+    """A passage's letters and digits only, case folded: the same words however whitespace and punctuation
+    around block edges were stored."""
+    return "".join(ch for ch in passage.casefold() if ch.isalnum())
+
+
+def _dismissed(db: sqlite_utils.Database) -> dict[tuple[int, str], list[str]]:
+    """Per (pending ask, item), the folded passages an editor dismissed."""
+    found: dict[tuple[int, str], list[str]] = {}
+    for ask_id, item_id, passage in db.execute(
+            "SELECT s.ask_id, s.item_id, s.passage FROM ask_suggestions s JOIN asks a ON a.id = s.ask_id "
+            "WHERE s.state = 'dismissed' AND a.outcome = 'pending'"):
+        found.setdefault((ask_id, item_id), []).append(folded(passage))
+    return found
+
+
 def suggest(db: sqlite_utils.Database, *, now: str | None = None) -> SuggestionResult:
     """Add suggestions for every pending ask from the newer documents of its reform thread."""
     now = now or utc_now()
     result = SuggestionResult()
     rows = list(db.query(_CANDIDATES))
+    dismissed = _dismissed(db)
     asks, documents = set(), set()
     with write_transaction(db.conn):
         for row in rows:
             asks.add(row["ask_id"])
             documents.add(row["item_id"])
             text = "\n\n".join(part for part in (row["summary"], row["body"]) if part)
+            gone = dismissed.get((row["ask_id"], row["item_id"]), [])
             for position, (passage, score) in enumerate(rank(row["ask"], split_passages(text)), start=1):
+                if any(folded(passage) in words for words in gone):
+                    continue  # dismissed already, perhaps inside a longer passage of an earlier split
                 cursor = db.conn.execute(
                     "INSERT OR IGNORE INTO ask_suggestions (ask_id, item_id, passage, rank, score, created_at) "
                     "VALUES (?, ?, ?, ?, ?, ?)", [row["ask_id"], row["item_id"], passage, position, score, now])

@@ -152,6 +152,9 @@ def change_in_words(field: str, before: Any, after: Any) -> str:
         keys = sorted(k for k in set(old) | set(new) if old.get(k) != new.get(k)) if isinstance(old, dict) \
             and isinstance(new, dict) else []
         return f"{name}: {', '.join(k.replace('_', ' ') for k in keys) or 'changed'} changed"
+    if isinstance(before, str) and isinstance(after, str) and before.split() == after.split():
+        # Clipped before and after would read the same (GOV.UK bodies re-split into paragraphs, for one).
+        return f"{name}: the same words, laid out differently"
     return f"{name}: {value_in_words(field, before)} -> {value_in_words(field, after)}"
 
 
