@@ -57,31 +57,44 @@ def answering_bodies(spider: TrackerSpider, value: str | None) -> tuple[int, ...
     return bodies
 
 
-class WrittenQuestionsSpider(TrackerSpider):
-    name = "written-questions"
+class QuestionsStatementsSpider(TrackerSpider):
+    """What written questions and written statements share (one API): listings for the answering bodies from the
+    floor day, paged by `skip`; each record stored once; a record whose listing text was cut fetched in full.
+    A subclass names its parser module, the noun of its records, its first crawl's default day and listings."""
+
     default_base_url = "https://questions-statements-api.parliament.uk"
+    parser: Any = None
+    noun = ""
+    default_since = DEFAULT_SINCE
 
     def __init__(self, answering_bodies: str | None = None, **kwargs: Any):
         super().__init__(**kwargs)
         self.bodies_arg = answering_bodies
-        self.floor_day = floor_day(self.watermark, self.since, DEFAULT_SINCE)
+        self.floor_day = floor_day(self.watermark, self.since, self.default_since)
         self.seen: set[int] = set()
+
+    def listings(self) -> tuple[str, ...]:
+        raise NotImplementedError
+
+    def list_url(self, listing: str, skip: int) -> str:
+        raise NotImplementedError
+
+    def parse_record(self, record: dict, url: str):
+        raise NotImplementedError
 
     async def start(self):
         self.bodies = answering_bodies(self, self.bodies_arg)
         if self.bodies is None:
             return
-        listings = POLL_LISTINGS if self.settings.getbool("POLL") else tuple(parser.LISTINGS)
-        for listing in listings:
+        for listing in self.listings():
             yield self.list_request(listing, 0)
 
     def list_request(self, listing: str, skip: int):
-        url = parser.list_url(self.base_url, listing, self.floor_day, self.bodies, skip)
-        return self.request(url, self.parse_list, cb_kwargs={"listing": listing, "skip": skip})
+        return self.request(self.list_url(listing, skip), self.parse_list, cb_kwargs={"listing": listing, "skip": skip})
 
     def parse_list(self, response, listing: str, skip: int):
-        page = self.read(response, f"{listing} questions list",
-                         lambda r: parser.parse_list(self.json_of(r, f"{listing} questions list"), r.url))
+        what = f"{listing} {self.noun}s list".lstrip()
+        page = self.read(response, what, lambda r: self.parser.parse_list(self.json_of(r, what), r.url))
         if page is UNREAD:
             return
         records, total = page
@@ -90,26 +103,41 @@ class WrittenQuestionsSpider(TrackerSpider):
             if record["id"] in self.seen:
                 continue
             self.seen.add(record["id"])
-            if parser.needs_detail(record):
-                yield self.request(parser.detail_url(self.base_url, record["id"]), self.parse_detail,
-                                   cb_kwargs={"question_id": record["id"]})
+            if self.parser.needs_detail(record):
+                yield self.request(self.parser.detail_url(self.base_url, record["id"]), self.parse_detail,
+                                   cb_kwargs={"record_id": record["id"]})
             else:
                 yield from self.item(record, response.url)
         next_skip = skip + len(records)
         if records and next_skip < total:
             yield self.list_request(listing, next_skip)
 
-    def parse_detail(self, response, question_id: int):
-        record = self.read(response, f"full record of question {question_id} (its listing text was cut)",
-                           lambda r: parser.parse_detail(self.json_of(r, "question detail"), r.url))
+    def parse_detail(self, response, record_id: int):
+        record = self.read(response, f"full record of {self.noun} {record_id} (its listing text was cut)",
+                           lambda r: self.parser.parse_detail(self.json_of(r, f"{self.noun} detail"), r.url))
         if record is not UNREAD:
             yield from self.item(record, response.url)
 
     def item(self, record: dict, url: str):
         try:
-            item = parser.parse_question(record, url)
+            item = self.parse_record(record, url)
         except ParseError as exc:
             self.record_error(str(exc))
             return
-        self.note_watermark(parser.watermark_of(record))
+        self.note_watermark(self.parser.watermark_of(record))
         yield item
+
+
+class WrittenQuestionsSpider(QuestionsStatementsSpider):
+    name = "written-questions"
+    parser = parser
+    noun = "question"
+
+    def listings(self) -> tuple[str, ...]:
+        return POLL_LISTINGS if self.settings.getbool("POLL") else tuple(parser.LISTINGS)
+
+    def list_url(self, listing: str, skip: int) -> str:
+        return parser.list_url(self.base_url, listing, self.floor_day, self.bodies, skip)
+
+    def parse_record(self, record: dict, url: str):
+        return parser.parse_question(record, url)
