@@ -263,6 +263,16 @@ def briefing_due(db_path: Path, config: Config, now: datetime) -> str | None:
     return None
 
 
+def _sending_settings(config: Config, send: bool, refusal: str):
+    """SMTP settings for messages to people's own addresses when sending, else None; no host is an error then."""
+    if not send:
+        return None
+    settings = smtp_settings(config, for_alerts=True)
+    if settings is None:
+        raise TrackerError(f"{refusal}: no SMTP host configured (SEOC_SMTP_HOST or [email] host)")
+    return settings
+
+
 def alerts(db_path: Path, config: Config, *, now: datetime | None = None, send: bool = False,
            ssl_context=None) -> tuple[list, list]:
     """Build every alert due now (alerts.run); send them if asked. Returns (alerts, outcomes of sending)."""
@@ -270,9 +280,7 @@ def alerts(db_path: Path, config: Config, *, now: datetime | None = None, send: 
     from tracker.server_secret import persistent_secret
 
     now = now or datetime.now(timezone.utc)
-    settings = smtp_settings(config, for_alerts=True) if send else None
-    if send and settings is None:
-        raise TrackerError("cannot send alerts: no SMTP host configured (SEOC_SMTP_HOST or [email] host)")
+    settings = _sending_settings(config, send, "cannot send alerts")
     database = tracker_db.connect(db_path)
     try:
         quiet: list = []
@@ -312,9 +320,7 @@ def team_briefing(db_path: Path, config: Config, team_name: str, *, week: str | 
         raise TrackerError(f"no team is called {team_name!r}; configured teams: {', '.join(config.teams) or 'none'} "
                            "([teams.NAME] in the config file)")
     now = now or datetime.now(timezone.utc)
-    settings = smtp_settings(config, for_alerts=True) if send else None
-    if send and settings is None:
-        raise TrackerError("cannot send: no SMTP host configured (SEOC_SMTP_HOST or [email] host)")
+    settings = _sending_settings(config, send, "cannot send")
     database = tracker_db.connect(db_path)
     try:
         week, as_of = briefing_target(database, week=week, now=now)

@@ -93,6 +93,18 @@ def cli() -> None:
     restrict_umask()
 
 
+def parse_instant_option(ctx, param, value):
+    """A click callback: an ISO 8601 instant with its offset (--at, --as-of), or a usage error saying why."""
+    if value is None:
+        return None
+    from tracker.errors import TrackerError
+    from tracker.weeks import parse_instant
+    try:
+        return parse_instant(value)
+    except TrackerError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
 def _parse_base_urls(values: tuple[str, ...]) -> dict[str, str]:
     base_urls = {}
     for value in values:

@@ -10,22 +10,11 @@ from tracker.cli import _config, _existing_db, cli, config_option, db_option
 from tracker.store import db as tracker_db
 
 
-def _parse_at(ctx, param, value):
-    if value is None:
-        return None
-    from tracker.errors import TrackerError
-    from tracker.weeks import parse_instant
-    try:
-        return parse_instant(value)
-    except TrackerError as exc:
-        raise click.BadParameter(str(exc)) from None
-
-
 @cli.command()
 @db_option
 @config_option
 @click.option("--send", is_flag=True, help="Email each person and team their alert (else only say what is due).")
-@click.option("--at", "at", default=None, metavar="DATETIME", callback=_parse_at,
+@click.option("--at", "at", default=None, metavar="DATETIME", callback=base.parse_instant_option,
               help="Run as of this moment instead of now (the demo stands on Mon 14 Sep 2026 07:30 London).")
 def alerts(db_path, config_path, send, at):
     """Alert each person and team about what changed on what they follow since their last alert.

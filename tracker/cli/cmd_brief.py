@@ -12,16 +12,6 @@ from tracker.errors import TrackerError
 from tracker.store import db as tracker_db
 
 
-def _parse_as_of(ctx, param, value):
-    if value is None:
-        return None
-    from tracker.weeks import parse_instant
-    try:
-        return parse_instant(value)
-    except TrackerError as exc:
-        raise click.BadParameter(str(exc)) from None
-
-
 def _parse_week(ctx, param, value):
     if value is None:
         return None
@@ -42,7 +32,7 @@ _BRIEF_OPTIONS = {"week": "--week", "as_of": "--as-of", "send": "--send"}
 @config_option
 @click.option("--week", default=None, metavar="YYYY-Www", callback=_parse_week,
               help="ISO week, one that has started (default: the latest due, Monday 07:30 London).")
-@click.option("--as-of", "as_of", default=None, metavar="DATETIME", callback=_parse_as_of,
+@click.option("--as-of", "as_of", default=None, metavar="DATETIME", callback=base.parse_instant_option,
               help="A preview as of this time (after the first crawl, not in the future): its own file, "
                    "never emailed. Exactly Monday 07:30 London gives that week's briefing.")
 @click.option("--send", is_flag=True, help="Email it (once per week; see --force).")
